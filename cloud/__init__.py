@@ -1,0 +1,1 @@
+"""Cloud side: ingestion, storage, API and forwarding."""

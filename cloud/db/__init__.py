@@ -1,0 +1,1 @@
+"""All SQL of txng: connection pool, migrations and the queries other modules call."""

@@ -1,0 +1,1 @@
+"""The ingester: MQTT messages in, durable rows out, acknowledged only after commit."""

@@ -1,0 +1,147 @@
+"""JSON encoding and decoding of envelopes, with errors that name the offending field."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from contract.envelope import (
+    CHANNEL_ITEM_TYPES,
+    CONTRACT_VERSION,
+    MAX_ITEMS_PER_MESSAGE,
+    MAX_MESSAGE_BYTES,
+    Envelope,
+)
+from contract.errors import ContractError, ContractErrorReason
+from contract.items import IMPOSSIBLE_VALUE_ERROR, DeviceStatus, ScanEvent, SensorReading
+from contract.topics import Channel, Topic
+
+_ITEM_ADAPTERS: dict[Channel, TypeAdapter[Any]] = {
+    channel: TypeAdapter(item_type) for channel, item_type in CHANNEL_ITEM_TYPES.items()
+}
+_SENT_AT = TypeAdapter(datetime)
+
+
+@dataclass(frozen=True)
+class ItemRejection:
+    """One item of an otherwise valid message that broke the contract."""
+
+    index: int
+    raw: Any
+    error: ContractError
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded message: its topic, the valid items, and the rejected ones."""
+
+    topic: Topic
+    sent_at: datetime
+    items: list[ScanEvent | SensorReading | DeviceStatus]
+    rejected: list[ItemRejection] = field(default_factory=list)
+
+
+def encode(envelope: Envelope) -> bytes:
+    """Encode an envelope as compact UTF-8 JSON."""
+    return envelope.model_dump_json(exclude_none=True).encode()
+
+
+def _field_path(location: tuple[int | str, ...], prefix: str = "") -> str:
+    path = prefix
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _translate(err: ValidationError, prefix: str) -> ContractError:
+    first = err.errors(include_url=False)[0]
+    reason = (
+        ContractErrorReason.IMPOSSIBLE_VALUE
+        if first["type"] == IMPOSSIBLE_VALUE_ERROR
+        else ContractErrorReason.SCHEMA
+    )
+    location = tuple(first["loc"])
+    if reason is ContractErrorReason.IMPOSSIBLE_VALUE and not location:
+        location = ("value",)
+    where = _field_path(location, prefix)
+    more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    return ContractError(reason, f"{first['msg']}{more}", field=where or None)
+
+
+def _parse_json(payload: bytes, max_bytes: int) -> dict[str, Any]:
+    if len(payload) > max_bytes:
+        raise ContractError(
+            ContractErrorReason.OVERSIZED, f"{len(payload)} bytes exceeds the limit of {max_bytes}"
+        )
+    try:
+        document = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ContractError(ContractErrorReason.MALFORMED_JSON, str(err)) from err
+    if not isinstance(document, dict):
+        raise ContractError(ContractErrorReason.SCHEMA, "the message must be a JSON object")
+    if "v" not in document:
+        raise ContractError(ContractErrorReason.SCHEMA, "field required", field="v")
+    if document["v"] != CONTRACT_VERSION:
+        raise ContractError(
+            ContractErrorReason.UNKNOWN_VERSION,
+            f"contract version {document['v']!r} is not supported (expected {CONTRACT_VERSION})",
+            field="v",
+        )
+    return document
+
+
+def _check_header(document: dict[str, Any], topic: Topic) -> datetime:
+    unknown = set(document) - set(Envelope.model_fields)
+    if unknown:
+        raise ContractError(
+            ContractErrorReason.SCHEMA, "extra inputs are not permitted", field=sorted(unknown)[0]
+        )
+    for name in ("site", "device"):
+        if not isinstance(document.get(name), str):
+            raise ContractError(ContractErrorReason.SCHEMA, "must be a string", field=name)
+    if (document["site"], document["device"]) != (topic.site, topic.device):
+        raise ContractError(
+            ContractErrorReason.TOPIC_MISMATCH,
+            f"payload says {document['site']}/{document['device']}, "
+            f"topic says {topic.site}/{topic.device}",
+            field="site" if document["site"] != topic.site else "device",
+        )
+    items = document.get("items")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS_PER_MESSAGE:
+        raise ContractError(
+            ContractErrorReason.SCHEMA,
+            f"must be a list of 1..{MAX_ITEMS_PER_MESSAGE} items",
+            field="items",
+        )
+    try:
+        return _SENT_AT.validate_python(document.get("sent_at"))
+    except ValidationError as err:
+        raise _translate(err, "sent_at") from err
+
+
+def decode(topic: str, payload: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Decoded:
+    """Decode one MQTT message.
+
+    Raises ContractError when the whole message is unusable; items that break the contract
+    on their own are returned in `rejected` so that the rest of the message is kept.
+    """
+    parsed_topic = Topic.parse(topic)
+    if parsed_topic.channel not in CHANNEL_ITEM_TYPES:
+        raise ContractError(
+            ContractErrorReason.BAD_TOPIC, f"{parsed_topic.channel} is not an uplink channel"
+        )
+    document = _parse_json(payload, max_bytes)
+    sent_at = _check_header(document, parsed_topic)
+    if sent_at.tzinfo is None:
+        raise ContractError(ContractErrorReason.SCHEMA, "must carry a UTC offset", field="sent_at")
+    adapter = _ITEM_ADAPTERS[parsed_topic.channel]
+    items: list[ScanEvent | SensorReading | DeviceStatus] = []
+    rejected: list[ItemRejection] = []
+    for index, raw in enumerate(document["items"]):
+        try:
+            items.append(adapter.validate_python(raw))
+        except ValidationError as err:
+            rejected.append(ItemRejection(index, raw, _translate(err, f"items[{index}]")))
+    return Decoded(topic=parsed_topic, sent_at=sent_at, items=items, rejected=rejected)

@@ -1,0 +1,1 @@
+"""Edge agent: readers, durable outbox and MQTT publisher running on a Raspberry Pi."""

@@ -1,0 +1,1 @@
+"""Readers: each turns one input (scanner, camera, RFID, sensor) into contract items."""
