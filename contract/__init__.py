@@ -1,4 +1,4 @@
-"""The edge↔cloud contract: topics, message models and their JSON encoding (imports neither side)."""
+"""The edge↔cloud contract: topics, message models and JSON encoding (imports neither side)."""
 
 from contract.codec import Decoded, ItemRejection, decode, encode
 from contract.envelope import CONTRACT_VERSION, MAX_ITEMS_PER_MESSAGE, MAX_MESSAGE_BYTES, Envelope

@@ -24,7 +24,7 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    v: Literal[1] = CONTRACT_VERSION
+    v: Literal[1] = 1
     site: Name
     device: Name
     sent_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))

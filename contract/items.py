@@ -13,6 +13,10 @@ from pydantic_core import PydanticCustomError
 from contract.topics import IDENTIFIER_PATTERN
 
 Name = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
+# Text that a database can store: no NUL characters.
+Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+# GS1 AI encodable character set 82 (printable ASCII without space), as lots and serials use.
+Cset82 = Annotated[str, Field(pattern=r"^[!-~]{1,20}$")]
 
 
 def new_item_id() -> UUID:
@@ -95,7 +99,10 @@ class Quantity(StrEnum):
 
 
 # Unit (UN/CEFACT Rec. 20 code, as EPCIS uses) and the physically possible range per quantity.
-QUANTITY_UNITS: dict[Quantity, str] = {Quantity.TEMPERATURE: "CEL", Quantity.RELATIVE_HUMIDITY: "P1"}
+QUANTITY_UNITS: dict[Quantity, str] = {
+    Quantity.TEMPERATURE: "CEL",
+    Quantity.RELATIVE_HUMIDITY: "P1",
+}
 PLAUSIBLE_RANGE: dict[Quantity, tuple[float, float]] = {
     Quantity.TEMPERATURE: (-273.15, 1000.0),
     Quantity.RELATIVE_HUMIDITY: (0.0, 100.0),
@@ -141,8 +148,8 @@ class Gs1Identifiers(_Model):
     """GS1 keys and attributes parsed from a scanned code (element string, Digital Link or EPC)."""
 
     gtin: str | None = Field(default=None, pattern=r"^\d{14}$")
-    lot: str | None = Field(default=None, min_length=1, max_length=20)
-    serial: str | None = Field(default=None, min_length=1, max_length=20)
+    lot: Cset82 | None = None
+    serial: Cset82 | None = None
     sscc: str | None = Field(default=None, pattern=r"^\d{18}$")
     gln: str | None = Field(default=None, pattern=r"^\d{13}$")
     expiry_date: date | None = None
@@ -150,8 +157,10 @@ class Gs1Identifiers(_Model):
     production_date: date | None = None
     pack_date: date | None = None
     net_weight_kg: float | None = Field(default=None, ge=0)
-    epc_uri: str | None = Field(default=None, max_length=256)
-    other: dict[str, str] = Field(default_factory=dict, description="Other GS1 AIs, by AI")
+    epc_uri: Text | None = Field(default=None, max_length=256)
+    other: dict[Annotated[str, Field(pattern=r"^\d{2,4}$")], Text] = Field(
+        default_factory=dict, description="Other GS1 AIs, by AI"
+    )
 
 
 class ScanEvent(ItemBase):
@@ -162,8 +171,8 @@ class ScanEvent(ItemBase):
     location: Name
     biz_step: BizStep
     carrier: DataCarrier = DataCarrier.BARCODE
-    raw: str = Field(min_length=1, max_length=4096, description="The code as read")
-    symbology: str | None = Field(default=None, max_length=32, description="AIM id, e.g. ]C1")
+    raw: Text = Field(min_length=1, max_length=4096, description="The code as read")
+    symbology: Text | None = Field(default=None, max_length=32, description="AIM id, e.g. ]C1")
     gs1: Gs1Identifiers | None = Field(default=None, description="None when the code is not GS1")
     rssi: float | None = None
     antenna: int | None = Field(default=None, ge=0)
@@ -178,21 +187,29 @@ class SensorReading(ItemBase):
     location: Name
     quantity: Quantity
     value: float = Field(allow_inf_nan=False)
-    unit: str
+    unit: Text
     quality: ReadingQuality = ReadingQuality.GOOD
 
     @model_validator(mode="after")
     def _unit_and_range(self) -> "SensorReading":
         expected = QUANTITY_UNITS[self.quantity]
         if self.unit != expected:
-            raise ValueError(f"unit for {self.quantity.value} must be {expected!r}, not {self.unit!r}")
+            raise ValueError(
+                f"unit for {self.quantity.value} must be {expected!r}, not {self.unit!r}"
+            )
         low, high = PLAUSIBLE_RANGE[self.quantity]
         if not low <= self.value <= high:
             raise PydanticCustomError(
                 IMPOSSIBLE_VALUE_ERROR,
-                "value {value} {unit} is physically impossible for {quantity} (allowed {low}..{high})",
-                {"value": self.value, "unit": self.unit, "quantity": self.quantity.value,
-                 "low": low, "high": high},
+                "value {value} {unit} is physically impossible for {quantity} "
+                "(allowed {low}..{high})",
+                {
+                    "value": self.value,
+                    "unit": self.unit,
+                    "quantity": self.quantity.value,
+                    "low": low,
+                    "high": high,
+                },
             )
         return self
 
@@ -203,7 +220,7 @@ class ReaderHealth(_Model):
     state: Literal["running", "restarting", "failed", "stopped"]
     restarts: int = Field(default=0, ge=0)
     errors: int = Field(default=0, ge=0)
-    last_error: str | None = Field(default=None, max_length=500)
+    last_error: Text | None = Field(default=None, max_length=500)
 
 
 class DeviceStatus(ItemBase):
@@ -211,7 +228,7 @@ class DeviceStatus(ItemBase):
 
     kind: Literal["status"] = "status"
     state: DeviceState
-    version: str = Field(default="", max_length=64)
+    version: Text = Field(default="", max_length=64)
     uptime_s: float = Field(default=0.0, ge=0)
     outbox_depth: int = Field(default=0, ge=0)
     outbox_capacity: int = Field(default=0, ge=0)

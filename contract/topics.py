@@ -55,7 +55,8 @@ class Topic:
         parts = topic.split("/")
         if len(parts) != 5 or f"{parts[0]}/{parts[1]}" != TOPIC_PREFIX:
             raise ContractError(
-                ContractErrorReason.BAD_TOPIC, f"{topic!r} is not {TOPIC_PREFIX}/site/device/channel"
+                ContractErrorReason.BAD_TOPIC,
+                f"{topic!r} is not {TOPIC_PREFIX}/site/device/channel",
             )
         try:
             channel = Channel(parts[4])
@@ -67,7 +68,7 @@ class Topic:
 
 
 def subscription_filter(channel: Channel | None = None, *, share_group: str | None = None) -> str:
-    """Topic filter for all devices' `channel` (all channels if None), shared when a group is given."""
+    """Topic filter for every device's `channel` (all if None); shared when a group is given."""
     last = channel.value if channel else "+"
     base = f"{TOPIC_PREFIX}/+/+/{last}"
     if share_group:

@@ -1,0 +1,278 @@
+"""SQL of the ingester: device admission, bulk COPY of items, status and dead letters."""
+
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg2.extensions import cursor as Cursor
+from psycopg2.extras import execute_values
+
+from contract import DeviceStatus, ScanEvent, SensorReading
+
+DeviceKey = tuple[str, str]
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+READING_COLUMNS = (
+    "time",
+    "id",
+    "site_id",
+    "device_id",
+    "seq",
+    "clock",
+    "sensor",
+    "location",
+    "quantity",
+    "value",
+    "unit",
+    "quality",
+    "received_at",
+)
+EVENT_COLUMNS = (
+    "time",
+    "id",
+    "site_id",
+    "device_id",
+    "seq",
+    "clock",
+    "reader",
+    "location",
+    "biz_step",
+    "carrier",
+    "raw",
+    "symbology",
+    "gtin",
+    "lot",
+    "serial",
+    "sscc",
+    "epc_uri",
+    "identifiers",
+    "rssi",
+    "antenna",
+    "read_count",
+    "received_at",
+)
+
+
+@dataclass(frozen=True)
+class Received:
+    """An item with where it came from and when the ingester received it."""
+
+    site: str
+    device: str
+    received_at: datetime
+    item: Any
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message or item that could not be stored, with the reason."""
+
+    topic: str
+    payload: bytes
+    reason: str
+    detail: str
+    received_at: datetime
+    field: str | None = None
+    item_index: int | None = None
+    site: str | None = None
+    device: str | None = None
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return "\\N"
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def _copy(cur: Cursor, table: str, columns: Sequence[str], lines: Iterable[str]) -> int:
+    """COPY lines into a per-transaction stage table, then insert what is new; return the count."""
+    stage = f"stage_{table}"
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
+        f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    buffer = io.StringIO("".join(lines))
+    column_list = ", ".join(columns)
+    cur.copy_expert(f"COPY {stage} ({column_list}) FROM STDIN", buffer)
+    cur.execute(
+        f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} "
+        "ON CONFLICT (id, time) DO NOTHING"
+    )
+    inserted = cur.rowcount
+    return inserted
+
+
+def store_readings(cur: Cursor, received: Sequence[Received]) -> int:
+    """Store sensor readings in bulk; return how many were new (the rest were duplicates)."""
+    lines = []
+    for entry in received:
+        r: SensorReading = entry.item
+        lines.append(
+            f"{r.device_time.isoformat()}\t{r.id}\t{entry.site}\t{entry.device}\t{r.seq}\t"
+            f"{r.clock.value}\t{r.sensor}\t{r.location}\t{r.quantity.value}\t{r.value!r}\t"
+            f"{_text(r.unit)}\t{r.quality.value}\t{entry.received_at.isoformat()}\n"
+        )
+    return _copy(cur, "readings", READING_COLUMNS, lines) if lines else 0
+
+
+def store_events(cur: Cursor, received: Sequence[Received]) -> int:
+    """Store scan events in bulk; return how many were new (the rest were duplicates)."""
+    lines = []
+    for entry in received:
+        e: ScanEvent = entry.item
+        gs1 = e.gs1
+        fields = (
+            e.device_time.isoformat(),
+            e.id,
+            entry.site,
+            entry.device,
+            e.seq,
+            e.clock.value,
+            e.reader,
+            e.location,
+            e.biz_step.value,
+            e.carrier.value,
+            e.raw,
+            e.symbology,
+            gs1.gtin if gs1 else None,
+            gs1.lot if gs1 else None,
+            gs1.serial if gs1 else None,
+            gs1.sscc if gs1 else None,
+            gs1.epc_uri if gs1 else None,
+            gs1.model_dump_json(exclude_none=True) if gs1 else None,
+            e.rssi,
+            e.antenna,
+            e.read_count,
+            entry.received_at.isoformat(),
+        )
+        lines.append("\t".join(_text(value) for value in fields) + "\n")
+    return _copy(cur, "events", EVENT_COLUMNS, lines) if lines else 0
+
+
+def store_status(cur: Cursor, received: Sequence[Received]) -> int:
+    """Store heartbeats and last wills; keep each device's newest status on its row."""
+    if not received:
+        return 0
+    rows = []
+    for entry in received:
+        s: DeviceStatus = entry.item
+        rows.append(
+            (
+                s.device_time,
+                str(s.id),
+                entry.site,
+                entry.device,
+                s.seq,
+                s.clock.value,
+                s.state.value,
+                s.model_dump_json(),
+                entry.received_at,
+            )
+        )
+    inserted = execute_values(
+        cur,
+        "INSERT INTO device_status (time, id, site_id, device_id, seq, clock, state, status, "
+        "received_at) VALUES %s ON CONFLICT (id, time) DO NOTHING RETURNING 1",
+        rows,
+        fetch=True,
+    )
+    newest: dict[DeviceKey, tuple[Any, ...]] = {}
+    for row in rows:
+        key = (row[2], row[3])
+        if key not in newest or row[0] >= newest[key][0]:
+            newest[key] = row
+    execute_values(
+        cur,
+        "UPDATE devices d SET last_status = v.status::jsonb, last_status_at = v.time "
+        "FROM (VALUES %s) AS v (site_id, device_id, time, status) "
+        "WHERE d.site_id = v.site_id AND d.device_id = v.device_id "
+        "AND (d.last_status_at IS NULL OR d.last_status_at <= v.time)",
+        [(k[0], k[1], r[0], r[7]) for k, r in sorted(newest.items())],
+        template="(%s, %s, %s::timestamptz, %s)",
+    )
+    return len(inserted)
+
+
+def admit_devices(
+    cur: Cursor, seen: dict[DeviceKey, datetime], *, register_unknown: bool
+) -> dict[DeviceKey, str]:
+    """Mark devices as seen and return each one's approval.
+
+    Unknown devices are registered as `pending` when `register_unknown`, else left out (the
+    caller rejects their messages).
+    """
+    keys = sorted(seen)  # a fixed lock order: concurrent ingesters never deadlock
+    if register_unknown:
+        execute_values(
+            cur,
+            "INSERT INTO sites (id) VALUES %s ON CONFLICT (id) DO NOTHING",
+            sorted({(site,) for site, _ in keys}),
+        )
+        rows = execute_values(
+            cur,
+            "INSERT INTO devices AS d (site_id, device_id, last_seen) VALUES %s "
+            "ON CONFLICT (site_id, device_id) DO UPDATE "
+            "SET last_seen = greatest(d.last_seen, excluded.last_seen) "
+            "RETURNING site_id, device_id, approval",
+            [(site, device, seen[(site, device)]) for site, device in keys],
+            fetch=True,
+        )
+    else:
+        rows = execute_values(
+            cur,
+            "UPDATE devices AS d SET last_seen = greatest(d.last_seen, v.seen) "
+            "FROM (VALUES %s) AS v (site_id, device_id, seen) "
+            "WHERE d.site_id = v.site_id AND d.device_id = v.device_id "
+            "RETURNING d.site_id, d.device_id, d.approval",
+            [(site, device, seen[(site, device)]) for site, device in keys],
+            template="(%s, %s, %s::timestamptz)",
+            fetch=True,
+        )
+    return {(site, device): approval for site, device, approval in rows}
+
+
+def _letter_key(letter: DeadLetter) -> bytes:
+    digest = hashlib.sha256(letter.topic.encode(errors="replace"))
+    digest.update(f"|{letter.item_index}|{letter.reason}|".encode())
+    digest.update(letter.payload)
+    return digest.digest()
+
+
+def store_dead_letters(cur: Cursor, letters: Sequence[DeadLetter]) -> list[str]:
+    """Store dead letters with their raw bytes; return the reasons of those not already stored."""
+    if not letters:
+        return []
+    rows = execute_values(
+        cur,
+        "INSERT INTO dead_letters (letter_key, received_at, topic, payload, reason, detail, "
+        "field, item_index, site_id, device_id) VALUES %s "
+        "ON CONFLICT (letter_key) DO NOTHING RETURNING reason",
+        [
+            (
+                _letter_key(d),
+                d.received_at,
+                d.topic.replace("\x00", "\\x00"),
+                d.payload,
+                d.reason,
+                d.detail.replace("\x00", "\\x00"),
+                d.field,
+                d.item_index,
+                d.site,
+                d.device,
+            )
+            for d in letters
+        ],
+        template="(%s::bytea, %s, %s, %s::bytea, %s, %s, %s, %s, %s, %s)",
+        fetch=True,
+    )
+    return [reason for (reason,) in rows]
+
+
+def item_json(raw: Any) -> bytes:
+    """The raw JSON of a rejected item, to store as its dead letter's payload."""
+    return json.dumps(raw, ensure_ascii=False, default=str).encode()

@@ -1,0 +1,92 @@
+"""Store a batch of triaged messages in one transaction and report what changed."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cloud.db.ingest_store import (
+    DeadLetter,
+    Received,
+    admit_devices,
+    store_dead_letters,
+    store_events,
+    store_readings,
+    store_status,
+)
+from cloud.db.pool import Database
+from cloud.ingest.triage import MessagePlan, devices_seen
+from contract import ContractErrorReason
+
+
+@dataclass
+class BatchOutcome:
+    """Counts of one committed batch."""
+
+    stored: dict[str, int] = field(default_factory=dict)
+    duplicates: dict[str, int] = field(default_factory=dict)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    new_dead_letter_reasons: list[str] = field(default_factory=list)
+
+
+def _device_letter(plan: MessagePlan, reason: str, detail: str) -> DeadLetter:
+    message = plan.message
+    site, device = plan.device or (None, None)
+    return DeadLetter(
+        topic=message.topic,
+        payload=message.payload,
+        reason=reason,
+        detail=detail,
+        received_at=message.received_at,
+        site=site,
+        device=device,
+    )
+
+
+def persist_batch(
+    database: Database, plans: Sequence[MessagePlan], *, register_unknown: bool
+) -> BatchOutcome:
+    """Admit devices, store items (duplicates change nothing) and dead letters; one commit."""
+    outcome = BatchOutcome()
+    readings: list[Received] = []
+    events: list[Received] = []
+    statuses: list[Received] = []
+    with database.transaction() as conn, conn.cursor() as cur:
+        seen = devices_seen(plans)
+        approvals = admit_devices(cur, seen, register_unknown=register_unknown) if seen else {}
+        for plan in plans:
+            outcome.dead_letters.extend(plan.dead_letters)
+            if plan.device is None:
+                continue
+            approval = approvals.get(plan.device)
+            if approval is None:
+                outcome.dead_letters.append(
+                    _device_letter(
+                        plan,
+                        ContractErrorReason.UNKNOWN_DEVICE.value,
+                        "device is not registered and unknown devices are rejected",
+                    )
+                )
+                continue
+            if approval == "rejected":
+                outcome.dead_letters.append(
+                    _device_letter(plan, "device_rejected", "an operator rejected this device")
+                )
+                continue
+            readings.extend(plan.readings)
+            events.extend(plan.events)
+            statuses.extend(plan.statuses)
+        for kind, entries, store in (
+            ("reading", readings, store_readings),
+            ("scan", events, store_events),
+            ("status", statuses, store_status),
+        ):
+            if entries:
+                new = store(cur, entries)
+                outcome.stored[kind] = new
+                outcome.duplicates[kind] = len(entries) - new
+        outcome.new_dead_letter_reasons = store_dead_letters(cur, outcome.dead_letters)
+    return outcome
+
+
+def storage_letter(plan: MessagePlan, detail: str) -> DeadLetter:
+    """A dead letter for a message the database refused even on its own."""
+    return _device_letter(plan, "storage_rejected", detail)

@@ -1,0 +1,67 @@
+"""The ingester process: MQTT source → bounded queue → writer → database; `txng cloud ingest`."""
+
+import logging
+import queue
+import signal
+import threading
+from types import FrameType
+
+from cloud.db.pool import Database
+from cloud.ingest.metrics import IngestMetrics
+from cloud.ingest.mqtt_source import InboundMessage, MqttSource
+from cloud.ingest.settings import IngestSettings, load_ingest_settings
+from cloud.ingest.writer import Writer
+from txng.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+class Ingester:
+    """One ingester: start() connects and begins storing; stop() finishes the batch in hand."""
+
+    def __init__(self, settings: IngestSettings):
+        self.settings = settings
+        self.metrics = IngestMetrics()
+        self.database = Database(
+            settings.database_url, max_connections=2, application_name="txng-ingest"
+        )
+        self._inbox: queue.Queue[InboundMessage] = queue.Queue(settings.ingest_queue_size)
+        self.source = MqttSource(settings, self._inbox)
+        self.writer = Writer(settings, self.database, self._inbox, self.source.ack, self.metrics)
+
+    def start(self) -> None:
+        """Start the writer, the MQTT connection and (if configured) the metrics endpoint."""
+        if self.settings.ingest_metrics_port:
+            self.metrics.serve(self.settings.ingest_metrics_port)
+        self.writer.start()
+        self.source.start()
+
+    def stop(self) -> None:
+        """Stop taking messages, commit and acknowledge what is in hand, disconnect."""
+        self.writer.stop()
+        self.source.stop()
+        self.database.close()
+
+
+def ingest_command() -> int:
+    """Run the ingester until SIGTERM or SIGINT."""
+    settings = load_ingest_settings()
+    configure_logging(settings.log_level)
+    ingester = Ingester(settings)
+    stopping = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("stopping on %s", signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    ingester.start()
+    log.info(
+        "ingester running",
+        extra={"client_id": settings.ingest_client_id, "group": settings.ingest_share_group},
+    )
+    stopping.wait()
+    ingester.stop()
+    log.info("ingester stopped")
+    return 0

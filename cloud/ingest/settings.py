@@ -1,0 +1,76 @@
+"""Typed ingester configuration, read from TXNG_* environment variables and validated at start."""
+
+import socket
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contract import MAX_MESSAGE_BYTES
+from contract.topics import check_identifier
+from txng.mqtt_url import MqttEndpoint
+from txng.settings import ConfigError, describe_validation_error
+
+
+class IngestSettings(BaseSettings):
+    """Everything `txng cloud ingest` needs; every field has an environment variable TXNG_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="TXNG_", extra="ignore", frozen=True)
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/txng"
+    mqtt_url: str = "mqtt://127.0.0.1:1883"
+    mqtt_protocol: Literal["5", "3.1.1"] = "5"
+    ingest_client_id: str = Field(
+        default_factory=lambda: f"txng-ingest-{socket.gethostname()}",
+        description="Stable across restarts, so that the broker keeps the session's messages",
+    )
+    ingest_share_group: str | None = None
+    ingest_unknown_devices: Literal["register", "reject"] = "register"
+    ingest_max_message_bytes: int = Field(default=MAX_MESSAGE_BYTES, ge=1024)
+    ingest_receive_maximum: int = Field(default=1000, ge=1, le=65535)
+    ingest_queue_size: int = Field(default=2000, ge=1)
+    ingest_batch_max_messages: int = Field(default=500, ge=1)
+    ingest_batch_max_wait_ms: float = Field(default=20.0, ge=0)
+    ingest_session_expiry_s: int = Field(default=7 * 24 * 3600, ge=0)
+    ingest_keepalive_s: int = Field(default=30, ge=5)
+    ingest_metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns it off")
+    ingest_retry_max_s: float = Field(default=30.0, gt=0)
+    ingest_fault_kill_at: Literal["after_receive", "after_commit"] | None = Field(
+        default=None, description="Testing only: SIGKILL self at this point of the first batch"
+    )
+    log_level: str = "INFO"
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _valid_mqtt_url(cls, value: str) -> str:
+        try:
+            MqttEndpoint.parse(value)
+        except ConfigError as err:
+            raise ValueError(str(err)) from err
+        return value
+
+    @field_validator("ingest_share_group")
+    @classmethod
+    def _valid_group(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_identifier(value, "ingest_share_group")
+        return value
+
+    @model_validator(mode="after")
+    def _queue_holds_window(self) -> "IngestSettings":
+        if self.ingest_queue_size < self.ingest_receive_maximum:
+            raise ValueError("ingest_queue_size must be at least ingest_receive_maximum")
+        return self
+
+    @property
+    def mqtt(self) -> MqttEndpoint:
+        """The broker endpoint."""
+        return MqttEndpoint.parse(self.mqtt_url)
+
+
+def load_ingest_settings(**overrides: object) -> IngestSettings:
+    """Read settings from the environment (and `overrides`); raise ConfigError naming the field."""
+    try:
+        return IngestSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        raise ConfigError(describe_validation_error(err, "environment (TXNG_*)")) from err

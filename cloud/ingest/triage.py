@@ -1,0 +1,76 @@
+"""Sort received messages into items to store and dead letters, without touching the database."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cloud.db.ingest_store import DeadLetter, DeviceKey, Received, item_json
+from cloud.ingest.mqtt_source import InboundMessage
+from contract import ContractError, DeviceStatus, ScanEvent, SensorReading, Topic, decode
+
+
+@dataclass
+class MessagePlan:
+    """One message's share of a batch: its items by kind and its dead letters."""
+
+    message: InboundMessage
+    device: DeviceKey | None = None
+    readings: list[Received] = field(default_factory=list)
+    events: list[Received] = field(default_factory=list)
+    statuses: list[Received] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+def _letter(message: InboundMessage, err: ContractError, **extra: object) -> DeadLetter:
+    site = device = None
+    try:
+        topic = Topic.parse(message.topic)
+        site, device = topic.site, topic.device
+    except ContractError:
+        pass
+    fields: dict[str, object] = {"site": site, "device": device, **extra}
+    return DeadLetter(
+        topic=message.topic,
+        payload=message.payload,
+        reason=err.reason.value,
+        detail=err.detail,
+        field=err.field,
+        received_at=message.received_at,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def triage(message: InboundMessage, *, max_bytes: int) -> MessagePlan:
+    """Decode one message; whatever breaks the contract becomes a dead letter."""
+    plan = MessagePlan(message)
+    try:
+        decoded = decode(message.topic, message.payload, max_bytes=max_bytes)
+    except ContractError as err:
+        plan.dead_letters.append(_letter(message, err))
+        return plan
+    site, device = decoded.topic.site, decoded.topic.device
+    plan.device = (site, device)
+    for item in decoded.items:
+        received = Received(site, device, message.received_at, item)
+        if isinstance(item, SensorReading):
+            plan.readings.append(received)
+        elif isinstance(item, ScanEvent):
+            plan.events.append(received)
+        elif isinstance(item, DeviceStatus):
+            plan.statuses.append(received)
+    for rejection in decoded.rejected:
+        letter = _letter(message, rejection.error, item_index=rejection.index)
+        plan.dead_letters.append(
+            DeadLetter(**{**letter.__dict__, "payload": item_json(rejection.raw)})
+        )
+    return plan
+
+
+def devices_seen(plans: Sequence[MessagePlan]) -> dict[DeviceKey, datetime]:
+    """Each device in the batch with the newest time a message of it was received."""
+    seen: dict[DeviceKey, datetime] = {}
+    for plan in plans:
+        if plan.device is not None:
+            at = plan.message.received_at
+            seen[plan.device] = max(seen.get(plan.device, at), at)
+    return seen

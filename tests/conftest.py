@@ -1,0 +1,49 @@
+"""Shared fixtures: a real Mosquitto broker and a real, migrated PostgreSQL database."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.broker import MosquittoBroker
+from tests.support.postgres import create_database, drop_database
+
+
+@pytest.fixture(scope="session")
+def mqtt_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The session's broker: TXNG_TEST_MQTT_URL when set, else one started here."""
+    given = os.environ.get("TXNG_TEST_MQTT_URL")
+    if given:
+        yield given
+        return
+    broker = MosquittoBroker(tmp_path_factory.mktemp("mosquitto-session"))
+    broker.start()
+    yield broker.url
+    broker.stop()
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[MosquittoBroker]:
+    """A broker of this test's own, which the test may stop and restart."""
+    instance = MosquittoBroker(tmp_path / "mosquitto")
+    instance.start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def empty_database_url() -> Iterator[str]:
+    """A new, empty database (not migrated), dropped after the test."""
+    url = create_database()
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """A new database with every migration applied."""
+    from cloud.db.migrate import migrate
+
+    migrate(empty_database_url)
+    return empty_database_url

@@ -1,0 +1,88 @@
+"""The `txng` command: one subcommand per process (db migrate, cloud ingest, edge run, demo)."""
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from txng import __version__
+from txng.settings import ConfigError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _db_migrate(args: argparse.Namespace) -> int:
+    from cloud.db.commands import migrate_command
+
+    return migrate_command(database_url=args.database_url)
+
+
+def _cloud_ingest(args: argparse.Namespace) -> int:
+    from cloud.ingest.service import ingest_command
+
+    return ingest_command()
+
+
+def _edge_run(args: argparse.Namespace) -> int:
+    from edge.agent import run_command
+
+    return int(run_command(args.config))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from txng.demo import demo_command
+
+    return int(demo_command(duration_s=args.duration))
+
+
+def _version(args: argparse.Namespace) -> int:
+    print(f"txng {__version__}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="txng", description="txng: trace the origin")
+    groups = parser.add_subparsers(dest="group", required=True)
+
+    db = groups.add_parser("db", help="database administration").add_subparsers(
+        dest="command", required=True
+    )
+    migrate = db.add_parser("migrate", help="apply pending schema migrations")
+    migrate.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
+    migrate.set_defaults(handler=_db_migrate)
+
+    cloud = groups.add_parser("cloud", help="cloud processes").add_subparsers(
+        dest="command", required=True
+    )
+    cloud.add_parser("ingest", help="MQTT → database ingester").set_defaults(handler=_cloud_ingest)
+
+    edge = groups.add_parser("edge", help="edge agent").add_subparsers(
+        dest="command", required=True
+    )
+    run = edge.add_parser("run", help="run the edge agent with a device config file")
+    run.add_argument("config", help="YAML device config (see firmware_configs/)")
+    run.set_defaults(handler=_edge_run)
+
+    demo = groups.add_parser("demo", help="the whole pipeline with simulated devices")
+    demo.add_argument("--duration", type=float, default=None, help="stop after N seconds")
+    demo.set_defaults(handler=_demo)
+
+    groups.add_parser("version", help="print the version").set_defaults(handler=_version)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `txng` console script."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ConfigError as err:
+        print(f"txng: configuration error:\n{err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
