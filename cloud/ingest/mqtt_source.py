@@ -41,6 +41,7 @@ class MqttSource:
         self._connection = 0  # increases on every successful (re)connect
         self._lock = threading.Lock()
         self.connected = threading.Event()
+        self.subscribed = threading.Event()
         v5 = settings.mqtt_protocol == "5"
         self._client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
@@ -60,6 +61,7 @@ class MqttSource:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
 
     def start(self) -> None:
         """Connect in the background; paho's network thread reconnects by itself."""
@@ -123,7 +125,22 @@ class MqttSource:
         properties: Properties | None,
     ) -> None:
         self.connected.clear()
+        self.subscribed.clear()
         log.warning("disconnected from the broker: %s", reason_code)
+
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reason_codes: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        failed = [code for code in reason_codes if code.is_failure]
+        if failed:
+            log.error("the broker refused a subscription: %s", failed)
+            return
+        self.subscribed.set()
 
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         inbound = InboundMessage(
