@@ -1,0 +1,122 @@
+"""The reader interface: configuration base, the context a reader gets, and the Reader class."""
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import ClassVar, Generic, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contract import (
+    BizStep,
+    DataCarrier,
+    Gs1Identifiers,
+    Quantity,
+    ReadingQuality,
+    ScanEvent,
+    SensorReading,
+)
+from contract.items import QUANTITY_UNITS, Name
+from edge.clock import Clock
+
+# Placeholder id and sequence of an item not yet in the outbox; the outbox assigns both.
+PENDING_ID = UUID(int=0)
+PENDING_SEQ = 0
+
+TakenItem = ScanEvent | SensorReading
+
+
+class ReaderConfigBase(BaseModel):
+    """Fields every reader has: its name, its location and how long it may stay silent."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Name
+    location: Name
+    stall_timeout_s: float | None = Field(
+        default=None, gt=0, description="Restart the reader when it yields nothing for this long"
+    )
+
+
+@dataclass(frozen=True)
+class ReaderContext:
+    """What a reader may use: the device clock."""
+
+    clock: Clock
+
+    def scan(
+        self,
+        *,
+        reader: str,
+        location: str,
+        biz_step: BizStep,
+        raw: str,
+        symbology: str | None = None,
+        gs1: Gs1Identifiers | None = None,
+        carrier: DataCarrier = DataCarrier.BARCODE,
+    ) -> ScanEvent:
+        """A scan event taken now (id and seq are assigned by the outbox)."""
+        return ScanEvent(
+            id=PENDING_ID,
+            seq=PENDING_SEQ,
+            device_time=self.clock.now(),
+            clock=self.clock.quality(),
+            reader=reader,
+            location=location,
+            biz_step=biz_step,
+            carrier=carrier,
+            raw=raw,
+            symbology=symbology,
+            gs1=gs1,
+        )
+
+    def reading(
+        self,
+        *,
+        sensor: str,
+        location: str,
+        quantity: Quantity,
+        value: float,
+        quality: ReadingQuality = ReadingQuality.GOOD,
+    ) -> SensorReading:
+        """A sensor reading taken now (id and seq are assigned by the outbox)."""
+        return SensorReading(
+            id=PENDING_ID,
+            seq=PENDING_SEQ,
+            device_time=self.clock.now(),
+            clock=self.clock.quality(),
+            sensor=sensor,
+            location=location,
+            quantity=quantity,
+            value=value,
+            unit=QUANTITY_UNITS[quantity],
+            quality=quality,
+        )
+
+
+ConfigT = TypeVar("ConfigT", bound=ReaderConfigBase)
+
+
+class Reader(ABC, Generic[ConfigT]):
+    """One input of a device. A fresh instance is made for every (re)start.
+
+    `items()` is an async stream of contract items. A reader that must block (serial, Modbus)
+    does so in a thread (`asyncio.to_thread`), never on the event loop.
+    """
+
+    config_type: ClassVar[type[ReaderConfigBase]]
+
+    def __init__(self, config: ConfigT, context: ReaderContext) -> None:
+        self.config = config
+        self.context = context
+
+    async def start(self) -> None:
+        """Open the device (default: nothing to open)."""
+
+    async def stop(self) -> None:
+        """Close the device (default: nothing to close)."""
+
+    @abstractmethod
+    def items(self) -> AsyncIterator[TakenItem]:
+        """The items this reader takes, as they come."""
