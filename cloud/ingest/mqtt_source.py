@@ -141,6 +141,7 @@ class MqttSource:
             log.error("the broker refused a subscription: %s", failed)
             return
         self.subscribed.set()
+        log.info("subscribed", extra={"share_group": self._settings.ingest_share_group})
 
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         inbound = InboundMessage(

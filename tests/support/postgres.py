@@ -52,3 +52,15 @@ def terminate_connections(url: str) -> int:
         row = cur.fetchone()
     conn.close()
     return int(row[0]) if row else 0
+
+
+def allow_connections(url: str, allowed: bool) -> None:
+    """Open or close the database of `url` to new connections (closing also kills current ones)."""
+    name = urlsplit(url).path.lstrip("/")
+    conn = psycopg2.connect(ADMIN_URL)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allowed).lower()}')
+    conn.close()
+    if not allowed:
+        terminate_connections(url)
