@@ -68,8 +68,10 @@ def test_status_round_trip():
 
 def test_device_time_is_normalised_to_utc():
     local = datetime(2026, 11, 1, 13, 0, tzinfo=timezone(timedelta(hours=7)))
-    item = reading(1).model_copy(update={}).model_validate(
-        {**reading(1).model_dump(), "device_time": local}
+    item = (
+        reading(1)
+        .model_copy(update={})
+        .model_validate({**reading(1).model_dump(), "device_time": local})
     )
     assert item.device_time == datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
     assert item.device_time.utcoffset() == timedelta(0)
