@@ -195,3 +195,14 @@ def test_metrics_are_served_over_http(start_ingester, mqtt_url):
         "txng_ingest_commit_seconds_bucket",
     ):
         assert name in body
+
+
+def test_a_small_window_and_queue_still_carry_everything(start_ingester, database_url, mqtt_url):
+    ingester = start_ingester(
+        ingest_receive_maximum=4, ingest_queue_size=4, ingest_batch_max_messages=3
+    )
+    assert ingester.source._inbox.maxsize == 4
+    publish_all(mqtt_url, reading_messages(300, 2))
+    wait_for(lambda: ingester.metrics.value("txng_ingest_messages_acked_total") == 300)
+    assert _count(database_url, "readings") == 600
+    assert ingester.metrics.value("txng_ingest_batch_messages_count") >= 100
