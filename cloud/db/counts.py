@@ -8,7 +8,9 @@ from cloud.db.pool import Database
 DeviceKey = tuple[str, str]
 
 _COUNTS_SQL = """
-WITH wanted AS (SELECT * FROM unnest(%(sites)s::text[], %(devices)s::text[]) AS w (site_id, device_id))
+WITH wanted AS (
+    SELECT * FROM unnest(%(sites)s::text[], %(devices)s::text[]) AS w (site_id, device_id)
+)
 SELECT 'events', site_id, device_id, count(*) FROM events
  WHERE (site_id, device_id) IN (SELECT site_id, device_id FROM wanted) GROUP BY 2, 3
 UNION ALL
