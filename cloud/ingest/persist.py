@@ -13,6 +13,8 @@ from cloud.db.ingest_store import (
     store_status,
 )
 from cloud.db.pool import Database
+from cloud.db.work_queue import enqueue
+from cloud.derive.planning import work_for_events
 from cloud.ingest.triage import MessagePlan, devices_seen
 from contract import ContractErrorReason
 
@@ -84,6 +86,7 @@ def persist_batch(
                 outcome.stored[kind] = new
                 outcome.duplicates[kind] = len(entries) - new
         outcome.new_dead_letter_reasons = store_dead_letters(cur, outcome.dead_letters)
+        enqueue(cur, work_for_events(events))
     return outcome
 
 

@@ -7,6 +7,7 @@ import threading
 from types import FrameType
 
 from cloud.db.pool import Database
+from cloud.derive.worker import DeriveWorker
 from cloud.ingest.metrics import IngestMetrics
 from cloud.ingest.mqtt_source import InboundMessage, MqttSource
 from cloud.ingest.settings import IngestSettings, load_ingest_settings
@@ -23,16 +24,26 @@ class Ingester:
         self.settings = settings
         self.metrics = IngestMetrics()
         self.database = Database(
-            settings.database_url, max_connections=2, application_name="txng-ingest"
+            settings.database_url, max_connections=3, application_name="txng-ingest"
         )
         self._inbox: queue.Queue[InboundMessage] = queue.Queue(settings.ingest_queue_size)
         self.source = MqttSource(settings, self._inbox)
-        self.writer = Writer(settings, self.database, self._inbox, self.source.ack, self.metrics)
+        self.derive_worker = DeriveWorker(self.database) if settings.ingest_derive else None
+        self.writer = Writer(
+            settings,
+            self.database,
+            self._inbox,
+            self.source.ack,
+            self.metrics,
+            on_commit=self.derive_worker.wake if self.derive_worker else None,
+        )
 
     def start(self) -> None:
         """Start the writer, the MQTT connection and (if configured) the metrics endpoint."""
         if self.settings.ingest_metrics_port:
             self.metrics.serve(self.settings.ingest_metrics_port)
+        if self.derive_worker:
+            self.derive_worker.start()
         self.writer.start()
         self.source.start()
 
@@ -40,6 +51,8 @@ class Ingester:
         """Stop taking messages, commit and acknowledge what is in hand, disconnect."""
         self.writer.stop()
         self.source.stop()
+        if self.derive_worker:
+            self.derive_worker.stop()
         self.database.close()
 
 

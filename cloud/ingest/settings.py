@@ -34,6 +34,9 @@ class IngestSettings(BaseSettings):
     ingest_session_expiry_s: int = Field(default=7 * 24 * 3600, ge=0)
     ingest_keepalive_s: int = Field(default=30, ge=5)
     ingest_metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns it off")
+    ingest_derive: bool = Field(
+        default=True, description="Also run a derive worker (presence, cold chain) in this process"
+    )
     ingest_retry_max_s: float = Field(default=30.0, gt=0)
     ingest_fault_kill_at: Literal["after_receive", "after_commit"] | None = Field(
         default=None, description="Testing only: SIGKILL self at this point of the first batch"

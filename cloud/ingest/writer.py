@@ -32,12 +32,15 @@ class Writer:
         inbox: "queue.Queue[InboundMessage]",
         acknowledge: Acknowledge,
         metrics: IngestMetrics,
+        *,
+        on_commit: Callable[[], None] | None = None,
     ):
         self._settings = settings
         self._database = database
         self._inbox = inbox
         self._acknowledge = acknowledge
         self._metrics = metrics
+        self._on_commit = on_commit
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
 
@@ -82,6 +85,8 @@ class Writer:
             if not self._store_with_retry(plans):
                 return  # stopping while the database is down: the broker keeps the messages
             self._fault("after_commit")
+            if self._on_commit:
+                self._on_commit()
             acked = sum(1 for message in batch if self._acknowledge(message))
             self._metrics.messages_acked.inc(acked)
 

@@ -60,3 +60,31 @@ def reading_messages(count: int, per_message: int, *, device: str = DEVICE) -> l
         message([reading(m * per_message + i) for i in range(per_message)], device=device)
         for m in range(count)
     ]
+
+
+def scan_of(
+    seq: int,
+    *,
+    at: datetime,
+    location: str,
+    biz_step: str,
+    gtin: str | None = None,
+    lot: str | None = None,
+    serial: str | None = None,
+    sscc: str | None = None,
+    other: dict[str, str] | None = None,
+    reader: str = "scanner-1",
+) -> ScanEvent:
+    """A scan of GS1 identifiers at a time and place (raw is a readable stand-in)."""
+    gs1 = Gs1Identifiers(gtin=gtin, lot=lot, serial=serial, sscc=sscc, other=other or {})
+    return ScanEvent(
+        id=new_item_id(),
+        device_time=at,
+        clock=ClockQuality.SYNCED,
+        seq=seq,
+        reader=reader,
+        location=location,
+        biz_step=biz_step,
+        raw="|".join(f"{k}={v}" for k, v in gs1.model_dump(exclude_none=True).items() if v),
+        gs1=gs1,
+    )

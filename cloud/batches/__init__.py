@@ -1,0 +1,1 @@
+"""Batches: master data, presence at locations, packing into logistic units, linking."""

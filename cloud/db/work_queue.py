@@ -1,0 +1,90 @@
+"""SQL of the derived-work queue: enqueue (merging time ranges), claim, finish, retry later."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from psycopg2.extensions import cursor as Cursor
+from psycopg2.extras import execute_values
+
+
+@dataclass(frozen=True)
+class Work:
+    """One unit of derived work: a kind, a key, and the event-time range it concerns."""
+
+    kind: str
+    key: str
+    from_time: datetime | None = None
+    to_time: datetime | None = None
+
+
+def enqueue(cur: Cursor, work: Sequence[Work]) -> None:
+    """Queue work; a key already waiting gets its time range widened instead of a second row."""
+    merged: dict[tuple[str, str], Work] = {}
+    for item in work:
+        key = (item.kind, item.key)
+        old = merged.get(key)
+        if old is None:
+            merged[key] = item
+            continue
+        merged[key] = Work(
+            item.kind,
+            item.key,
+            _least(old.from_time, item.from_time),
+            _greatest(old.to_time, item.to_time),
+        )
+    if not merged:
+        return
+    execute_values(
+        cur,
+        "INSERT INTO work_queue AS w (kind, key, from_time, to_time) VALUES %s "
+        "ON CONFLICT (kind, key) DO UPDATE SET "
+        "from_time = least(w.from_time, excluded.from_time), "
+        "to_time = greatest(w.to_time, excluded.to_time)",
+        [(w.kind, w.key, w.from_time, w.to_time) for _, w in sorted(merged.items())],
+        template="(%s, %s, %s::timestamptz, %s::timestamptz)",
+    )
+
+
+def claim(cur: Cursor, *, limit: int, kinds: Sequence[str] | None = None) -> list[Work]:
+    """Lock up to `limit` due items (skipping those another worker holds) and remove them.
+
+    The rows are deleted in the caller's transaction: if it rolls back, they are back.
+    """
+    cur.execute(
+        "DELETE FROM work_queue WHERE (kind, key) IN ("
+        " SELECT kind, key FROM work_queue WHERE not_before <= now()"
+        " AND (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s::text[]))"
+        " ORDER BY enqueued_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
+        "RETURNING kind, key, from_time, to_time",
+        {"limit": limit, "kinds": list(kinds) if kinds else None},
+    )
+    return [Work(*row) for row in cur.fetchall()]
+
+
+def retry_later(cur: Cursor, work: Work, *, error: str, delay_s: float) -> None:
+    """Put failed work back, due again after `delay_s`, with the error kept for operators."""
+    cur.execute(
+        "INSERT INTO work_queue AS w (kind, key, from_time, to_time, attempts, last_error, "
+        "not_before) VALUES (%s, %s, %s, %s, 1, %s, now() + make_interval(secs => %s)) "
+        "ON CONFLICT (kind, key) DO UPDATE SET attempts = w.attempts + 1, "
+        "last_error = excluded.last_error, not_before = excluded.not_before, "
+        "from_time = least(w.from_time, excluded.from_time), "
+        "to_time = greatest(w.to_time, excluded.to_time)",
+        (work.kind, work.key, work.from_time, work.to_time, error[:2000], delay_s),
+    )
+
+
+def pending(cur: Cursor) -> int:
+    """How many work items wait."""
+    cur.execute("SELECT count(*) FROM work_queue")
+    row = cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _least(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _greatest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)
