@@ -81,6 +81,9 @@ class SqliteWorker:
         return group
 
     def _run_group(self, connection: sqlite3.Connection, group: list[Job]) -> None:
+        group = [job for job in group if job[1].set_running_or_notify_cancel()]  # skip cancelled
+        if not group:
+            return
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
         try:
             connection.execute("BEGIN IMMEDIATE")

@@ -57,7 +57,9 @@ class Supervisor:
         }
 
     async def run(self) -> None:
-        """Supervise all readers until cancelled."""
+        """Supervise all readers until cancelled (an agent with no readers only drains)."""
+        if not self._readers:
+            await asyncio.Event().wait()
         async with asyncio.TaskGroup() as group:
             for config in self._readers:
                 group.create_task(self._supervise(config), name=f"reader:{config.name}")

@@ -1,0 +1,91 @@
+"""The agent as a real process: SIGKILL at random instants loses and duplicates nothing."""
+
+import random
+import time
+from pathlib import Path
+
+from tests.edge.helpers import (
+    Collector,
+    check_exactly_once,
+    check_in_order_per_source,
+    device_config,
+    outbox_counters,
+    probe,
+    scanner,
+    start_agent,
+    start_agent_online,
+    stop_agent,
+    write_config,
+)
+
+CYCLES = int(__import__("os").environ.get("EDGE_KILL_CYCLES", "20"))
+
+
+def test_sigkill_at_random_instants_loses_nothing(mqtt_url: str, tmp_path: Path) -> None:
+    outbox = tmp_path / "outbox.sqlite"
+    document = device_config(
+        mqtt_url=mqtt_url,
+        outbox=outbox,
+        readers=[scanner(rate=200), probe("probe-a", interval=0.005), probe("probe-b")],
+        batching={"max_items": 50, "max_age_ms": 5},
+    )
+    config = write_config(tmp_path / "device.yaml", document)
+    log = tmp_path / "agent.log"
+    rng = random.Random(20240711)
+    with Collector(mqtt_url, document["site"], document["device"]) as collector:
+        for _ in range(CYCLES):
+            agent = start_agent(config, log)
+            # The agent imports for ~0.5 s, then takes and publishes; kill it somewhere in that.
+            time.sleep(rng.uniform(0.4, 1.4))
+            stop_agent(agent, kill=True)
+        produced = outbox_counters(outbox)["next_seq"]
+        assert produced > 50 * CYCLES, "the agent hardly ran; the test proves nothing"
+
+        # Drain what is left with a reader-less agent on the same outbox.
+        drain = write_config(tmp_path / "drain.yaml", {**document, "readers": []})
+        agent = start_agent_online(drain, log, collector)
+        try:
+            collector.wait_for_seqs(produced, timeout=60)
+        finally:
+            assert stop_agent(agent) == 0, log.read_text()[-2000:]
+        arrivals = collector.snapshot()
+
+    check_exactly_once(arrivals, produced)
+    assert outbox_counters(outbox)["depth"] == 0
+    assert not collector.rejected
+
+
+def test_broker_outage_accumulates_then_delivers_in_order(broker: "object", tmp_path: Path) -> None:
+    from tests.support.broker import MosquittoBroker
+
+    assert isinstance(broker, MosquittoBroker)
+    outbox = tmp_path / "outbox.sqlite"
+    document = device_config(
+        mqtt_url=broker.url,
+        outbox=outbox,
+        readers=[scanner(rate=100), probe("probe-a", interval=0.01)],
+    )
+    config = write_config(tmp_path / "device.yaml", document)
+    log = tmp_path / "agent.log"
+    with Collector(broker.url, document["site"], document["device"]) as collector:
+        agent = start_agent(config, log)
+        try:
+            collector.wait_for(lambda c: len(c.seqs()) > 50)
+            broker.stop()
+            time.sleep(2.0)  # readers keep taking; the outbox holds it all
+            during_outage = len(collector.seqs())
+            broker.start()
+            collector.wait_for(lambda c: len(c.seqs()) > during_outage + 300)
+        finally:
+            assert stop_agent(agent) == 0, log.read_text()[-2000:]
+        produced = outbox_counters(outbox)["next_seq"]
+        drain = write_config(tmp_path / "drain.yaml", {**document, "readers": []})
+        agent = start_agent_online(drain, log, collector)
+        try:
+            collector.wait_for_seqs(produced)
+        finally:
+            stop_agent(agent)
+        arrivals = collector.snapshot()
+
+    check_exactly_once(arrivals, produced)
+    check_in_order_per_source(arrivals)
