@@ -1,6 +1,7 @@
 """What `txng demo` shows: a live progress line and a final summary (the one stdout writer)."""
 
 import json
+import shutil
 import sys
 from dataclasses import dataclass, field
 
@@ -24,8 +25,9 @@ class Snapshot:
 
 def show(text: str = "", *, transient: bool = False) -> None:
     """Write to stdout; a transient line is redrawn in place (terminals only)."""
-    if transient:
-        sys.stdout.write(f"\r\x1b[K{text}")
+    if transient:  # cut to the terminal's width, or the redraw would scroll
+        width = shutil.get_terminal_size().columns - 1
+        sys.stdout.write(f"\r\x1b[K{text[:width]}")
     else:
         sys.stdout.write(f"{text}\n")
     sys.stdout.flush()

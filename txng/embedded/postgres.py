@@ -1,6 +1,5 @@
-"""Embedded services for `txng demo`: a private PostgreSQL (pgserver's binaries) and amqtt."""
+"""A throwaway PostgreSQL server from pgserver's binaries, run unprivileged when we are root."""
 
-import asyncio
 import contextlib
 import ctypes
 import importlib.util
@@ -9,30 +8,20 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from txng.embedded.base import EmbeddedServiceError, free_port
 
 log = logging.getLogger(__name__)
 
 PG_USER_ENV = "TXNG_DEMO_PG_USER"
 _PR_SET_PDEATHSIG = 1
-
-
-class EmbeddedServiceError(Exception):
-    """An embedded service could not be started; the message says why and what to do."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _die_with_parent() -> None:
@@ -87,7 +76,8 @@ class EmbeddedPostgres:
 
     PostgreSQL refuses to run as root. When the demo runs as root, the server runs as an
     unprivileged account (`nobody`, or TXNG_DEMO_PG_USER) that owns only the data directory;
-    if that account cannot reach pgserver's binaries, they are copied into `run_dir`.
+    if that account cannot reach `run_dir` (a private TMPDIR), another directory is made for it,
+    and if it cannot reach pgserver's binaries, they are copied there.
     The server runs in its own process group (a terminal's Ctrl-C reaches the demo, which stops
     the server after the ingester), and the kernel stops it should the demo die.
     """
@@ -101,6 +91,7 @@ class EmbeddedPostgres:
         self._account: pwd.struct_passwd | None = None
         self._bin = _pginstall() / "bin"
         self._process: subprocess.Popen[bytes] | None = None
+        self._own_dir = False  # a directory made here (not `run_dir`), removed by stop()
 
     @property
     def url(self) -> str:
@@ -148,6 +139,7 @@ class EmbeddedPostgres:
         """Fast shutdown (SIGINT), escalating to SIGQUIT and SIGKILL; wait for the exit."""
         process, self._process = self._process, None
         if process is None:
+            self._remove_own_dir()
             return
         steps = ((signal.SIGINT, timeout_s), (signal.SIGQUIT, 5.0), (signal.SIGKILL, 5.0))
         for sig, wait_s in steps:
@@ -158,6 +150,12 @@ class EmbeddedPostgres:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(wait_s)
         log.info("embedded PostgreSQL stopped", extra={"returncode": process.returncode})
+        self._remove_own_dir()
+
+    def _remove_own_dir(self) -> None:
+        if self._own_dir:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            self._own_dir = False
 
     def _service_account(self) -> pwd.struct_passwd | None:
         if os.geteuid() != 0:
@@ -175,17 +173,34 @@ class EmbeddedPostgres:
         return account
 
     def _prepare_directories(self) -> None:
+        if self._account is not None and not _reachable_by(self.run_dir, self._account):
+            self._move_to(self._reachable_dir(self._account))
         self.data_dir.mkdir(mode=0o700)
         if self._account is None:
             return
-        if not _reachable_by(self.run_dir, self._account):
-            raise EmbeddedServiceError(
-                f"account {self._account.pw_name!r} cannot reach {self.run_dir}; "
-                "choose another TMPDIR"
-            )
         os.chown(self.data_dir, self._account.pw_uid, self._account.pw_gid)
         if not self._runs_as_account():
             self._bin = self._copy_binaries()
+
+    @staticmethod
+    def _reachable_dir(account: pwd.struct_passwd) -> Path:
+        """A new directory of ours that `account` can reach (when TMPDIR is private)."""
+        for base in (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")):
+            if base.is_dir() and _reachable_by(base, account):
+                made = Path(tempfile.mkdtemp(prefix="txng-demo-pg-", dir=base))
+                made.chmod(0o711)
+                return made
+        raise EmbeddedServiceError(
+            f"no directory that account {account.pw_name!r} can reach for the database; "
+            f"set TMPDIR to one, or {PG_USER_ENV} to another account"
+        )
+
+    def _move_to(self, directory: Path) -> None:
+        log.info("the data directory goes to %s, which the server's account can reach", directory)
+        self.run_dir = directory
+        self.data_dir = directory / "pgdata"
+        self.log_path = directory / "postgres.log"
+        self._own_dir = True
 
     def _copy_binaries(self) -> Path:
         """Copy pgserver's build (and the wheel's bundled libraries) where the account can read."""
@@ -282,78 +297,3 @@ class EmbeddedPostgres:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no server log)"
-
-
-class EmbeddedBroker:
-    """amqtt's broker (MQTT 3.1.1, no shared subscriptions) on 127.0.0.1, in its own thread."""
-
-    def __init__(self) -> None:
-        self.port = 0
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-
-    @property
-    def url(self) -> str:
-        """The broker's URL."""
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def start(self, timeout_s: float = 15.0) -> str:
-        """Start the broker thread and wait until it listens; return its URL."""
-        if importlib.util.find_spec("amqtt") is None:
-            raise EmbeddedServiceError(
-                "amqtt is not installed: run `pip install -e '.[demo]'` (or scripts/demo.sh), "
-                "or set TXNG_MQTT_URL to a broker"
-            )
-        for name in ("amqtt", "transitions"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-        self.port = free_port()
-        self._thread = threading.Thread(target=self._run, name="embedded-broker", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(timeout_s):
-            raise EmbeddedServiceError("the embedded MQTT broker did not start in time")
-        if self._error is not None:
-            raise EmbeddedServiceError(f"the embedded MQTT broker failed: {self._error}")
-        log.info("embedded MQTT broker running", extra={"port": self.port})
-        return self.url
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        """Shut the broker down and wait for its thread."""
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        if self._loop is not None and self._stop is not None:
-            with contextlib.suppress(RuntimeError):  # the loop has already finished
-                self._loop.call_soon_threadsafe(self._stop.set)
-        thread.join(timeout_s)
-        if thread.is_alive():
-            log.warning("the embedded MQTT broker did not stop in %.0f s", timeout_s)
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._serve())
-        except BaseException as err:  # reported to start(); the thread ends
-            self._error = err
-            log.exception("embedded MQTT broker failed")
-        finally:
-            self._ready.set()
-
-    async def _serve(self) -> None:
-        from amqtt.broker import Broker
-
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        anonymous = "amqtt.plugins.authentication.AnonymousAuthPlugin"
-        config = {
-            "listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{self.port}"}},
-            "plugins": {anonymous: {"allow_anonymous": True}},  # and none of $SYS or logging
-        }
-        broker = Broker(config)
-        await broker.start()
-        self._ready.set()
-        try:
-            await self._stop.wait()
-        finally:
-            await broker.shutdown()
