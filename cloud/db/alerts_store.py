@@ -1,0 +1,145 @@
+"""SQL of alerts: raise (idempotently, by key), clear, acknowledge, and queue notifications."""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg2.extensions import cursor as Cursor
+
+SYSTEM = "system"
+SEVERITIES = ("info", "warning", "critical")
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    """What an evaluator wants raised; `key` makes the same condition the same alert."""
+
+    key: str
+    kind: str
+    severity: str
+    started_at: datetime
+    site_id: str | None = None
+    location: str | None = None
+    sensor: str | None = None
+    batch_ids: Sequence[int] = ()
+    details: dict[str, Any] | None = None
+
+
+class AlertStateError(ValueError):
+    """An operator action that the alert's state does not allow."""
+
+
+def _transition(
+    cur: Cursor,
+    alert_id: int,
+    from_state: str | None,
+    to_state: str,
+    actor: str,
+    comment: str | None,
+) -> None:
+    cur.execute(
+        "INSERT INTO alert_transitions (alert_id, from_state, to_state, actor, comment) "
+        "VALUES (%s, %s, %s, %s, %s) RETURNING id, (SELECT kind FROM alerts WHERE id = %s)",
+        (alert_id, from_state, to_state, actor, comment, alert_id),
+    )
+    row = cur.fetchone()
+    assert row is not None
+    transition_id, kind = row
+    cur.execute(
+        "INSERT INTO notifications (transition_id, channel) "
+        "SELECT %(t)s, 'mqtt' UNION ALL "
+        "SELECT %(t)s, 'webhook:' || id FROM webhooks "
+        " WHERE active AND (kinds IS NULL OR %(kind)s = ANY(kinds)) "
+        "ON CONFLICT (transition_id, channel) DO NOTHING",
+        {"t": transition_id, "kind": kind},
+    )
+
+
+def raise_alert(cur: Cursor, spec: AlertSpec) -> int | None:
+    """Raise the alert unless one with the same key exists; return the new id, else None.
+
+    An existing alert with that key only has its batches and details refreshed.
+    """
+    if spec.severity not in SEVERITIES:
+        raise ValueError(f"severity must be one of {SEVERITIES}, not {spec.severity!r}")
+    details = json.dumps(spec.details or {}, default=str)
+    cur.execute(
+        "INSERT INTO alerts (alert_key, kind, severity, site_id, location, sensor, batch_ids, "
+        "started_at, details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb) "
+        "ON CONFLICT (alert_key) DO NOTHING RETURNING id",
+        (
+            spec.key,
+            spec.kind,
+            spec.severity,
+            spec.site_id,
+            spec.location,
+            spec.sensor,
+            sorted(set(spec.batch_ids)),
+            spec.started_at,
+            details,
+        ),
+    )
+    row = cur.fetchone()
+    if row is None:
+        cur.execute(
+            "UPDATE alerts SET batch_ids = ARRAY(SELECT DISTINCT unnest(batch_ids || %s::bigint[])"
+            " ORDER BY 1), details = details || %s::jsonb, updated_at = now() "
+            "WHERE alert_key = %s",
+            (sorted(set(spec.batch_ids)), details, spec.key),
+        )
+        return None
+    alert_id = int(row[0])
+    _transition(cur, alert_id, None, "active_unack", SYSTEM, None)
+    return alert_id
+
+
+def end_condition(cur: Cursor, key: str, ended_at: datetime) -> bool:
+    """The condition behind alert `key` ended at `ended_at`: clear it (if not already)."""
+    cur.execute(
+        "UPDATE alerts a SET state = 'cleared', ended_at = %s, cleared_at = now(), "
+        "cleared_by = %s, updated_at = now() FROM (SELECT id, state FROM alerts "
+        " WHERE alert_key = %s AND state <> 'cleared' FOR UPDATE) old "
+        "WHERE a.id = old.id RETURNING a.id, old.state",
+        (ended_at, SYSTEM, key),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return False
+    _transition(cur, int(row[0]), row[1], "cleared", SYSTEM, None)
+    return True
+
+
+def acknowledge(cur: Cursor, alert_id: int, *, actor: str, comment: str | None) -> None:
+    """An operator acknowledges an active alert (who, when, comment)."""
+    cur.execute("SELECT state FROM alerts WHERE id = %s FOR UPDATE", (alert_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise LookupError(f"no alert {alert_id}")
+    if row[0] != "active_unack":
+        raise AlertStateError(
+            f"alert {alert_id} is {row[0]}; only active_unack can be acknowledged"
+        )
+    cur.execute(
+        "UPDATE alerts SET state = 'active_ack', acknowledged_at = now(), acknowledged_by = %s, "
+        "ack_comment = %s, updated_at = now() WHERE id = %s",
+        (actor, comment, alert_id),
+    )
+    _transition(cur, alert_id, "active_unack", "active_ack", actor, comment)
+
+
+def clear(cur: Cursor, alert_id: int, *, actor: str, comment: str | None) -> None:
+    """An operator clears an alert that is not cleared yet."""
+    cur.execute("SELECT state FROM alerts WHERE id = %s FOR UPDATE", (alert_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise LookupError(f"no alert {alert_id}")
+    if row[0] == "cleared":
+        raise AlertStateError(f"alert {alert_id} is already cleared")
+    cur.execute(
+        "UPDATE alerts SET state = 'cleared', cleared_at = now(), cleared_by = %s, "
+        "clear_comment = %s, updated_at = now() WHERE id = %s",
+        (actor, comment, alert_id),
+    )
+    _transition(cur, alert_id, row[0], "cleared", actor, comment)
