@@ -177,6 +177,12 @@ class ScanEvent(ItemBase):
     rssi: float | None = None
     antenna: int | None = Field(default=None, ge=0)
     read_count: int = Field(default=1, ge=1)
+    first_seen: AwareDatetime | None = Field(
+        default=None, description="RFID: first read of the tag in the collapse window"
+    )
+    last_seen: AwareDatetime | None = Field(
+        default=None, description="RFID: last read of the tag in the collapse window"
+    )
 
 
 class SensorReading(ItemBase):

@@ -5,6 +5,12 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from edge.readers.base import Reader, ReaderConfigBase, ReaderContext
+from edge.readers.camera import Camera, CameraConfig
+from edge.readers.hid_scanner import HidScanner, HidScannerConfig
+from edge.readers.modbus_sensor import ModbusSensor, ModbusSensorConfig
+from edge.readers.onewire import OneWireConfig, OneWireSensor
+from edge.readers.rfid import RfidReader, RfidReaderConfig
+from edge.readers.serial_scanner import SerialScanner, SerialScannerConfig
 from edge.readers.simulated import (
     SimulatedScanner,
     SimulatedScannerConfig,
@@ -15,11 +21,24 @@ from edge.readers.simulated import (
 READERS: dict[str, type[Reader[Any]]] = {
     "simulated_scanner": SimulatedScanner,
     "simulated_temperature": SimulatedTemperature,
+    "serial_scanner": SerialScanner,
+    "hid_scanner": HidScanner,
+    "camera": Camera,
+    "rfid": RfidReader,
+    "modbus": ModbusSensor,
+    "onewire": OneWireSensor,
 }
 
 # The discriminated union of reader configurations; keep in step with READERS (a test checks).
 ReaderConfig = Annotated[
-    SimulatedScannerConfig | SimulatedTemperatureConfig,
+    SimulatedScannerConfig
+    | SimulatedTemperatureConfig
+    | SerialScannerConfig
+    | HidScannerConfig
+    | CameraConfig
+    | RfidReaderConfig
+    | ModbusSensorConfig
+    | OneWireConfig,
     Field(discriminator="type"),
 ]
 

@@ -1,0 +1,94 @@
+"""Image barcode decoders behind one small interface: zxing-cpp (default) and pyzbar."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:  # numpy, OpenCV and the decoders load only when a camera runs
+    import numpy as np
+    import numpy.typing as npt
+
+    Image = npt.NDArray[np.uint8]
+else:
+    Image = Any
+DecoderName = Literal["zxing", "pyzbar"]
+
+# zbar names symbologies but not AIM identifiers; the nearest identifier for each (no FNC1 info).
+_ZBAR_AIM = {
+    "QRCODE": "]Q1", "CODE128": "]C0", "EAN13": "]E0", "EAN8": "]E4", "UPCA": "]E0",
+    "UPCE": "]E0", "I25": "]I0", "CODE39": "]A0", "DATABAR": "]e0", "DATABAR_EXP": "]e0",
+}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One code found in an image."""
+
+    text: str
+    symbology: str | None
+
+
+class Decoder(Protocol):
+    """Finds barcodes in a grayscale image."""
+
+    def decode(self, image: Image) -> list[Decoded]:
+        """Every code read in the image."""
+
+
+class ZxingDecoder:
+    """zxing-cpp: reads GS1 DataMatrix/QR/128 and reports the AIM identifier (e.g. ]d2)."""
+
+    def __init__(self) -> None:
+        import zxingcpp
+
+        self._zx: Any = zxingcpp
+
+    def decode(self, image: Image) -> list[Decoded]:
+        """Every valid code, text as sent by a scanner (GS as 0x1D)."""
+        results = self._zx.read_barcodes(image, text_mode=self._zx.TextMode.Plain)
+        return [
+            Decoded(r.text, r.symbology_identifier or None) for r in results if r.valid and r.text
+        ]
+
+
+class PyzbarDecoder:
+    """pyzbar (libzbar0): QR, EAN/UPC, Code 128 and more; no DataMatrix, no FNC1."""
+
+    def __init__(self) -> None:
+        from pyzbar import pyzbar
+
+        self._zbar: Any = pyzbar
+
+    def decode(self, image: Image) -> list[Decoded]:
+        """Every code zbar reads."""
+        found = []
+        for symbol in self._zbar.decode(image):
+            data: bytes = symbol.data
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
+            found.append(Decoded(text, _ZBAR_AIM.get(symbol.type)))
+        return found
+
+
+def make_decoder(name: DecoderName) -> Decoder:
+    """The decoder called `name`; ImportError when its package is missing."""
+    if name == "pyzbar":
+        return PyzbarDecoder()
+    return ZxingDecoder()
+
+
+class HoldOff:
+    """A code seen again within `hold_off_s` of its last sighting is the same scan."""
+
+    def __init__(self, hold_off_s: float) -> None:
+        self.hold_off_s = hold_off_s
+        self._last: dict[str, float] = {}
+
+    def is_new(self, code: str, now: float) -> bool:
+        """Record a sighting; True when it starts a new scan."""
+        last = self._last.get(code)
+        self._last[code] = now
+        if len(self._last) > 1024:
+            self._last = {k: t for k, t in self._last.items() if now - t <= self.hold_off_s}
+        return last is None or now - last > self.hold_off_s
