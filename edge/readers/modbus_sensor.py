@@ -82,7 +82,7 @@ class ModbusSensor(Reader[ModbusSensorConfig]):
             return ModbusTcpClient(link.host, port=link.port, timeout=timeout, retries=0)
         return ModbusSerialClient(
             resolve_port(link.port), baudrate=link.baudrate, bytesize=link.bytesize,
-            parity=link.parity, stopbits=link.stopbits, timeout=timeout, retries=0,
+            parity=link.parity, stopbits=int(link.stopbits), timeout=timeout, retries=0,
         )
 
     async def stop(self) -> None:

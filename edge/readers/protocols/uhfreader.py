@@ -94,9 +94,14 @@ class FrameDecoder:
                 self.garbage_bytes += 1
                 continue
             if len(self._buffer) < length + 1:
-                break
+                skip = self._later_frame()
+                if skip is None:
+                    break  # wait for more bytes
+                del self._buffer[:skip]  # what looked like a frame start was noise
+                self.garbage_bytes += skip
+                continue
             raw = bytes(self._buffer[: length + 1])
-            if crc16(raw[:-2]) != int.from_bytes(raw[-2:], "little"):
+            if not _valid(raw):
                 del self._buffer[0]  # resynchronise one byte further on
                 self.crc_errors += 1
                 continue
@@ -104,10 +109,24 @@ class FrameDecoder:
             frames.append(Frame(raw[1], raw[2], raw[3], raw[4:-2]))
         return frames
 
+    def _later_frame(self) -> int | None:
+        """The offset of a complete, valid frame behind an incomplete candidate, if any."""
+        buffer = self._buffer
+        for start in range(1, len(buffer)):
+            length = buffer[start]
+            end = start + length + 1
+            if length >= _MIN_LEN and end <= len(buffer) and _valid(bytes(buffer[start:end])):
+                return start
+        return None
+
     def discard_partial(self) -> None:
         """On silence: a half frame will never complete; drop and count it."""
         self.garbage_bytes += len(self._buffer)
         self._buffer.clear()
+
+
+def _valid(raw: bytes) -> bool:
+    return crc16(raw[:-2]) == int.from_bytes(raw[-2:], "little")
 
 
 def antenna_number(mask: int) -> int | None:
