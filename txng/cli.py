@@ -34,6 +34,41 @@ def _demo(args: argparse.Namespace) -> int:
     return int(demo_command(duration_s=args.duration))
 
 
+def _master_data_import(args: argparse.Namespace) -> int:
+    from cloud.masterdata.command import import_command
+
+    return import_command(args.kind, args.file, database_url_option=args.database_url)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from cloud.trace.verify_command import verify_command
+
+    return verify_command(site=args.site, database_url_option=args.database_url)
+
+
+def _add_master_data(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """`txng KIND import FILE.csv` per master-data kind, `txng items commission FILE.csv`."""
+    for kind, verb in (
+        ("products", "import"),
+        ("batches", "import"),
+        ("profiles", "import"),
+        ("groups", "import"),
+        ("locations", "import"),
+        ("items", "commission"),
+    ):
+        sub = groups.add_parser(kind, help=f"master data: {kind}").add_subparsers(
+            dest="command", required=True
+        )
+        command = sub.add_parser(verb, help=f"{verb} {kind} from a CSV file (upsert)")
+        command.add_argument("file", help="CSV file with a header row (see examples/master_data/)")
+        command.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
+        command.set_defaults(handler=_master_data_import, kind=kind)
+    verify = groups.add_parser("verify", help="check the hash chain over stored events")
+    verify.add_argument("--site", help="only this site")
+    verify.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
+    verify.set_defaults(handler=_verify)
+
+
 def _version(args: argparse.Namespace) -> int:
     print(f"txng {__version__}")
     return 0
@@ -67,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--duration", type=float, default=None, help="stop after N seconds")
     demo.set_defaults(handler=_demo)
 
+    _add_master_data(groups)
     groups.add_parser("version", help="print the version").set_defaults(handler=_version)
     return parser
 

@@ -1,0 +1,124 @@
+"""SQL of master data: upserts of profiles, groups, products, batches, locations and serials."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from psycopg2.extensions import cursor as Cursor
+from psycopg2.extras import execute_values
+
+from cloud.db.work_queue import Work, enqueue
+
+# Work kind the integrity evaluator registers; an imported batch has its scans re-checked.
+INTEGRITY_BATCH = "integrity_batch"
+
+
+def upsert(
+    cur: Cursor,
+    table: str,
+    *,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    also_set: str = "",
+) -> None:
+    """Insert rows of `columns`; a row whose `keys` exist overwrites those columns."""
+    if not rows:
+        return
+    updates = [f"{c} = excluded.{c}" for c in columns if c not in keys]
+    if also_set:
+        updates.append(also_set)
+    action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+    execute_values(
+        cur,
+        f"INSERT INTO {table} AS t ({', '.join(columns)}) VALUES %s "
+        f"ON CONFLICT ({', '.join(keys)}) {action}",
+        [tuple(r) for r in rows],
+    )
+
+
+def existing(cur: Cursor, table: str, column: str, values: Iterable[str]) -> set[str]:
+    """Which of `values` exist in `table.column`."""
+    wanted = sorted(set(values))
+    if not wanted:
+        return set()
+    cur.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)", (wanted,))
+    return {row[0] for row in cur.fetchall()}
+
+
+def ensure_sites(cur: Cursor, sites: Iterable[str]) -> None:
+    """Create the sites that do not exist yet."""
+    rows = sorted({(s,) for s in sites})
+    if rows:
+        execute_values(cur, "INSERT INTO sites (id) VALUES %s ON CONFLICT (id) DO NOTHING", rows)
+
+
+def upsert_batches(
+    cur: Cursor, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> dict[tuple[str, str], int]:
+    """Upsert batches as verified imports (a scanned-first batch becomes verified); ids by key."""
+    if not rows:
+        return {}
+    names = [*columns, "verified", "source"]
+    updates = [f"{c} = excluded.{c}" for c in columns if c not in ("gtin", "lot")]
+    updates += ["verified = true", "source = 'import'", "updated_at = now()"]
+    found = execute_values(
+        cur,
+        f"INSERT INTO batches AS t ({', '.join(names)}) VALUES %s "
+        f"ON CONFLICT (gtin, lot) DO UPDATE SET {', '.join(updates)} RETURNING gtin, lot, id",
+        [(*r, True, "import") for r in rows],
+        fetch=True,
+    )
+    ids = {(gtin, lot): int(i) for gtin, lot, i in found}
+    enqueue(cur, [Work(INTEGRITY_BATCH, f"{g}|{lot}") for g, lot in sorted(ids)])
+    return ids
+
+
+def batch_ids(cur: Cursor, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The ids of the batches (gtin, lot) that exist."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    found = execute_values(
+        cur,
+        "SELECT b.gtin, b.lot, b.id FROM batches b JOIN (VALUES %s) AS v (gtin, lot) "
+        "ON b.gtin = v.gtin AND b.lot = v.lot",
+        wanted,
+        fetch=True,
+    )
+    return {(gtin, lot): int(i) for gtin, lot, i in found}
+
+
+def replace_inputs(cur: Cursor, links: Mapping[int, Sequence[int]]) -> None:
+    """Set what each batch was made from (master data replaces earlier imported inputs)."""
+    if not links:
+        return
+    cur.execute(
+        "DELETE FROM batch_inputs WHERE source = 'import' AND batch_id = ANY(%s)",
+        (sorted(links),),
+    )
+    rows = sorted({(b, i) for b, inputs in links.items() for i in inputs})
+    if rows:
+        execute_values(
+            cur,
+            "INSERT INTO batch_inputs (batch_id, input_batch_id) VALUES %s ON CONFLICT DO NOTHING",
+            rows,
+        )
+
+
+def commission(cur: Cursor, rows: Sequence[tuple[str, str, int, Any]]) -> None:
+    """Commission serials (gtin, serial, batch id, at) and mark their products serialised."""
+    if not rows:
+        return
+    execute_values(
+        cur,
+        "INSERT INTO commissioned_items AS t (gtin, serial, batch_id, commissioned_at) "
+        "VALUES %s ON CONFLICT (gtin, serial) DO UPDATE SET batch_id = excluded.batch_id, "
+        "commissioned_at = excluded.commissioned_at",
+        list(rows),
+        template="(%s, %s, %s, coalesce(%s::timestamptz, now()))",
+    )
+    cur.execute(
+        "UPDATE products SET serialised = true, updated_at = now() "
+        "WHERE gtin = ANY(%s) AND NOT serialised",
+        (sorted({r[0] for r in rows}),),
+    )

@@ -1,0 +1,1 @@
+"""Master data: products, batches, profiles, groups, locations and serials, from CSV files."""
