@@ -7,9 +7,7 @@ from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
 from cloud.db.work_queue import Work, enqueue
-
-# Work kind the integrity evaluator registers; an imported batch has its scans re-checked.
-INTEGRITY_BATCH = "integrity_batch"
+from cloud.trace.kinds import INTEGRITY_BATCH
 
 
 def upsert(
@@ -69,6 +67,7 @@ def upsert_batches(
         fetch=True,
     )
     ids = {(gtin, lot): int(i) for gtin, lot, i in found}
+    # An imported expiry date may make earlier scans scans of an expired batch.
     enqueue(cur, [Work(INTEGRITY_BATCH, f"{g}|{lot}") for g, lot in sorted(ids)])
     return ids
 

@@ -1,0 +1,122 @@
+"""SQL of the per-site hash chain over stored events: unchained events, head, links, walk."""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg2.extensions import connection as Connection
+from psycopg2.extensions import cursor as Cursor
+from psycopg2.extras import execute_values
+
+# The stored columns of an event that the chain protects, in their canonical order.
+CHAINED_COLUMNS = (
+    "id",
+    "time",
+    "site_id",
+    "device_id",
+    "seq",
+    "clock",
+    "reader",
+    "location",
+    "biz_step",
+    "carrier",
+    "raw",
+    "symbology",
+    "gtin",
+    "lot",
+    "serial",
+    "sscc",
+    "epc_uri",
+    "identifiers",
+    "rssi",
+    "antenna",
+    "read_count",
+    "received_at",
+)
+# jsonb renders in a normalised form, so its text is stable.
+_SELECT = ", ".join(
+    f"e.{c}::text" if c in ("id", "identifiers") else f"e.{c}" for c in CHAINED_COLUMNS
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link of a site's chain."""
+
+    site: str
+    position: int
+    event_id: str
+    event_time: datetime
+    prev_hash: bytes
+    hash: bytes
+
+
+def unchained_events(cur: Cursor, site: str, since: datetime | None) -> list[tuple[Any, ...]]:
+    """The site's stored events not chained yet, in arrival order (received_at, then id)."""
+    cur.execute(
+        f"SELECT {_SELECT} FROM events e WHERE e.site_id = %(site)s "
+        "AND (%(since)s::timestamptz IS NULL OR e.received_at >= %(since)s) "
+        "AND NOT EXISTS (SELECT 1 FROM event_chain c WHERE c.event_id = e.id "
+        " AND c.event_time = e.time) ORDER BY e.received_at, e.id",
+        {"site": site, "since": since},
+    )
+    return list(cur.fetchall())
+
+
+def head(cur: Cursor, site: str) -> tuple[int, bytes] | None:
+    """The last link's position and hash, if the site has a chain."""
+    cur.execute(
+        "SELECT position, hash FROM event_chain WHERE site_id = %s ORDER BY position DESC LIMIT 1",
+        (site,),
+    )
+    row = cur.fetchone()
+    return (int(row[0]), bytes(row[1])) if row else None
+
+
+def append(cur: Cursor, links: Sequence[Link]) -> None:
+    """Store new links."""
+    if links:
+        execute_values(
+            cur,
+            "INSERT INTO event_chain (site_id, position, event_id, event_time, prev_hash, hash) "
+            "VALUES %s",
+            [(k.site, k.position, k.event_id, k.event_time, k.prev_hash, k.hash) for k in links],
+        )
+
+
+def chained_sites(cur: Cursor) -> list[str]:
+    """Every site that has a chain or stored events."""
+    cur.execute(
+        "SELECT site_id FROM event_chain GROUP BY site_id UNION SELECT id FROM sites ORDER BY 1"
+    )
+    return [row[0] for row in cur.fetchall()]
+
+
+def walk(
+    conn: Connection, site: str, *, chunk: int = 5000
+) -> Iterator[tuple[Link, tuple[Any, ...] | None]]:
+    """Each link in position order with its event's stored columns (None: the event is gone)."""
+    with conn.cursor(name=f"chain_walk_{abs(hash(site))}") as cur:
+        cur.itersize = chunk
+        cur.execute(
+            f"SELECT c.position, c.event_id::text, c.event_time, c.prev_hash, c.hash, "
+            f"e.id IS NOT NULL, {_SELECT} FROM event_chain c "
+            "LEFT JOIN events e ON e.id = c.event_id AND e.time = c.event_time "
+            "WHERE c.site_id = %s ORDER BY c.position",
+            (site,),
+        )
+        for position, event_id, event_time, prev, digest, found, *columns in cur:
+            link = Link(site, int(position), event_id, event_time, bytes(prev), bytes(digest))
+            yield link, (tuple(columns) if found else None)
+
+
+def unchained_count(cur: Cursor, site: str) -> int:
+    """How many of the site's events are not chained (yet: the chain worker may be behind)."""
+    cur.execute(
+        "SELECT count(*) FROM events e WHERE e.site_id = %s AND NOT EXISTS "
+        "(SELECT 1 FROM event_chain c WHERE c.event_id = e.id AND c.event_time = e.time)",
+        (site,),
+    )
+    row = cur.fetchone()
+    return int(row[0]) if row else 0

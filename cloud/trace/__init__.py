@@ -1,0 +1,1 @@
+"""Traceability views of the data: integrity signals, hash chain, batch timeline, recall."""
