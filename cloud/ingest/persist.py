@@ -14,7 +14,7 @@ from cloud.db.ingest_store import (
 )
 from cloud.db.pool import Database
 from cloud.db.work_queue import enqueue
-from cloud.derive.planning import work_for_events
+from cloud.derive.planning import work_for_events, work_for_readings
 from cloud.ingest.triage import MessagePlan, devices_seen
 from contract import ContractErrorReason
 
@@ -86,7 +86,7 @@ def persist_batch(
                 outcome.stored[kind] = new
                 outcome.duplicates[kind] = len(entries) - new
         outcome.new_dead_letter_reasons = store_dead_letters(cur, outcome.dead_letters)
-        enqueue(cur, work_for_events(events))
+        enqueue(cur, work_for_events(events) + work_for_readings(readings))
     return outcome
 
 

@@ -6,12 +6,15 @@ import signal
 import threading
 from types import FrameType
 
+from cloud.coldchain.sweeper import ColdChainSweeper
 from cloud.db.pool import Database
 from cloud.derive.worker import DeriveWorker
 from cloud.ingest.metrics import IngestMetrics
 from cloud.ingest.mqtt_source import InboundMessage, MqttSource
 from cloud.ingest.settings import IngestSettings, load_ingest_settings
 from cloud.ingest.writer import Writer
+from cloud.notify.mqtt_publisher import AlertPublisher
+from cloud.notify.notifier import Notifier
 from txng.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -24,11 +27,30 @@ class Ingester:
         self.settings = settings
         self.metrics = IngestMetrics()
         self.database = Database(
-            settings.database_url, max_connections=3, application_name="txng-ingest"
+            settings.database_url, max_connections=5, application_name="txng-ingest"
         )
         self._inbox: queue.Queue[InboundMessage] = queue.Queue(settings.ingest_queue_size)
         self.source = MqttSource(settings, self._inbox)
         self.derive_worker = DeriveWorker(self.database) if settings.ingest_derive else None
+        self.sweeper = (
+            ColdChainSweeper(
+                self.database,
+                interval_s=settings.coldchain_sweep_s,
+                default_silent_after_s=settings.coldchain_silent_after_s,
+            )
+            if settings.ingest_derive
+            else None
+        )
+        self.notifier = (
+            Notifier(
+                self.database,
+                AlertPublisher(settings.mqtt, client_id=f"{settings.ingest_client_id}-alerts"),
+                backoff_max_s=settings.notify_backoff_max_s,
+                webhook_timeout_s=settings.notify_webhook_timeout_s,
+            )
+            if settings.notify
+            else None
+        )
         self.writer = Writer(
             settings,
             self.database,
@@ -44,6 +66,10 @@ class Ingester:
             self.metrics.serve(self.settings.ingest_metrics_port)
         if self.derive_worker:
             self.derive_worker.start()
+        if self.sweeper:
+            self.sweeper.start()
+        if self.notifier:
+            self.notifier.start()
         self.writer.start()
         self.source.start()
 
@@ -53,6 +79,10 @@ class Ingester:
         self.source.stop()
         if self.derive_worker:
             self.derive_worker.stop()
+        if self.sweeper:
+            self.sweeper.stop()
+        if self.notifier:
+            self.notifier.stop()
         self.database.close()
 
 

@@ -41,6 +41,15 @@ class IngestSettings(BaseSettings):
     ingest_fault_kill_at: Literal["after_receive", "after_commit"] | None = Field(
         default=None, description="Testing only: SIGKILL self at this point of the first batch"
     )
+    coldchain_sweep_s: float = Field(
+        default=5.0, gt=0, description="How often to look for silent probes (with ingest_derive)"
+    )
+    coldchain_silent_after_s: int | None = Field(
+        default=None, gt=0, description="Silence gap of probes where no profile applies (None: off)"
+    )
+    notify: bool = Field(default=True, description="Also deliver alert notifications from here")
+    notify_backoff_max_s: float = Field(default=300.0, gt=0)
+    notify_webhook_timeout_s: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
 
     @field_validator("mqtt_url")

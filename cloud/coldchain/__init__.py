@@ -1,0 +1,1 @@
+"""Cold chain: profiles, excursions by event time, MKT, silent probes, and the alerts they raise."""

@@ -1,0 +1,232 @@
+"""Evaluate a batch's or a location's cold chain by event time and raise or end its alerts.
+
+Idempotent: evaluation recomputes excursions from the data (from a resume point on), and alert
+keys come from the data, so running it twice, in any process, changes nothing more.
+
+Severity rule: a batch's excursion (single or cumulative) is `critical`, its product may be
+compromised; MKT above the limit is `warning` (a judgement over the batch's life); a
+location's own excursion is `warning` (each batch inside is judged by its own profile).
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from psycopg2.extensions import cursor as Cursor
+
+from cloud.coldchain.excursions import Span, cumulative_crossing, find_excursions
+from cloud.coldchain.mkt import mkt_from_terms
+from cloud.coldchain.profile import Profile
+from cloud.db.alerts_store import AlertSpec, end_condition, raise_alert
+from cloud.db.coldchain_store import (
+    StoredExcursion,
+    Subject,
+    batch_profile,
+    batches_at,
+    location_profile,
+    mkt_terms,
+    open_alerts,
+    replace_excursions,
+    resume_point,
+    samples,
+    stored_excursions,
+)
+from cloud.db.presence_store import lock_subject
+from cloud.db.readings_query import Stay, batch_stays
+
+
+def stamp(at: datetime) -> str:
+    """A time as it appears in alert keys: UTC ISO 8601, whatever the session's time zone."""
+    return at.astimezone(UTC).isoformat()
+
+
+def merge_stays(stays: Sequence[Stay]) -> list[Stay]:
+    """Overlapping stays at the same place as one (a batch and its unit both there)."""
+    merged: list[Stay] = []
+    for stay in sorted(stays, key=lambda s: (s.site_id, s.location, s.start)):
+        last = merged[-1] if merged else None
+        same_place = last is not None and (last.site_id, last.location) == (
+            stay.site_id,
+            stay.location,
+        )
+        if last is not None and same_place and (last.end is None or stay.start <= last.end):
+            end = None if last.end is None or stay.end is None else max(last.end, stay.end)
+            merged[-1] = Stay(last.site_id, last.location, last.start, end)
+        else:
+            merged.append(Stay(stay.site_id, stay.location, stay.start, stay.end))
+    return sorted(merged, key=lambda s: s.start)
+
+
+def _details(excursion: StoredExcursion, profile: Profile) -> dict[str, object]:
+    span = excursion.span
+    return {
+        "profile": profile.id,
+        "direction": span.direction,
+        "peak": span.peak,
+        "duration_s": span.duration.total_seconds(),
+        "min_value": profile.min_value,
+        "max_value": profile.max_value,
+    }
+
+
+def _sync_excursion_alerts(
+    cur: Cursor,
+    found: Sequence[StoredExcursion],
+    *,
+    prefix: str,
+    since: datetime | None,
+    kind_prefix: str,
+    severity: str,
+    profile: Profile,
+    batch_ids: Sequence[int],
+) -> None:
+    """Raise an alert per long-enough excursion, end it when the excursion ended, retract others."""
+    keys = set()
+    for excursion in found:
+        if excursion.alert_key is None:
+            continue
+        keys.add(excursion.alert_key)
+        span = excursion.span
+        affected = batch_ids or batches_at(
+            cur, excursion.site_id, excursion.location, span.start, span.end or span.last
+        )
+        raise_alert(
+            cur,
+            AlertSpec(
+                key=excursion.alert_key,
+                kind=f"{kind_prefix}{span.direction}",
+                severity=severity,
+                started_at=span.start,
+                site_id=excursion.site_id,
+                location=excursion.location,
+                batch_ids=affected,
+                details=_details(excursion, profile),
+            ),
+        )
+        if span.end is not None:
+            end_condition(cur, excursion.alert_key, span.end)
+    for key, started_at in open_alerts(cur, prefix, since):
+        if key not in keys:  # late data moved or removed the excursion it was about
+            end_condition(cur, key, started_at)
+
+
+def _keyed(
+    site_id: str, location: str, spans: Sequence[Span], profile: Profile, prefix: str
+) -> list[StoredExcursion]:
+    limit = timedelta(seconds=profile.single_excursion_s)
+    return [
+        StoredExcursion(
+            site_id,
+            location,
+            span,
+            f"{prefix}{stamp(span.start)}" if span.duration >= limit else None,
+        )
+        for span in spans
+    ]
+
+
+def evaluate_batch(
+    cur: Cursor, batch_id: int, *, since: datetime | None = None, quantity: str | None = None
+) -> None:
+    """Re-evaluate a batch from `since` (None: its whole life); only for `quantity` if given."""
+    profile = batch_profile(cur, batch_id)
+    if profile is None or (quantity is not None and profile.quantity != quantity):
+        return
+    lock_subject(cur, f"coldchain:batch:{batch_id}")
+    subject = Subject(batch_id, "", "", profile.quantity)
+    start = resume_point(cur, subject, since) if since is not None else None
+    prefix = f"excursion:{batch_id}:"
+    found: list[StoredExcursion] = []
+    for stay in merge_stays(batch_stays(cur, batch_id)):
+        if start is not None and stay.end is not None and stay.end <= start:
+            continue
+        low = stay.start if start is None else max(stay.start, start)
+        series = samples(cur, stay.site_id, stay.location, profile.quantity, low, stay.end)
+        spans = find_excursions(series, profile, until=stay.end)
+        found.extend(_keyed(stay.site_id, stay.location, spans, profile, prefix))
+    replace_excursions(cur, subject, profile.id, start, found)
+    _sync_excursion_alerts(
+        cur,
+        found,
+        prefix=prefix,
+        since=start,
+        kind_prefix="excursion_",
+        severity="critical",
+        profile=profile,
+        batch_ids=[batch_id],
+    )
+    _check_cumulative(cur, batch_id, subject, profile)
+    _check_mkt(cur, batch_id, profile)
+
+
+def _check_cumulative(cur: Cursor, batch_id: int, subject: Subject, profile: Profile) -> None:
+    if profile.cumulative_excursion_s is None:
+        return
+    key = f"excursion_cumulative:{batch_id}"
+    spans = [e.span for e in stored_excursions(cur, subject)]
+    crossed = cumulative_crossing(spans, profile.cumulative_excursion_s)
+    if crossed is None:
+        end_condition(cur, key, datetime.now(UTC))
+        return
+    total = sum((s.duration for s in spans), timedelta(0)).total_seconds()
+    raise_alert(
+        cur,
+        AlertSpec(
+            key=key,
+            kind="excursion_cumulative",
+            severity="critical",
+            started_at=crossed,
+            batch_ids=[batch_id],
+            details={"profile": profile.id, "total_s": total, "excursions": len(spans)},
+        ),
+    )
+
+
+def _check_mkt(cur: Cursor, batch_id: int, profile: Profile) -> None:
+    if profile.mkt_max is None or profile.quantity != "temperature":
+        return
+    terms, count = mkt_terms(cur, batch_id, profile.quantity)
+    if count == 0:
+        return
+    mkt = mkt_from_terms(terms, count)
+    key = f"mkt:{batch_id}"
+    if mkt <= profile.mkt_max:
+        end_condition(cur, key, datetime.now(UTC))
+        return
+    stays = batch_stays(cur, batch_id)
+    raise_alert(
+        cur,
+        AlertSpec(
+            key=key,
+            kind="mkt_exceeded",
+            severity="warning",
+            started_at=min(s.start for s in stays),
+            batch_ids=[batch_id],
+            details={"profile": profile.id, "mkt": round(mkt, 3), "mkt_max": profile.mkt_max},
+        ),
+    )
+
+
+def evaluate_location(
+    cur: Cursor, site_id: str, location: str, quantity: str, *, since: datetime | None
+) -> None:
+    """Re-evaluate a location's own profile (if it has one for `quantity`) from `since`."""
+    profile = location_profile(cur, site_id, location)
+    if profile is None or profile.quantity != quantity:
+        return
+    lock_subject(cur, f"coldchain:location:{site_id}|{location}|{quantity}")
+    subject = Subject(None, site_id, location, quantity)
+    start = resume_point(cur, subject, since) if since is not None else None
+    prefix = f"excursion:location:{site_id}:{location}:{quantity}:"
+    spans = find_excursions(samples(cur, site_id, location, quantity, start, None), profile)
+    found = _keyed(site_id, location, spans, profile, prefix)
+    replace_excursions(cur, subject, profile.id, start, found)
+    _sync_excursion_alerts(
+        cur,
+        found,
+        prefix=prefix,
+        since=start,
+        kind_prefix="location_excursion_",
+        severity="warning",
+        profile=profile,
+        batch_ids=(),
+    )

@@ -1,0 +1,1 @@
+"""Alert notifications: drain the outbox to the MQTT alert topic and to webhooks."""
