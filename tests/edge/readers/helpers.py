@@ -1,6 +1,7 @@
 """Helpers for reader tests: a context, item collection with a deadline, pty devices."""
 
 import asyncio
+import contextlib
 import os
 import threading
 import tty
@@ -74,10 +75,8 @@ class FakeSerialDevice:
         """Remove the device: its name disappears and reads fail."""
         self.link.unlink(missing_ok=True)
         for fd in (self.master, self._slave):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 class Responder(threading.Thread):
