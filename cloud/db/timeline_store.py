@@ -1,0 +1,129 @@
+"""SQL of a batch's timeline and recall: header, events, alerts, inputs, units and places."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from psycopg2.extensions import cursor as Cursor
+
+
+def find_batch(cur: Cursor, gtin: str, lot: str) -> int | None:
+    """The id of batch (gtin, lot), if it exists."""
+    cur.execute("SELECT id FROM batches WHERE gtin = %s AND lot = %s", (gtin, lot))
+    row = cur.fetchone()
+    return int(row[0]) if row else None
+
+
+def batch_header(cur: Cursor, batch_id: int) -> dict[str, Any] | None:
+    """The batch with its product's name and producer (None: no such batch)."""
+    cur.execute(
+        "SELECT b.id, b.gtin, b.lot, b.verified, b.source, b.production_date, b.pack_date, "
+        "b.expiry_date, b.origin_code, b.site_id, b.quantity, b.unit, b.first_seen, "
+        "p.name AS product_name, p.producer_name, p.producer_address, p.ocop_stars "
+        "FROM batches b LEFT JOIN products p ON p.gtin = b.gtin WHERE b.id = %s",
+        (batch_id,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    names = [d[0] for d in cur.description or ()]
+    return dict(zip(names, row, strict=True))
+
+
+EventRow = tuple[datetime, str, str, str, str, str, str, str | None]
+
+
+def batch_events(cur: Cursor, batch_id: int) -> list[EventRow]:
+    """(time, id, site, location, biz step, device, reader, via SSCC) of the batch's events.
+
+    The batch's own scans (GTIN + lot, or a serial commissioned into it) and the scans of the
+    logistic units it was packed into, from the time it was packed.
+    """
+    cur.execute(
+        """
+        SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader,
+               NULL::text FROM events e JOIN batches b ON e.gtin = b.gtin AND e.lot = b.lot
+         WHERE b.id = %(b)s
+        UNION ALL
+        SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader,
+               NULL FROM events e JOIN commissioned_items c ON e.gtin = c.gtin
+               AND e.serial = c.serial WHERE c.batch_id = %(b)s AND e.lot IS NULL
+        UNION ALL
+        SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader,
+               u.sscc::text FROM unit_contents u JOIN events e ON e.sscc = u.sscc
+               AND e.time >= u.packed_at WHERE u.batch_id = %(b)s
+        ORDER BY 1, 2
+        """,
+        {"b": batch_id},
+    )
+    return [tuple(row) for row in cur.fetchall()]
+
+
+AlertRow = tuple[int, str, str, str, str | None, str | None, datetime, datetime | None]
+
+
+def batch_alerts(cur: Cursor, batch_id: int) -> list[AlertRow]:
+    """(id, kind, severity, state, site, location, started, ended) of alerts naming the batch."""
+    cur.execute(
+        "SELECT id, kind, severity, state, site_id, location, started_at, ended_at FROM alerts "
+        "WHERE batch_ids @> ARRAY[%s]::bigint[] ORDER BY started_at, id",
+        (batch_id,),
+    )
+    return [tuple(row) for row in cur.fetchall()]
+
+
+BatchRow = tuple[int, int, str, str, date | None, str | None, Decimal | None]
+
+
+def batches_linked(cur: Cursor, batch_ids: Sequence[int], *, inputs: bool) -> list[BatchRow]:
+    """(from id, batch id, gtin, lot, production date, origin, quantity) one step away.
+
+    inputs=True: what each batch was made from; False: what was made from each batch.
+    """
+    near, far = ("batch_id", "input_batch_id") if inputs else ("input_batch_id", "batch_id")
+    cur.execute(
+        f"SELECT x.{near}, b.id, b.gtin, b.lot, b.production_date, b.origin_code, b.quantity "
+        f"FROM batch_inputs x JOIN batches b ON b.id = x.{far} WHERE x.{near} = ANY(%s) "
+        "ORDER BY b.id",
+        (list(batch_ids),),
+    )
+    return [tuple(row) for row in cur.fetchall()]
+
+
+def units_of(cur: Cursor, batch_ids: Sequence[int]) -> list[tuple[int, str, datetime, str]]:
+    """(batch id, SSCC, packed at, site) of the logistic units the batches were packed into."""
+    cur.execute(
+        "SELECT batch_id, sscc, packed_at, site_id FROM unit_contents WHERE batch_id = ANY(%s) "
+        "ORDER BY packed_at, sscc",
+        (list(batch_ids),),
+    )
+    return [tuple(row) for row in cur.fetchall()]
+
+
+def contents_of(cur: Cursor, ssccs: Sequence[str]) -> list[tuple[str, int, str, str]]:
+    """(SSCC, batch id, gtin, lot) of what the units contain."""
+    cur.execute(
+        "SELECT u.sscc, b.id, b.gtin, b.lot FROM unit_contents u JOIN batches b "
+        "ON b.id = u.batch_id WHERE u.sscc = ANY(%s::bpchar[]) ORDER BY u.sscc, b.id",
+        (list(ssccs),),
+    )
+    return [tuple(row) for row in cur.fetchall()]
+
+
+PlaceRow = tuple[int | None, str | None, str, str, datetime, datetime | None, str | None]
+
+
+def places_of(cur: Cursor, batch_ids: Sequence[int], ssccs: Sequence[str]) -> list[PlaceRow]:
+    """(batch id, SSCC, site, location, start, end, via SSCC) of every stay of batches and units.
+
+    Batch stays include those in units (via SSCC); unit stays are the units' own.
+    """
+    cur.execute(
+        "SELECT batch_id, NULL::text, site_id, location, start_time, end_time, via_sscc::text "
+        "FROM batch_presence WHERE batch_id = ANY(%(b)s) "
+        "UNION ALL SELECT NULL, sscc::text, site_id, location, start_time, end_time, NULL "
+        "FROM presence WHERE sscc = ANY(%(u)s::bpchar[]) ORDER BY 5, 1, 2",
+        {"b": list(batch_ids), "u": list(ssccs)},
+    )
+    return [tuple(row) for row in cur.fetchall()]

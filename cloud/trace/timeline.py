@@ -1,0 +1,211 @@
+"""A batch's timeline: origin, events, stays with their conditions, alerts, one step back/forward.
+
+Covered: the origin (master data), every scan of the batch and of the units it was packed
+into (from packing on), every stay (its own and in units) with min, max, mean, MKT and time out
+of range, the alerts naming the batch, a downsampled temperature series; one step back = the
+batches it was made from (batch_inputs: master data now, transformation events later); one
+step forward = the units it was packed into and the batches made from it. Forwarding status to
+the national portal is a placeholder until forwarding exists.
+"""
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any, Literal
+
+from psycopg2.extensions import cursor as Cursor
+from pydantic import BaseModel, ConfigDict
+
+from cloud.db import timeline_store as store
+from cloud.db.pool import Database
+from cloud.trace import conditions
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class BatchRef(_Model):
+    """A batch named by id and GTIN + lot."""
+
+    id: int
+    gtin: str
+    lot: str
+
+
+class Origin(_Model):
+    """Where and by whom the batch was made (portal: producer, growing area, production time)."""
+
+    product_name: str | None
+    producer_name: str | None
+    producer_address: str | None
+    ocop_stars: int | None
+    origin_code: str | None
+    site_id: str | None
+    production_date: date | None
+    pack_date: date | None
+    expiry_date: date | None
+    quantity: Decimal | None
+    unit: str | None
+    verified: bool
+    source: str
+
+
+class Conditions(_Model):
+    """The readings of one stay, summarised."""
+
+    readings: int
+    min: float | None
+    max: float | None
+    mean: float | None
+    mkt: float | None
+    out_of_range_s: float | None
+
+
+class Entry(_Model):
+    """One thing that happened to the batch, in time order."""
+
+    kind: Literal["origin", "event", "stay", "alert"]
+    time: datetime
+    end: datetime | None = None
+    site: str | None = None
+    location: str | None = None
+    biz_step: str | None = None
+    event_id: str | None = None
+    via_sscc: str | None = None
+    conditions: Conditions | None = None
+    alert_id: int | None = None
+    alert_kind: str | None = None
+    severity: str | None = None
+    state: str | None = None
+
+
+class Point(_Model):
+    """One bucket of the temperature series."""
+
+    first_time: datetime
+    last_time: datetime
+    count: int
+    min: float
+    max: float
+    mean: float
+
+
+class UnitRef(_Model):
+    """A logistic unit the batch was packed into."""
+
+    sscc: str
+    packed_at: datetime
+    site: str
+
+
+class Forwarding(_Model):
+    """Delivery to the national portal (filled in once forwarding exists)."""
+
+    status: Literal["not_available"] = "not_available"
+
+
+class Timeline(_Model):
+    """Everything that happened to a batch, with one step back and one step forward."""
+
+    batch: BatchRef
+    origin: Origin
+    entries: list[Entry]
+    series: list[Point]
+    inputs: list[BatchRef]
+    units: list[UnitRef]
+    outputs: list[BatchRef]
+    forwarding: Forwarding = Forwarding()
+
+
+_ORDER = {"origin": 0, "event": 1, "stay": 2, "alert": 3}
+
+
+def _entries(cur: Cursor, batch_id: int, header: dict[str, Any]) -> list[Entry]:
+    entries: list[Entry] = []
+    made = header["production_date"] or header["pack_date"]
+    if isinstance(made, date):
+        entries.append(
+            Entry(
+                kind="origin",
+                time=datetime.combine(made, time(), UTC),
+                site=header["site_id"],
+                location=header["origin_code"],
+            )
+        )
+    for at, event_id, site, location, step, _device, _reader, via in store.batch_events(
+        cur, batch_id
+    ):
+        entries.append(
+            Entry(
+                kind="event",
+                time=at,
+                site=site,
+                location=location,
+                biz_step=step,
+                event_id=event_id,
+                via_sscc=via,
+            )
+        )
+    for summary in conditions.summaries(cur, batch_id):
+        stay = summary.stay
+        entries.append(
+            Entry(
+                kind="stay",
+                time=stay.start,
+                end=stay.end,
+                site=stay.site_id,
+                location=stay.location,
+                via_sscc=stay.via_sscc,
+                conditions=Conditions(
+                    readings=summary.count,
+                    min=summary.min,
+                    max=summary.max,
+                    mean=summary.mean,
+                    mkt=summary.mkt,
+                    out_of_range_s=summary.out_of_range_s,
+                ),
+            )
+        )
+    for alert_id, kind, severity, state, a_site, a_location, started, ended in store.batch_alerts(
+        cur, batch_id
+    ):
+        entries.append(
+            Entry(
+                kind="alert",
+                time=started,
+                end=ended,
+                site=a_site,
+                location=a_location,
+                alert_id=alert_id,
+                alert_kind=kind,
+                severity=severity,
+                state=state,
+            )
+        )
+    return sorted(entries, key=lambda e: (e.time, _ORDER[e.kind]))
+
+
+def batch_timeline(
+    database: Database, batch: int | tuple[str, str], *, points: int = 500
+) -> Timeline | None:
+    """The timeline of a batch (by id or by GTIN + lot); None if there is no such batch."""
+    with database.transaction() as conn, conn.cursor() as cur:
+        batch_id = store.find_batch(cur, *batch) if isinstance(batch, tuple) else batch
+        header = store.batch_header(cur, batch_id) if batch_id is not None else None
+        if batch_id is None or header is None:
+            return None
+        origin = Origin.model_validate(header)
+        entries = _entries(cur, batch_id, header)
+        series = [Point(**p.__dict__) for p in conditions.series(cur, batch_id, points)]
+        inputs = store.batches_linked(cur, [batch_id], inputs=True)
+        outputs = store.batches_linked(cur, [batch_id], inputs=False)
+        units = store.units_of(cur, [batch_id])
+    return Timeline(
+        batch=BatchRef(id=batch_id, gtin=header["gtin"], lot=header["lot"]),
+        origin=origin,
+        entries=entries,
+        series=series,
+        inputs=[BatchRef(id=r[1], gtin=r[2], lot=r[3]) for r in inputs],
+        units=[UnitRef(sscc=u[1], packed_at=u[2], site=u[3]) for u in units],
+        outputs=[BatchRef(id=r[1], gtin=r[2], lot=r[3]) for r in outputs],
+    )
