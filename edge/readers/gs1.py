@@ -21,6 +21,9 @@ def _parse(raw: str) -> ParseResult | None:
         return parse(raw)
     except ParseError:
         return None
+    except (IndexError, KeyError, ValueError):  # biip on some malformed input (e.g. "]")
+        logger.debug("biip failed on %r", raw, exc_info=True)
+        return None
 
 
 def gs1_identifiers(raw: str) -> Gs1Identifiers | None:
