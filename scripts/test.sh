@@ -6,6 +6,15 @@ cd "$ROOT"
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[all,demo]' 2>&1 | grep -v '^WARNING: Location' || true
+# pyzbar (the camera's alternative decoder) loads the zbar shared library from the system.
+if ! ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0'; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzbar0; } \
+            >/dev/null || echo "test.sh: could not install libzbar0; pyzbar tests skip" >&2
+    else
+        echo "test.sh: please install libzbar0; pyzbar tests skip" >&2
+    fi
+fi
 bash scripts/services.sh
 export TXNG_TEST_MQTT_URL="${TXNG_TEST_MQTT_URL:-mqtt://127.0.0.1:${TXNG_TEST_MQTT_PORT:-18831}}"
 echo "== ruff"; .venv/bin/ruff check .

@@ -22,6 +22,7 @@ from edge.readers.protocols.modbus_map import (
 from edge.readers.simulated import ticks
 
 logger = logging.getLogger(__name__)
+_ROOT = Path(__file__).resolve().parents[2]
 
 
 class ExceptionResponse(Exception):
@@ -48,8 +49,11 @@ class ModbusSensorConfig(ReaderConfigBase):
     @model_validator(mode="after")
     def _load_map(self) -> "ModbusSensorConfig":
         if self.map_file is not None:
+            path = self.map_file
+            if not path.is_absolute() and not path.exists() and (_ROOT / path).exists():
+                path = _ROOT / path  # a map shipped in the source tree's firmware_configs/
             try:
-                loaded = load_register_map(self.map_file)
+                loaded = load_register_map(path)
             except OSError as err:
                 raise ValueError(f"cannot read map_file {self.map_file}: {err.strerror}") from err
             except ValidationError as err:
