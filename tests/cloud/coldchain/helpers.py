@@ -1,0 +1,101 @@
+"""Master data, readings and waits for cold-chain tests through the real ingester."""
+
+from datetime import UTC, datetime, timedelta
+
+from cloud.derive.registry import HANDLERS
+from contract import ClockQuality, SensorReading, new_item_id
+from tests.support.factory import message
+from tests.support.sql import query
+
+SITE = "hy-longan"
+DEVICE = "pi-cold-01"
+GTIN = "08935000000011"
+ROOM = "cold-room-1"
+
+
+def minutes_ago(count: int) -> datetime:
+    """A whole minute `count` minutes before now (UTC)."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    return now - timedelta(minutes=count)
+
+
+def add_profile(url: str, profile_id: str = "chill", **fields: object) -> None:
+    values = {
+        "min_value": 2.0,
+        "max_value": 8.0,
+        "single_excursion_s": 1800,
+        "cumulative_excursion_s": None,
+        "hysteresis": 0.5,
+        "mkt_max": None,
+        "silent_after_s": 900,
+        **fields,
+    }
+    columns = ", ".join(values)
+    marks = ", ".join(["%s"] * len(values))
+    query(
+        url,
+        f"INSERT INTO cold_chain_profiles (id, name, {columns}) VALUES (%s, %s, {marks}) "
+        "RETURNING id",
+        (profile_id, profile_id, *values.values()),
+    )
+
+
+def add_product(url: str, profile_id: str, gtin: str = GTIN) -> None:
+    """A product in a group whose profile is `profile_id`."""
+    query(
+        url,
+        "INSERT INTO product_groups (id, name, profile_id) VALUES ('fruit', 'Fruit', %s) "
+        "ON CONFLICT DO NOTHING RETURNING id",
+        (profile_id,),
+    )
+    query(
+        url,
+        "INSERT INTO products (gtin, name, product_group) VALUES (%s, 'Longan', 'fruit') "
+        "RETURNING gtin",
+        (gtin,),
+    )
+
+
+def temperature(
+    at: datetime, value: float, *, seq: int, location: str = ROOM, sensor: str = "probe-1"
+) -> SensorReading:
+    return SensorReading(
+        id=new_item_id(),
+        device_time=at,
+        clock=ClockQuality.SYNCED,
+        seq=seq,
+        sensor=sensor,
+        location=location,
+        quantity="temperature",
+        value=value,
+        unit="CEL",
+    )
+
+
+def envelopes(
+    readings: list, per_message: int = 120, *, site: str = SITE
+) -> list[tuple[str, bytes]]:
+    """Many readings per MQTT message, as an agent batches them."""
+    return [
+        message(readings[i : i + per_message], site=site, device=DEVICE)
+        for i in range(0, len(readings), per_message)
+    ]
+
+
+def idle(url: str) -> bool:
+    """No derived work waits (claimed work is deleted only when its transaction commits)."""
+    return (
+        query(url, "SELECT count(*) FROM work_queue WHERE kind = ANY(%s)", (sorted(HANDLERS),))[0][
+            0
+        ]
+        == 0
+    )
+
+
+def alerts(url: str, kind_like: str = "%") -> list[tuple]:
+    return query(
+        url,
+        "SELECT alert_key, kind, severity, state, started_at, ended_at, batch_ids, "
+        "acknowledged_by, ack_comment FROM alerts WHERE kind LIKE %s ORDER BY alert_key",
+        (kind_like,),
+    )
