@@ -18,14 +18,16 @@ from cloud.coldchain.mkt import mkt_from_terms
 from cloud.coldchain.profile import Profile
 from cloud.db.alerts_store import AlertSpec, end_condition, raise_alert
 from cloud.db.coldchain_store import (
+    KnownAlert,
     StoredExcursion,
     Subject,
+    alerts_since,
     batch_profile,
     batches_at,
     location_profile,
     mkt_terms,
-    open_alerts,
     replace_excursions,
+    restate_alert,
     resume_point,
     samples,
     stored_excursions,
@@ -68,18 +70,53 @@ def _details(excursion: StoredExcursion, profile: Profile) -> dict[str, object]:
     }
 
 
+Placed = tuple[str, str, Span]  # site, location, span
+
+
+def _overlaps(known: KnownAlert, site_id: str, location: str, span: Span) -> bool:
+    far = datetime.max.replace(tzinfo=UTC)
+    return (
+        (known.site_id, known.location) == (site_id, location)
+        and known.kind.endswith(span.direction)
+        and known.started_at <= (span.end or span.last)
+        and span.start <= (known.ended_at or far)
+    )
+
+
+def _assign_keys(
+    placed: Sequence[Placed], known: Sequence[KnownAlert], profile: Profile, prefix: str
+) -> list[StoredExcursion]:
+    """Key each long-enough excursion: the alert it already had (by overlap), else a new key.
+
+    Matching by overlap keeps one alert per excursion when late data moves its start.
+    """
+    limit = timedelta(seconds=profile.single_excursion_s)
+    used: set[str] = set()
+    keyed = []
+    for site_id, location, span in placed:
+        key = None
+        if span.duration >= limit:
+            for alert in known:
+                if alert.key not in used and _overlaps(alert, site_id, location, span):
+                    key = alert.key
+                    break
+            key = key or f"{prefix}{site_id}:{location}:{stamp(span.start)}"
+            used.add(key)
+        keyed.append(StoredExcursion(site_id, location, span, key))
+    return keyed
+
+
 def _sync_excursion_alerts(
     cur: Cursor,
     found: Sequence[StoredExcursion],
+    known: Sequence[KnownAlert],
     *,
-    prefix: str,
-    since: datetime | None,
     kind_prefix: str,
     severity: str,
     profile: Profile,
     batch_ids: Sequence[int],
 ) -> None:
-    """Raise an alert per long-enough excursion, end it when the excursion ended, retract others."""
+    """Raise an alert per keyed excursion, end it when the excursion ended, retract the rest."""
     keys = set()
     for excursion in found:
         if excursion.alert_key is None:
@@ -104,24 +141,10 @@ def _sync_excursion_alerts(
         )
         if span.end is not None:
             end_condition(cur, excursion.alert_key, span.end)
-    for key, started_at in open_alerts(cur, prefix, since):
-        if key not in keys:  # late data moved or removed the excursion it was about
-            end_condition(cur, key, started_at)
-
-
-def _keyed(
-    site_id: str, location: str, spans: Sequence[Span], profile: Profile, prefix: str
-) -> list[StoredExcursion]:
-    limit = timedelta(seconds=profile.single_excursion_s)
-    return [
-        StoredExcursion(
-            site_id,
-            location,
-            span,
-            f"{prefix}{stamp(span.start)}" if span.duration >= limit else None,
-        )
-        for span in spans
-    ]
+        restate_alert(cur, excursion.alert_key, started_at=span.start, ended_at=span.end)
+    for alert in known:
+        if alert.key not in keys and alert.state != "cleared":
+            end_condition(cur, alert.key, alert.started_at)  # late data removed its excursion
 
 
 def evaluate_batch(
@@ -135,20 +158,21 @@ def evaluate_batch(
     subject = Subject(batch_id, "", "", profile.quantity)
     start = resume_point(cur, subject, since) if since is not None else None
     prefix = f"excursion:{batch_id}:"
-    found: list[StoredExcursion] = []
+    placed: list[Placed] = []
     for stay in merge_stays(batch_stays(cur, batch_id)):
         if start is not None and stay.end is not None and stay.end <= start:
             continue
         low = stay.start if start is None else max(stay.start, start)
         series = samples(cur, stay.site_id, stay.location, profile.quantity, low, stay.end)
         spans = find_excursions(series, profile, until=stay.end)
-        found.extend(_keyed(stay.site_id, stay.location, spans, profile, prefix))
+        placed.extend((stay.site_id, stay.location, span) for span in spans)
+    known = alerts_since(cur, prefix, start)
+    found = _assign_keys(placed, known, profile, prefix)
     replace_excursions(cur, subject, profile.id, start, found)
     _sync_excursion_alerts(
         cur,
         found,
-        prefix=prefix,
-        since=start,
+        known,
         kind_prefix="excursion_",
         severity="critical",
         profile=profile,
@@ -179,6 +203,7 @@ def _check_cumulative(cur: Cursor, batch_id: int, subject: Subject, profile: Pro
             details={"profile": profile.id, "total_s": total, "excursions": len(spans)},
         ),
     )
+    restate_alert(cur, key, started_at=crossed, ended_at=None)
 
 
 def _check_mkt(cur: Cursor, batch_id: int, profile: Profile) -> None:
@@ -216,15 +241,15 @@ def evaluate_location(
     lock_subject(cur, f"coldchain:location:{site_id}|{location}|{quantity}")
     subject = Subject(None, site_id, location, quantity)
     start = resume_point(cur, subject, since) if since is not None else None
-    prefix = f"excursion:location:{site_id}:{location}:{quantity}:"
+    prefix = f"excursion:location:{quantity}:"
     spans = find_excursions(samples(cur, site_id, location, quantity, start, None), profile)
-    found = _keyed(site_id, location, spans, profile, prefix)
+    known = alerts_since(cur, f"{prefix}{site_id}:{location}:", start)
+    found = _assign_keys([(site_id, location, s) for s in spans], known, profile, prefix)
     replace_excursions(cur, subject, profile.id, start, found)
     _sync_excursion_alerts(
         cur,
         found,
-        prefix=prefix,
-        since=start,
+        known,
         kind_prefix="location_excursion_",
         severity="warning",
         profile=profile,

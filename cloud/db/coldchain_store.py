@@ -170,15 +170,41 @@ def stored_excursions(cur: Cursor, subject: Subject) -> list[StoredExcursion]:
     return [StoredExcursion(row[0], row[1], Span(*row[2:7]), row[7]) for row in cur.fetchall()]
 
 
-def open_alerts(cur: Cursor, prefix: str, since: datetime | None) -> list[tuple[str, datetime]]:
-    """(key, start) of alerts not cleared whose key starts with `prefix`, begun at/after `since`."""
+@dataclass(frozen=True)
+class KnownAlert:
+    """An alert already raised for a subject: what it covers, to match re-evaluated spans."""
+
+    key: str
+    kind: str
+    state: str
+    site_id: str | None
+    location: str | None
+    started_at: datetime
+    ended_at: datetime | None
+
+
+def alerts_since(cur: Cursor, prefix: str, since: datetime | None) -> list[KnownAlert]:
+    """Alerts whose key starts with `prefix` and that had not ended before `since`."""
     cur.execute(
-        "SELECT alert_key, started_at FROM alerts WHERE alert_key LIKE %(prefix)s "
-        "AND state <> 'cleared' "
-        "AND (%(since)s::timestamptz IS NULL OR started_at >= %(since)s) ORDER BY alert_key",
+        "SELECT alert_key, kind, state, site_id, location, started_at, ended_at FROM alerts "
+        "WHERE alert_key LIKE %(prefix)s AND (%(since)s::timestamptz IS NULL "
+        " OR ended_at IS NULL OR ended_at >= %(since)s) ORDER BY started_at, alert_key",
         {"prefix": prefix.replace("%", r"\%").replace("_", r"\_") + "%", "since": since},
     )
-    return [(row[0], row[1]) for row in cur.fetchall()]
+    return [KnownAlert(*row) for row in cur.fetchall()]
+
+
+def restate_alert(
+    cur: Cursor, key: str, *, started_at: datetime, ended_at: datetime | None
+) -> None:
+    """Late data moved when the condition began (or ended): correct the alert's event times."""
+    cur.execute(
+        "UPDATE alerts SET started_at = %(start)s, "
+        "ended_at = coalesce(%(end)s::timestamptz, ended_at), updated_at = now() "
+        "WHERE alert_key = %(key)s AND (started_at <> %(start)s "
+        " OR (%(end)s::timestamptz IS NOT NULL AND ended_at IS DISTINCT FROM %(end)s))",
+        {"key": key, "start": started_at, "end": ended_at},
+    )
 
 
 def mkt_terms(cur: Cursor, batch_id: int, quantity: str) -> tuple[float, int]:

@@ -67,7 +67,7 @@ def test_two_days_in_a_cold_room_with_a_40_minute_excursion(
     batch_id = scalar(database_url, "SELECT id FROM batches WHERE lot = 'L1'")
     assert raised == [
         (
-            f"excursion:{batch_id}:{at[EXCURSION[0]].isoformat()}",
+            f"excursion:{batch_id}:{SITE}:{ROOM}:{at[EXCURSION[0]].isoformat()}",
             "excursion_high",
             "critical",
             "active_unack",
