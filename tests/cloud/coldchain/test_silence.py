@@ -1,0 +1,33 @@
+"""A probe that falls silent raises its own alert, which clears when it speaks again."""
+
+from datetime import UTC, datetime, timedelta
+
+from tests.cloud.coldchain.helpers import SITE, add_profile, alerts, envelopes, temperature
+from tests.support.mqtt import publish_all
+from tests.support.sql import query
+from tests.support.waiting import wait_for
+
+
+def test_silent_probe_raises_and_clears(start_ingester, database_url, mqtt_url):
+    add_profile(database_url, "room", silent_after_s=60)
+    query(database_url, "INSERT INTO sites (id) VALUES (%s) RETURNING id", (SITE,))
+    query(
+        database_url,
+        "INSERT INTO locations (site_id, code, kind, profile_id) "
+        "VALUES (%s, 'room-s', 'cold_room', 'room') RETURNING code",
+        (SITE,),
+    )
+    start_ingester(coldchain_sweep_s=0.2)
+    now = datetime.now(UTC).replace(microsecond=0)
+    last = now - timedelta(minutes=5)
+    old = [
+        temperature(last - timedelta(minutes=m), 4.0, seq=m, location="room-s") for m in range(5)
+    ]
+    publish_all(mqtt_url, envelopes(old))
+    (silent,) = wait_for(lambda: alerts(database_url, "probe_silent"))
+    assert silent[1:6] == ("probe_silent", "warning", "active_unack", last, None)
+
+    publish_all(mqtt_url, envelopes([temperature(now, 4.1, seq=9, location="room-s")]))
+    wait_for(lambda: alerts(database_url, "probe_silent")[0][3] == "cleared")
+    (cleared,) = alerts(database_url, "probe_silent")
+    assert cleared[3:6] == ("cleared", last, now)
