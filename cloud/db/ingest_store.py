@@ -54,6 +54,8 @@ EVENT_COLUMNS = (
     "rssi",
     "antenna",
     "read_count",
+    "first_seen",
+    "last_seen",
     "received_at",
 )
 
@@ -148,6 +150,8 @@ def store_events(cur: Cursor, received: Sequence[Received]) -> int:
             e.rssi,
             e.antenna,
             e.read_count,
+            e.first_seen.isoformat() if e.first_seen else None,
+            e.last_seen.isoformat() if e.last_seen else None,
             entry.received_at.isoformat(),
         )
         lines.append("\t".join(_text(value) for value in fields) + "\n")

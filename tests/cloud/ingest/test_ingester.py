@@ -1,5 +1,6 @@
 import json
 import urllib.request
+from datetime import timedelta
 
 from contract import DeviceState, DeviceStatus, Envelope, encode, new_item_id
 from tests.support.broker import free_port
@@ -206,3 +207,24 @@ def test_a_small_window_and_queue_still_carry_everything(start_ingester, databas
     wait_for(lambda: ingester.metrics.value("txng_ingest_messages_acked_total") == 300)
     assert _count(database_url, "readings") == 600
     assert ingester.metrics.value("txng_ingest_batch_messages_count") >= 100
+
+
+def test_rfid_observation_window_is_kept(start_ingester, database_url, mqtt_url):
+    start_ingester()
+    first = scan(1)
+    observed = first.model_copy(
+        update={
+            "carrier": "rfid",
+            "read_count": 14,
+            "rssi": -61.5,
+            "antenna": 2,
+            "first_seen": first.device_time,
+            "last_seen": first.device_time + timedelta(seconds=3),
+        }
+    )
+    publish_all(mqtt_url, [message([observed])])
+    wait_for(lambda: _count(database_url, "events") == 1)
+    row = query(
+        database_url, "SELECT carrier, read_count, rssi, antenna, first_seen, last_seen FROM events"
+    )[0]
+    assert row == ("rfid", 14, -61.5, 2, observed.first_seen, observed.last_seen)
