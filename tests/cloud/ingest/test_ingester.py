@@ -2,7 +2,7 @@ import json
 import urllib.request
 from datetime import timedelta
 
-from contract import DeviceState, DeviceStatus, Envelope, encode, new_item_id
+from contract import DataCarrier, DeviceState, DeviceStatus, Envelope, encode, new_item_id
 from tests.support.broker import free_port
 from tests.support.factory import DEVICE, SITE, message, reading, reading_messages, scan
 from tests.support.mqtt import publish_all
@@ -214,7 +214,7 @@ def test_rfid_observation_window_is_kept(start_ingester, database_url, mqtt_url)
     first = scan(1)
     observed = first.model_copy(
         update={
-            "carrier": "rfid",
+            "carrier": DataCarrier.RFID,
             "read_count": 14,
             "rssi": -61.5,
             "antenna": 2,
