@@ -119,13 +119,14 @@ class _Pipeline:
 
 def _wait_connected(ingester: Ingester, stopping: threading.Event) -> None:
     deadline = time.monotonic() + _CONNECT_TIMEOUT_S
-    while not ingester.source.connected.is_set():
+    while not ingester.source.subscribed.is_set():  # then no device message can pass it by
         if stopping.is_set():
             return
         if time.monotonic() > deadline:
-            raise EmbeddedServiceError(f"the ingester could not reach {ingester.settings.mqtt_url}")
+            raise EmbeddedServiceError(
+                f"the ingester could not subscribe at {ingester.settings.mqtt_url}"
+            )
         time.sleep(0.05)
-    time.sleep(0.3)  # let the subscription settle before devices publish
 
 
 def _run(stack: contextlib.ExitStack, stopping: threading.Event, duration_s: float | None) -> int:
