@@ -15,14 +15,19 @@ log = logging.getLogger(__name__)
 
 
 class DeriveWorker:
-    """A thread that drains the work queue; any number of them may run, in any processes."""
+    """A thread that drains the work queue; any number of them may run, in any processes.
+
+    By default each item is done in a transaction of its own: a handler locks the subjects it
+    derives (advisory locks), and holding one item's locks at a time means two workers can
+    never deadlock over two items taken in different orders.
+    """
 
     def __init__(
         self,
         database: Database,
         *,
         handlers: dict[str, Handler] | None = None,
-        batch_size: int = 50,
+        batch_size: int = 1,
         idle_wait_s: float = 0.5,
         retry_delay_s: float = 30.0,
     ):

@@ -39,6 +39,7 @@ class MqttSource:
         self._settings = settings
         self._inbox = inbox
         self._connection = 0  # increases on every successful (re)connect
+        self._stopping = False
         self._lock = threading.Lock()
         self.connected = threading.Event()
         self.subscribed = threading.Event()
@@ -82,6 +83,7 @@ class MqttSource:
 
     def stop(self) -> None:
         """Disconnect cleanly; unacknowledged messages stay with the broker's session."""
+        self._stopping = True
         self._client.disconnect()
         self._client.loop_stop()
 
@@ -126,7 +128,10 @@ class MqttSource:
     ) -> None:
         self.connected.clear()
         self.subscribed.clear()
-        log.warning("disconnected from the broker: %s", reason_code)
+        if self._stopping:
+            log.info("disconnected from the broker on request")
+        else:
+            log.warning("disconnected from the broker: %s", reason_code)
 
     def _on_subscribe(
         self,
