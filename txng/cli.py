@@ -22,6 +22,12 @@ def _cloud_ingest(args: argparse.Namespace) -> int:
     return ingest_command()
 
 
+def _cloud_api(args: argparse.Namespace) -> int:
+    from cloud.api.command import api_command
+
+    return api_command()
+
+
 def _edge_run(args: argparse.Namespace) -> int:
     from edge.agent import run_command
 
@@ -90,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", required=True
     )
     cloud.add_parser("ingest", help="MQTT → database ingester").set_defaults(handler=_cloud_ingest)
+    cloud.add_parser("api", help="HTTP API and web UI").set_defaults(handler=_cloud_api)
 
     edge = groups.add_parser("edge", help="edge agent").add_subparsers(
         dest="command", required=True

@@ -1,0 +1,22 @@
+"""Liveness and readiness."""
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from cloud.api.deps import CursorDep
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    """The API is up; `database` says whether the database answered."""
+
+    status: str
+    database: bool
+
+
+@router.get("/healthz", response_model=Health, summary="Liveness and database readiness")
+def health(cur: CursorDep) -> Health:
+    """Answer when the database answers a trivial query."""
+    cur.execute("SELECT 1")
+    return Health(status="ok", database=cur.fetchone() == (1,))

@@ -1,0 +1,30 @@
+"""Typed settings of the HTTP API (`txng cloud api`), from TXNG_* environment variables."""
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from txng.settings import ConfigError, describe_validation_error
+
+
+class ApiSettings(BaseSettings):
+    """Everything the API process needs; every field has an environment variable TXNG_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="TXNG_", extra="ignore", frozen=True)
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/txng"
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_database_connections: int = Field(default=8, ge=1, le=100)
+    api_public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base of the GS1 Digital Link URLs printed in QR codes (…/01/{gtin}/10/{lot})",
+    )
+    log_level: str = "INFO"
+
+
+def load_api_settings(**overrides: object) -> ApiSettings:
+    """Read settings from the environment (and `overrides`); raise ConfigError naming the field."""
+    try:
+        return ApiSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        raise ConfigError(describe_validation_error(err, "environment (TXNG_*)")) from err
