@@ -1,0 +1,1 @@
+"""Forwarding to the national portal and EPCIS repositories: outbox, forwarder, adapters."""

@@ -1,0 +1,110 @@
+"""The adapter interface: what the forwarder hands a destination and what it gets back.
+
+An adapter owns one far side (the national portal, an EPCIS capture endpoint). The forwarder
+claims due outbox items, hands up to `max_batch` of them to `send`, and applies one `Result`
+per item: accepted items are marked sent (with the far side's ids), transient ones retried
+with backoff, rate-limited ones retried after the far side's Retry-After, permanent ones parked
+with the far side's answer. An item without a result counts as transient.
+
+Every HTTP exchange the adapter makes is recorded in the `Journal` it is given (see
+`cloud.forward.http` for a helper that does this and classifies status codes).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+JsonObject = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One queued thing to deliver, as the forwarder hands it to an adapter.
+
+    `kind` says what it describes (e.g. "event"); `key` is its idempotency key and client
+    reference on the far side (stable across resends); `payload` is what was queued with it
+    (for an event: its id, time and the identifiers known at ingest); `remote` holds the far
+    side's ids stored by earlier partial attempts.
+    """
+
+    id: int
+    destination: str
+    kind: str
+    key: str
+    payload: JsonObject
+    attempts: int = 0
+    remote: JsonObject = field(default_factory=dict)
+
+
+class Outcome(StrEnum):
+    """How the far side took one item."""
+
+    ACCEPTED = "accepted"
+    TRANSIENT = "transient"  # network, timeout, 5xx, 401 after a refresh: retry with backoff
+    PERMANENT = "permanent"  # the far side (or our own check) refused the data: park it
+    RATE_LIMITED = "rate_limited"  # 429: retry after retry_after_s, not counted as a failure
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one item: detail is the far side's answer (or our reason) for operators."""
+
+    item_id: int
+    outcome: Outcome
+    detail: str = ""
+    remote: JsonObject = field(default_factory=dict)  # far-side ids to keep (merged)
+    retry_after_s: float | None = None
+    missing_field: str | None = None  # permanent because our data lacks this field
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One request to a far side and its answer (status None: no answer, see error)."""
+
+    destination: str
+    method: str
+    url: str
+    started_at: datetime
+    duration_s: float
+    status: int | None
+    request_excerpt: str = ""
+    response_excerpt: str = ""
+    error: str | None = None
+    item_ids: tuple[int, ...] = ()
+
+
+class Journal(Protocol):
+    """Where an adapter records every submission it makes."""
+
+    def record(self, submission: Submission) -> None:
+        """Keep one submission."""
+
+
+class Adapter(Protocol):
+    """One far side, safe to resend to.
+
+    A resend of an item with the same key never creates a second record there (a client
+    reference the far side dedupes on, or far-side ids kept in `Result.remote`).
+    """
+
+    destination: str
+    max_batch: int
+
+    def send(self, items: Sequence[OutboxItem], journal: Journal) -> list[Result]:
+        """Deliver the items (one or more requests); return one result per item."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+class ListJournal:
+    """A journal that keeps submissions in memory (the forwarder stores them afterwards)."""
+
+    def __init__(self) -> None:
+        self.submissions: list[Submission] = []
+
+    def record(self, submission: Submission) -> None:
+        """Keep one submission."""
+        self.submissions.append(submission)
