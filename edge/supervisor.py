@@ -97,24 +97,31 @@ class Supervisor:
             health.state = "stopped"
 
     async def _forward(self, reader: Reader[Any], config: ReaderConfigBase) -> None:
-        """Pass the reader's items to the sink until the reader fails."""
+        """Pass the reader's items to the sink until it fails; a watchdog catches a stall."""
+        loop = asyncio.get_running_loop()
+        progress = [loop.time()]
         stream = reader.items()
-        timeout = config.stall_timeout_s
-        try:
-            while True:
-                try:
-                    if timeout is None:
-                        item: object = await anext(stream)
-                    else:
-                        item = await asyncio.wait_for(anext(stream), timeout)
-                except StopAsyncIteration:
-                    raise ReaderFault("its stream of items ended") from None
-                except TimeoutError:
-                    raise ReaderFault(f"no item for {timeout} s (stalled)") from None
+
+        async def pump() -> None:
+            async for item in stream:
                 if not isinstance(item, ScanEvent | SensorReading):
                     raise ReaderFault(f"yielded {type(item).__name__}, not a scan or reading")
+                progress[0] = loop.time()
                 await self._sink(item)
+            raise ReaderFault("its stream of items ended")
+
+        task = asyncio.create_task(pump(), name=f"pump:{config.name}")
+        timeout = config.stall_timeout_s
+        try:
+            while not task.done():
+                wait = None if timeout is None else max(progress[0] + timeout - loop.time(), 0)
+                await asyncio.wait({task}, timeout=wait)
+                if timeout is not None and loop.time() - progress[0] >= timeout:
+                    raise ReaderFault(f"no item for {timeout} s (stalled)")
+            task.result()
         finally:
+            task.cancel()
+            await asyncio.wait({task}, timeout=_STOP_TIMEOUT_S)
             await self._close_stream(stream, config)
 
     async def _close_stream(

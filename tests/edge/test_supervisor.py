@@ -1,0 +1,73 @@
+"""The supervisor restarts readers that raise, hang or yield garbage; the others keep flowing."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from contract import Quantity
+from edge.clock import Clock, ClockSync
+from edge.readers.base import Reader, ReaderConfigBase, ReaderContext, TakenItem
+from edge.readers.simulated import ticks
+from edge.supervisor import Supervisor
+
+CONTEXT = ReaderContext(Clock(ClockSync.SYNCED))
+
+
+class FaultyConfig(ReaderConfigBase):
+    mode: Literal["good", "raise", "hang", "garbage", "end"]
+
+
+class Faulty(Reader[FaultyConfig]):
+    config_type = FaultyConfig
+
+    async def items(self) -> AsyncIterator[Any]:
+        count = 0
+        async for _ in ticks(0.01):
+            count += 1
+            mode = self.config.mode
+            if mode != "good" and count > 3:
+                if mode == "raise":
+                    raise OSError("the scanner fell off the line")
+                if mode == "hang":
+                    await asyncio.Event().wait()
+                if mode == "garbage":
+                    yield {"not": "an item"}
+                if mode == "end":
+                    return
+            yield CONTEXT.reading(sensor=self.config.name, location="line",
+                                  quantity=Quantity.TEMPERATURE, value=4.0)
+
+
+def test_faulty_readers_restart_while_the_good_one_flows() -> None:
+    modes = ["good", "raise", "hang", "garbage", "end"]
+    configs = [FaultyConfig(name=m, location="line", mode=m, stall_timeout_s=0.2) for m in modes]
+    taken: list[tuple[float, TakenItem]] = []
+
+    async def scenario() -> Supervisor:
+        loop = asyncio.get_running_loop()
+
+        async def sink(item: TakenItem) -> None:
+            taken.append((loop.time(), item))
+
+        supervisor = Supervisor(configs, make=lambda c: Faulty(c, CONTEXT), sink=sink,
+                                backoff_min_s=0.02, backoff_max_s=0.1)
+        task = asyncio.create_task(supervisor.run())
+        await asyncio.sleep(2.0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return supervisor
+
+    supervisor = asyncio.run(scenario())
+    health = supervisor.health()
+    assert health["good"].errors == 0 and health["good"].restarts == 0
+    for mode, reason in [("raise", "OSError"), ("hang", "stalled"),
+                         ("garbage", "not a scan or reading"), ("end", "ended")]:
+        assert health[mode].restarts >= 2, mode
+        assert health[mode].errors >= 2, mode
+        assert reason in (health[mode].last_error or ""), mode
+    assert all(h.state == "stopped" for h in health.values())
+    good = [t for t, item in taken if getattr(item, "sensor", None) == "good"]
+    # The good reader kept flowing through the whole run, in every half second of it.
+    start = good[0]
+    assert {int((t - start) / 0.5) for t in good} >= {0, 1, 2}
+    assert len(good) > 100
