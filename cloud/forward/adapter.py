@@ -45,6 +45,7 @@ class Outcome(StrEnum):
     TRANSIENT = "transient"  # network, timeout, 5xx, 401 after a refresh: retry with backoff
     PERMANENT = "permanent"  # the far side (or our own check) refused the data: park it
     RATE_LIMITED = "rate_limited"  # 429: retry after retry_after_s, not counted as a failure
+    SKIPPED = "skipped"  # nothing for this destination to take (e.g. a step it has no stage for)
 
 
 @dataclass(frozen=True)
