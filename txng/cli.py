@@ -52,6 +52,62 @@ def _verify(args: argparse.Namespace) -> int:
     return verify_command(site=args.site, database_url_option=args.database_url)
 
 
+def _devices_add(args: argparse.Namespace) -> int:
+    from cloud.broker.command import devices_add_command
+
+    return devices_add_command(
+        args.site,
+        args.device,
+        password_file=args.password_file,
+        acl_file=args.acl_file,
+        password_out=args.password_out,
+        database_url=args.database_url,
+        register=not args.no_database,
+    )
+
+
+def _broker_account(args: argparse.Namespace) -> int:
+    from cloud.broker.command import broker_account_command
+
+    return broker_account_command(
+        args.role,
+        username=args.username,
+        password_file=args.password_file,
+        acl_file=args.acl_file,
+        password_out=args.password_out,
+    )
+
+
+def _add_broker_files(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--password-file", help="overrides TXNG_MOSQUITTO_PASSWORD_FILE")
+    parser.add_argument("--acl-file", help="overrides TXNG_MOSQUITTO_ACL_FILE")
+    parser.add_argument("--password-out", help="write the new password to this file (0600)")
+
+
+def _add_security(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """`txng devices add SITE DEVICE` and `txng broker account ROLE`: broker credentials."""
+    devices = groups.add_parser("devices", help="edge devices").add_subparsers(
+        dest="command", required=True
+    )
+    add = devices.add_parser(
+        "add", help="approve a device; new broker password (printed once) and ACL"
+    )
+    add.add_argument("site")
+    add.add_argument("device")
+    _add_broker_files(add)
+    add.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
+    add.add_argument("--no-database", action="store_true", help="only the broker files")
+    add.set_defaults(handler=_devices_add)
+    broker = groups.add_parser("broker", help="MQTT broker accounts").add_subparsers(
+        dest="command", required=True
+    )
+    account = broker.add_parser("account", help="a cloud service's broker password and ACL")
+    account.add_argument("role", choices=("ingest", "api", "forward"))
+    account.add_argument("--username", help="default: txng-ROLE")
+    _add_broker_files(account)
+    account.set_defaults(handler=_broker_account)
+
+
 def _add_master_data(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """`txng KIND import FILE.csv` per master-data kind, `txng items commission FILE.csv`."""
     for kind, verb in (
@@ -110,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     _add_master_data(groups)
+    _add_security(groups)
     groups.add_parser("version", help="print the version").set_defaults(handler=_version)
     return parser
 

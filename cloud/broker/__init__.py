@@ -1,0 +1,1 @@
+"""Broker security: Mosquitto password-file entries and ACLs for devices and services."""
