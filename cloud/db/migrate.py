@@ -54,10 +54,20 @@ def _enable_timescale(conn: Connection) -> bool:
         cur.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")
         if cur.fetchone() is None:
             return False
+        # Without the preloaded loader, CREATE EXTENSION ends the session with FATAL (no
+        # savepoint helps). The loader defines this setting; a mere placeholder (a SET or a
+        # config line without the preload) is not listed in pg_settings.
+        cur.execute("SELECT 1 FROM pg_settings WHERE name = 'timescaledb.max_background_workers'")
+        if cur.fetchone() is None:
+            log.warning(
+                "timescaledb is installed but not in shared_preload_libraries; "
+                "using plain PostgreSQL tables"
+            )
+            return False
         cur.execute("SAVEPOINT timescale")
         try:
             cur.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
-        except psycopg2.Error as err:  # e.g. not in shared_preload_libraries
+        except psycopg2.Error as err:  # e.g. no privilege to create it
             cur.execute("ROLLBACK TO SAVEPOINT timescale")
             log.warning("timescaledb is installed but cannot be used: %s", err.pgerror)
             return False
