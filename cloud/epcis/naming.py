@@ -1,6 +1,7 @@
 """Our batches, items, units and locations as EPC URIs, with the configured prefix lengths."""
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from cloud.epcis.identifiers import gtin_class, lgtin_class, sgln_uri, sgtin_uri, sscc_uri
 from cloud.epcis.settings import EpcisSettings
@@ -32,4 +33,5 @@ class Naming:
         """SGLN of a location with a GLN, else its URI in the configured private namespace."""
         if gln:
             return sgln_uri(gln.strip(), extension, self.settings.prefix_length(gln.strip()))
-        return self.settings.epcis_location_uri.format(site=site, location=code)
+        template = self.settings.epcis_location_uri
+        return template.format(site=quote(site, safe=""), location=quote(code, safe=""))
