@@ -71,13 +71,22 @@ def exchange(
     method: str,
     url: str,
     body: Any = None,
+    form: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     item_ids: tuple[int, ...] = (),
+    redact: bool = False,
 ) -> Answer:
-    """Send one JSON request, record it in the journal, and return the answer (never raises)."""
+    """Send one JSON (or form) request, record it in the journal, return the answer.
+
+    Never raises: no answer is an Answer with status None. `redact` keeps the request body
+    (e.g. a client secret) and the response body (a token) out of the journal.
+    """
     started = datetime.now(UTC)
     clock = time.monotonic()
     request_text = "" if body is None else json.dumps(body, ensure_ascii=False, default=str)
+    send_headers = dict(headers or {})
+    if body is not None:
+        send_headers.setdefault("content-type", "application/json")
     status: int | None = None
     text = ""
     parsed: Any = None
@@ -88,10 +97,8 @@ def exchange(
             method,
             url,
             content=request_text.encode() if body is not None else None,
-            headers={
-                **({"content-type": "application/json"} if body is not None else {}),
-                **(headers or {}),
-            },
+            data=form,
+            headers=send_headers,
         )
         status = response.status_code
         text = response.text
@@ -110,8 +117,8 @@ def exchange(
             started_at=started,
             duration_s=time.monotonic() - clock,
             status=status,
-            request_excerpt=request_text[:EXCERPT_CHARS],
-            response_excerpt=text[:EXCERPT_CHARS],
+            request_excerpt="(redacted)" if redact else request_text[:EXCERPT_CHARS],
+            response_excerpt="(redacted)" if redact and status == 200 else text[:EXCERPT_CHARS],
             error=error,
             item_ids=item_ids,
         )

@@ -1,0 +1,134 @@
+"""SQL of what a forwarded event needs: its location, batches, products and stay summary."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from psycopg2.extensions import cursor as Cursor
+from psycopg2.extras import Json
+
+from cloud.db.readings_query import StaySummary, stay_summaries
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """One batch an event concerns, with its product (None: the GTIN is not registered)."""
+
+    batch: dict[str, Any]
+    product: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """A queued event with its location and batches, as stored now."""
+
+    event: Mapping[str, Any]
+    location: dict[str, Any] | None
+    batches: list[BatchContext] = field(default_factory=list)
+
+
+_BATCH_COLUMNS = (
+    "b.id, b.gtin, b.lot, b.production_date, b.expiry_date, b.quantity, b.unit, b.origin_code"
+)
+_PRODUCT_COLUMNS = (
+    "p.gtin, p.name, p.product_group, p.image_url, p.net_content, p.producer_name, "
+    "p.producer_address, p.producer_gln, p.standards, p.shelf_life_days"
+)
+
+
+def _dicts(cur: Cursor) -> list[dict[str, Any]]:
+    names = [d[0] for d in cur.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def event_contexts(cur: Cursor, payloads: Sequence[Mapping[str, Any]]) -> list[EventContext]:
+    """The context of each queued event payload (same order), in a few statements."""
+    rows = [dict(p) for p in payloads]
+    cur.execute(
+        "SELECT (e->>'i')::int AS i, l.kind, l.name, l.gln, l.gln_extension, "
+        "s.gln AS site_gln, s.name AS site_name "
+        "FROM jsonb_array_elements(%s::jsonb) AS e "
+        "LEFT JOIN locations l ON l.site_id = e->>'site' AND l.code = e->>'location' "
+        "LEFT JOIN sites s ON s.id = e->>'site'",
+        (
+            Json(
+                [
+                    {"i": i, "site": p.get("site"), "location": p.get("location")}
+                    for i, p in enumerate(rows)
+                ]
+            ),
+        ),
+    )
+    locations = {row.pop("i"): row for row in _dicts(cur)}
+    cur.execute(
+        f"SELECT (e->>'i')::int AS i, {_BATCH_COLUMNS}, {_PRODUCT_COLUMNS} "
+        "FROM jsonb_array_elements(%s::jsonb) AS e "
+        "JOIN batches b ON b.id IN ("
+        "  SELECT b1.id FROM batches b1 WHERE b1.gtin = e->>'gtin' AND b1.lot = e->>'lot' "
+        "  UNION SELECT c.batch_id FROM commissioned_items c "
+        "   WHERE c.gtin = e->>'gtin' AND c.serial = e->>'serial' "
+        "  UNION SELECT u.batch_id FROM unit_contents u "
+        "   WHERE u.sscc = e->>'sscc' AND u.packed_at <= (e->>'time')::timestamptz) "
+        "LEFT JOIN products p ON p.gtin = b.gtin ORDER BY i, b.gtin, b.lot",
+        (Json([{"i": i, **p} for i, p in enumerate(rows)]),),
+    )
+    found: dict[int, list[BatchContext]] = {}
+    for row in _dicts(cur):
+        batch = {
+            k: row[k]
+            for k in (
+                "id",
+                "gtin",
+                "lot",
+                "production_date",
+                "expiry_date",
+                "quantity",
+                "unit",
+                "origin_code",
+            )
+        }
+        product = (
+            None
+            if row["name"] is None
+            else {
+                k: row[k]
+                for k in (
+                    "gtin",
+                    "name",
+                    "product_group",
+                    "image_url",
+                    "net_content",
+                    "producer_name",
+                    "producer_address",
+                    "producer_gln",
+                    "standards",
+                    "shelf_life_days",
+                )
+            }
+        )
+        found.setdefault(row["i"], []).append(BatchContext(batch, product))
+    return [
+        EventContext(event=p, location=locations.get(i), batches=found.get(i, []))
+        for i, p in enumerate(rows)
+    ]
+
+
+def stay_summary_at(
+    cur: Cursor, *, batch_id: int, site: str, location: str, at: datetime
+) -> StaySummary | None:
+    """The batch's stay at this place that the event at `at` opened, closed or fell in.
+
+    An event that closes a stay (shipping) gets the whole stay; one that opens it (storing)
+    gets what is known when it is sent.
+    """
+    best: StaySummary | None = None
+    for summary in stay_summaries(cur, batch_id):
+        stay = summary.stay
+        if stay.site_id != site or stay.location != location or stay.start > at:
+            continue
+        if stay.end is not None and stay.end < at:
+            continue
+        if best is None or stay.start > best.stay.start:
+            best = summary
+    return best

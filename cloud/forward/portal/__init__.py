@@ -1,0 +1,1 @@
+"""The national traceability portal: mapping, token, client, and the adapter (glue)."""
