@@ -1,11 +1,14 @@
 """Shared fixtures: a real Mosquitto broker and a real, migrated PostgreSQL database."""
 
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from cloud.ingest.service import Ingester
+from cloud.ingest.settings import load_ingest_settings
 from tests.support.broker import MosquittoBroker
 from tests.support.postgres import create_database, drop_database
 
@@ -47,3 +50,32 @@ def database_url(empty_database_url: str) -> str:
 
     migrate(empty_database_url)
     return empty_database_url
+
+
+StartIngester = Callable[..., Ingester]
+
+
+@pytest.fixture
+def start_ingester(database_url: str, mqtt_url: str) -> Iterator[StartIngester]:
+    """Start in-process ingesters (stopped after the test); keyword arguments override settings."""
+    started: list[Ingester] = []
+
+    def start(**overrides: object) -> Ingester:
+        settings = {
+            "database_url": database_url,
+            "mqtt_url": mqtt_url,
+            "ingest_client_id": f"test-ingest-{uuid.uuid4().hex[:8]}",
+            "ingest_metrics_port": 0,
+            "ingest_session_expiry_s": 120,
+            "ingest_retry_max_s": 1.0,
+            **overrides,
+        }
+        ingester = Ingester(load_ingest_settings(**settings))
+        ingester.start()
+        assert ingester.source.subscribed.wait(10), "ingester did not subscribe"
+        started.append(ingester)
+        return ingester
+
+    yield start
+    for ingester in started:
+        ingester.stop()
