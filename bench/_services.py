@@ -1,0 +1,166 @@
+"""What a benchmark needs when no URLs are given: its own Mosquitto and a throwaway database."""
+
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+
+REPO = Path(__file__).resolve().parents[1]
+MOSQUITTO_TEMPLATE = REPO / "deploy" / "mosquitto" / "dev.conf.in"
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    """A TCP port that is free on the loopback interface right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_port(host: str, port: int, timeout: float = 10.0) -> None:
+    """Wait until something accepts connections on host:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"{host}:{port} did not open within {timeout}s")
+
+
+class Mosquitto:
+    """A private mosquitto with the project's dev config on a free port (a context manager)."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="txng-bench-mosquitto-")
+        self.port = free_port()
+        config = MOSQUITTO_TEMPLATE.read_text()
+        config = config.replace("@PORT@", str(self.port)).replace("@DATA@", f"{self._dir.name}/")
+        self._config = Path(self._dir.name) / "mosquitto.conf"
+        self._config.write_text(config)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The broker's mqtt:// URL."""
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def __enter__(self) -> "Mosquitto":
+        self._process = subprocess.Popen(
+            ["mosquitto", "-c", str(self._config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_port("127.0.0.1", self.port)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._dir.cleanup()
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+class ThrowawayDatabase:
+    """A fresh database on the server of an admin-capable URL, dropped on exit."""
+
+    def __init__(self, admin_url: str, prefix: str = "txng_bench"):
+        self.admin_url = admin_url
+        self.name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        self.url = _with_database(admin_url, self.name)
+
+    def _admin(self, *statements: tuple[str, tuple[object, ...]]) -> None:
+        conn = psycopg2.connect(self.admin_url)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                for sql, params in statements:
+                    cur.execute(sql, params)
+        finally:
+            conn.close()
+
+    def __enter__(self) -> "ThrowawayDatabase":
+        self._admin((f'CREATE DATABASE "{self.name}"', ()))
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._admin(
+            (
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (self.name,),
+            ),
+            (f'DROP DATABASE IF EXISTS "{self.name}"', ()),
+        )
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU seconds the processes used so far (those that are gone count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = _stat_fields(pid)
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / _TICK
+
+
+def session_pids(session: int) -> list[int]:
+    """Every process in a session (a child started with start_new_session and its children)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if int(_stat_fields(int(entry))[3]) == session:
+                    found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all processors of the machine spent busy since boot (not idle or iowait)."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / _TICK
