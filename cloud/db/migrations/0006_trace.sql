@@ -36,5 +36,11 @@ CREATE TABLE event_chain (
 CREATE UNIQUE INDEX event_chain_event ON event_chain (event_id, event_time);
 CREATE INDEX events_site_received ON events (site_id, received_at);
 
--- The alert list of a timeline, and the readings of a stay.
+-- The units a batch went into, in order.
 CREATE INDEX unit_contents_sscc_packed ON unit_contents (sscc, packed_at);
+
+-- Timelines summarise a batch's readings per stay: the location index carries the values, so
+-- those queries are index-only scans (same key as before, a wider leaf).
+DROP INDEX readings_site_location_time;
+CREATE INDEX readings_site_location_time ON readings (site_id, location, quantity, time)
+    INCLUDE (value, quality, id);

@@ -1,0 +1,215 @@
+"""Bulk data of the timeline bench: master data, scans via the ingest store, readings by COPY."""
+
+import io
+import math
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg2
+
+from cloud.batches import handlers as batches
+from cloud.db.ingest_store import READING_COLUMNS, Received, store_events
+from cloud.db.pool import Database
+from cloud.db.work_queue import enqueue
+from cloud.derive.planning import work_for_events
+from cloud.derive.registry import HANDLERS
+from cloud.derive.worker import DeriveWorker
+from contract import ClockQuality, ScanEvent
+from contract.items import Gs1Identifiers
+
+SITE = "bench"
+GTIN = "08936012345018"
+PROFILE = "bench-chilled"
+LINE_DEVICE = "pi-line"
+
+
+def room(k: int) -> str:
+    """The location of sensor k (one probe per cold room)."""
+    return f"cold-room-{k:03d}"
+
+
+def master_data(database_url: str, sensors: int, batch_count: int) -> None:
+    """A chilled profile and product, the cold rooms, and the batches (verified, as imported)."""
+    with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO cold_chain_profiles (id, name, min_value, max_value, single_excursion_s,"
+            " hysteresis) VALUES (%s, 'Chilled 2-8', 2, 8, 600, 0.5)",
+            (PROFILE,),
+        )
+        cur.execute(
+            "INSERT INTO products (gtin, name, profile_id, producer_name) "
+            "VALUES (%s, 'Long nhãn sấy', %s, 'HTX Hồng Nam')",
+            (GTIN, PROFILE),
+        )
+        cur.execute("INSERT INTO sites (id) VALUES (%s)", (SITE,))
+        cur.executemany(
+            "INSERT INTO locations (site_id, code, kind) VALUES (%s, %s, 'cold_room')",
+            [(SITE, room(k)) for k in range(sensors)],
+        )
+        cur.executemany(
+            "INSERT INTO batches (gtin, lot, verified, source, production_date, origin_code) "
+            "VALUES (%s, %s, true, 'import', '2026-01-01', 'HY-VT-0042')",
+            [(GTIN, f"B{i:05d}") for i in range(batch_count)],
+        )
+    conn.close()
+
+
+def _scan(seq: int, at: datetime, location: str, step: str, **gs1: str) -> ScanEvent:
+    return ScanEvent(
+        id=uuid.uuid4(),
+        device_time=at,
+        clock=ClockQuality.SYNCED,
+        seq=seq,
+        reader="scanner-1",
+        location=location,
+        biz_step=step,
+        raw="|".join(f"{k}={v}" for k, v in gs1.items()),
+        gs1=Gs1Identifiers(**gs1),
+    )
+
+
+def sscc(i: int) -> str:
+    """A (check-digit-free, bench-only) SSCC of unit i."""
+    return f"38936012345{i:07d}"
+
+
+def batch_scans(batch_count: int, sensors: int, start: datetime, days: int) -> list[Received]:
+    """Per batch: receiving at the dock, storing in a cold room, packing into a unit, shipping."""
+    # Packing lines: one per 20 batches (the lead's line-packing derivation is quadratic in the
+    # units one reader packs within 7 days; see the report).
+    line: list[tuple[str, datetime, str, dict[str, str]]] = []
+    dock: list[ScanEvent] = []
+    for i in range(batch_count):
+        lot = f"B{i:05d}"
+        received = start + timedelta(hours=(i * 13) % ((days - 6) * 24))
+        packed = received + timedelta(days=3 + i % 23, minutes=i % 50)
+        packed = min(packed, start + timedelta(days=days, hours=-2))
+        dock.append(_scan(0, received, "dock", "receiving", gtin=GTIN, lot=lot))
+        dock.append(
+            _scan(
+                0, received + timedelta(hours=1), room(i % sensors), "storing", gtin=GTIN, lot=lot
+            )
+        )
+        device = f"{LINE_DEVICE}-{i % 50:02d}"
+        line.append((device, packed, "packing", {"gtin": GTIN, "lot": lot}))
+        line.append((device, packed + timedelta(seconds=5), "packing", {"sscc": sscc(i)}))
+        dock.append(_scan(0, packed + timedelta(hours=1), "dock", "shipping", sscc=sscc(i)))
+    now = datetime.now(UTC)
+    received_items = [Received(SITE, "pi-dock", now, e) for e in dock]
+    for seq, (device, at, step, gs1) in enumerate(sorted(line, key=lambda x: x[1])):
+        event = _scan(seq, at, "line-1", step, **gs1)
+        received_items.append(Received(SITE, device, now, event))
+    return received_items
+
+
+def store_scans(database_url: str, received: list[Received]) -> None:
+    """Store the scans as the ingester does, then derive presence and unit contents."""
+    database = Database(database_url, max_connections=1)
+    try:
+        with database.transaction() as conn, conn.cursor() as cur:
+            devices = sorted({(SITE, r.device) for r in received})
+            cur.executemany(
+                "INSERT INTO devices (site_id, device_id, approval) VALUES (%s, %s, 'approved')",
+                devices,
+            )
+            store_events(cur, received)
+            enqueue(cur, work_for_events(received))
+        kinds = (batches.BATCH, batches.ITEM, batches.UNIT, batches.PACKING_READER)
+        worker = DeriveWorker(database, handlers={k: HANDLERS[k] for k in kinds}, batch_size=200)
+        while worker.run_once():
+            pass
+        with database.transaction() as conn, conn.cursor() as cur:
+            # The bulk's cold-chain, chain and integrity work is not what this bench measures.
+            cur.execute("DELETE FROM work_queue")
+    finally:
+        database.close()
+
+
+class _Lines(io.RawIOBase):
+    """A file-like stream of COPY text, generated as PostgreSQL reads it."""
+
+    def __init__(self, chunks: Iterator[bytes]):
+        self._chunks = chunks
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: bytearray) -> int:  # type: ignore[override]
+        while len(self._buffer) < len(target):
+            try:
+                self._buffer += next(self._chunks)
+            except StopIteration:
+                break
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
+
+
+def _reading_chunks(sensors: range, minutes: int, start: datetime) -> Iterator[bytes]:
+    stamps = [(start + timedelta(minutes=m)).isoformat() for m in range(minutes)]
+    received = (start + timedelta(minutes=minutes)).isoformat()
+    # A slow daily wave around 4.5 °C with door openings: a few minutes above 8 °C now and then.
+    values = [
+        repr(round(4.5 + 1.5 * math.sin(m / 229.0) + (4.2 if m % 997 < 6 else 0.0), 2))
+        for m in range(minutes)
+    ]
+    for k in sensors:
+        device, location, sensor = f"pi-{k // 10:02d}", room(k), f"probe-{k % 10}"
+        head = f"\t{SITE}\t{device}\t"
+        tail = f"\tsynced\t{sensor}\t{location}\ttemperature\t"
+        shift = (k * 37) % minutes
+        lines = [
+            f"{stamps[m]}\t00000000-0000-4000-8000-{k:04x}{m:08x}{head}{m}{tail}"
+            f"{values[(m + shift) % minutes]}\tCEL\tgood\t{received}\n"
+            for m in range(minutes)
+        ]
+        yield "".join(lines).encode()
+
+
+def load_readings(
+    database_url: str, sensors: int, days: int, start: datetime, budget_s: float
+) -> int:
+    """COPY one reading per minute per sensor (as many sensors as fit in `budget_s`)."""
+    minutes = days * 24 * 60
+    conn = psycopg2.connect(database_url)
+    loaded = 0
+    try:
+        with conn, conn.cursor() as cur:
+            # The readings' indexes are dropped for the COPY and rebuilt after (as a bulk load
+            # does), from their definitions in the schema.
+            cur.execute("SET synchronous_commit = off")
+            cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'readings'")
+            indexes = cur.fetchall()
+            for name, _ in indexes:
+                cur.execute(f"DROP INDEX {name}")
+        began = time.monotonic()
+        step = 10
+        for first in range(0, sensors, step):
+            count = min(step, sensors - first)
+            chunks = _reading_chunks(range(first, first + count), minutes, start)
+            with conn, conn.cursor() as cur:
+                cur.copy_expert(
+                    f"COPY readings ({', '.join(READING_COLUMNS)}) FROM STDIN",
+                    _Lines(chunks),
+                    size=1 << 20,
+                )
+            loaded += count * minutes
+            if time.monotonic() - began > budget_s:
+                break
+        with conn, conn.cursor() as cur:
+            cur.execute("SET maintenance_work_mem = '512MB'")
+            for _, definition in indexes:
+                cur.execute(definition)
+            cur.execute("ANALYZE presence")
+            cur.execute("ANALYZE unit_contents")
+            cur.execute("ANALYZE events")
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("VACUUM ANALYZE readings")  # as autovacuum would, before measuring
+    finally:
+        conn.close()
+    return loaded
