@@ -1,7 +1,8 @@
 """Our batches, items, units and locations as EPC URIs, with the configured prefix lengths."""
 
+import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from cloud.epcis.identifiers import gtin_class, lgtin_class, sgln_uri, sgtin_uri, sscc_uri
 from cloud.epcis.settings import EpcisSettings
@@ -35,3 +36,12 @@ class Naming:
             return sgln_uri(gln.strip(), extension, self.settings.prefix_length(gln.strip()))
         template = self.settings.epcis_location_uri
         return template.format(site=quote(site, safe=""), location=quote(code, safe=""))
+
+    def private_place(self, uri: str) -> tuple[str, str] | None:
+        """(site, location) a URI of the private namespace names, or None."""
+        template = self.settings.epcis_location_uri
+        pattern = re.escape(template)
+        pattern = pattern.replace(re.escape("{site}"), "(?P<site>[^/?#]+)")
+        pattern = pattern.replace(re.escape("{location}"), "(?P<location>[^/?#]+)")
+        match = re.fullmatch(pattern, uri)
+        return (unquote(match["site"]), unquote(match["location"])) if match else None

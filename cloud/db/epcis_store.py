@@ -1,0 +1,138 @@
+"""SQL of captured EPCIS documents: store events (once per eventID), link them to batches."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg2.extensions import cursor as Cursor
+from psycopg2.extras import Json
+
+from cloud.epcis.captured import CapturedEvent
+
+
+@dataclass(frozen=True)
+class CaptureReport:
+    """What one capture stored: events new to us, events already known by eventID, batches."""
+
+    capture_id: uuid.UUID
+    received_at: datetime
+    stored: int
+    duplicates: int
+    batch_ids: list[int]
+
+
+def _batch(cur: Cursor, gtin: str, lot: str) -> int:
+    """Batch (gtin, lot), created unverified from EPCIS when we do not know it yet."""
+    cur.execute(
+        "INSERT INTO batches (gtin, lot, verified, source, first_seen) "
+        "VALUES (%s, %s, false, 'epcis', now()) ON CONFLICT (gtin, lot) DO NOTHING RETURNING id",
+        (gtin, lot),
+    )
+    row = cur.fetchone()
+    if row is None:
+        cur.execute("SELECT id FROM batches WHERE gtin = %s AND lot = %s", (gtin, lot))
+        row = cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _linked_batches(cur: Cursor, described: CapturedEvent) -> set[int]:
+    found = {_batch(cur, gtin, lot) for gtin, lot in described.lots}
+    if described.items:
+        cur.execute(
+            "SELECT DISTINCT batch_id FROM commissioned_items WHERE (gtin, serial) IN "
+            "(SELECT * FROM unnest(%s::text[], %s::text[]))",
+            ([g for g, _ in described.items], [s for _, s in described.items]),
+        )
+        found.update(int(r[0]) for r in cur.fetchall())
+    if described.units:
+        cur.execute(
+            "SELECT DISTINCT batch_id FROM unit_contents WHERE sscc = ANY(%s::bpchar[])",
+            (described.units,),
+        )
+        found.update(int(r[0]) for r in cur.fetchall())
+    return found
+
+
+def store_capture(
+    cur: Cursor,
+    *,
+    document_text: str,
+    document: dict[str, Any],
+    events: Sequence[tuple[dict[str, Any], CapturedEvent]],
+) -> CaptureReport:
+    """Store a valid document and its events; an eventID stored before is not stored again."""
+    capture_id = uuid.uuid4()
+    cur.execute(
+        "INSERT INTO epcis_captures (id, document_id, sender, context, document, event_count) "
+        "VALUES (%s, %s, %s, %s, %s, %s) RETURNING received_at",
+        (
+            str(capture_id),
+            document.get("id"),
+            document.get("sender"),
+            Json(document.get("@context")),
+            document_text,
+            len(events),
+        ),
+    )
+    row = cur.fetchone()
+    assert row is not None
+    stored = duplicates = 0
+    batch_ids: set[int] = set()
+    for position, (event, d) in enumerate(events):
+        cur.execute(
+            "INSERT INTO epcis_events (capture_id, position, event_id, event_type, event_time, "
+            "action, biz_step, disposition, read_point, biz_location, epc_keys, class_keys, "
+            "event) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING RETURNING id",
+            (
+                str(capture_id),
+                position,
+                d.event_id,
+                d.event_type,
+                d.event_time,
+                d.action,
+                d.biz_step,
+                d.disposition,
+                d.read_point,
+                d.biz_location,
+                d.epc_keys,
+                d.class_keys,
+                Json(event),
+            ),
+        )
+        inserted = cur.fetchone()
+        if inserted is None:
+            duplicates += 1
+            continue
+        stored += 1
+        linked = _linked_batches(cur, d)
+        for batch_id in sorted(linked):
+            cur.execute(
+                "INSERT INTO epcis_event_batches (epcis_event, batch_id) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING",
+                (inserted[0], batch_id),
+            )
+        for (out_gtin, out_lot), (in_gtin, in_lot) in d.made:
+            cur.execute(
+                "INSERT INTO batch_inputs (batch_id, input_batch_id, source) "
+                "VALUES (%s, %s, 'epcis') ON CONFLICT DO NOTHING",
+                (_batch(cur, out_gtin, out_lot), _batch(cur, in_gtin, in_lot)),
+            )
+        batch_ids.update(linked)
+    return CaptureReport(capture_id, row[0], stored, duplicates, sorted(batch_ids))
+
+
+def capture_report(cur: Cursor, capture_id: str) -> dict[str, Any] | None:
+    """A stored capture's id, time, document id and event count (None: unknown)."""
+    cur.execute(
+        "SELECT id::text, received_at, document_id, event_count FROM epcis_captures "
+        "WHERE id::text = %s",
+        (capture_id,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return {"id": row[0], "received_at": row[1], "document_id": row[2], "event_count": row[3]}

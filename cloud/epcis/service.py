@@ -1,0 +1,153 @@
+"""EPCIS use cases over the database: capture a document, answer a query, export a batch."""
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg2.extensions import cursor as Cursor
+
+from cloud.db import epcis_query, epcis_source
+from cloud.db.epcis_store import CaptureReport, store_capture
+from cloud.epcis.captured import describe
+from cloud.epcis.document import epcis_document, query_document
+from cloud.epcis.errors import EpcisInvalid, Problem
+from cloud.epcis.events import (
+    aggregation_event,
+    conditions_event,
+    event_time,
+    object_event,
+    transformation_event,
+)
+from cloud.epcis.identifiers import parse_identifier
+from cloud.epcis.naming import Naming
+from cloud.epcis.query import EventQuery, PageMark
+from cloud.epcis.records import Packing
+from cloud.epcis.schema import STANDARD_CONTEXTS
+from cloud.epcis.semantics import event_lists
+from cloud.epcis.validate import validate
+
+log = logging.getLogger(__name__)
+
+
+def capture(cur: Cursor, text: str) -> CaptureReport:
+    """Validate a posted EPCIS document and store its events (EpcisInvalid says why not)."""
+    try:
+        document = json.loads(text)
+    except ValueError as err:
+        raise EpcisInvalid([Problem("/", f"not JSON: {err}")]) from err
+    validate(document)
+    if document.get("type") != "EPCISDocument":
+        raise EpcisInvalid([Problem("/type", "capture takes an EPCISDocument")])
+    events = [e for _, found in event_lists(document) for e in found]
+    report = store_capture(
+        cur, document_text=text, document=document, events=[(e, describe(e)) for e in events]
+    )
+    log.info(
+        "EPCIS capture %s: %d events stored, %d already known",
+        report.capture_id,
+        report.stored,
+        report.duplicates,
+    )
+    return report
+
+
+def _extra_context(context: Any) -> list[Any]:
+    items = context if isinstance(context, list) else [context]
+    return [c for c in items if not (isinstance(c, str) and c in STANDARD_CONTEXTS)]
+
+
+def render_captured(found: dict[str, Any]) -> dict[str, Any]:
+    """A captured event as stored, with our recordTime and its document's extra @context."""
+    event = dict(found["event"])
+    event["recordTime"] = event_time(found["record_time"])
+    extra = _extra_context(found["context"])
+    if extra and "@context" not in event:
+        event = {"@context": extra, **event}
+    return event
+
+
+def render_ours(records: Sequence[Any], naming: Naming) -> dict[str, dict[str, Any]]:
+    """Our scans and packings as EPCIS events, by scan id (scans naming nothing left out)."""
+    rendered = {}
+    for record in records:
+        event = (
+            aggregation_event(record, naming)
+            if isinstance(record, Packing)
+            else object_event(record, naming)
+        )
+        if event is not None:
+            rendered[record.id] = event
+    return rendered
+
+
+def _places(cur: Cursor, naming: Naming, q: EventQuery) -> list[tuple[str, str]]:
+    places: list[tuple[str, str]] = []
+    for key in q.biz_locations:
+        kind, _, rest = key.partition(":")
+        if kind == "sgln":
+            gln, _, extension = rest.partition(":")
+            places += epcis_query.places_with_gln(cur, gln, extension or "0")
+        else:
+            place = naming.private_place(key)
+            if place:
+                places.append(place)
+    return places
+
+
+def run_query(
+    cur: Cursor, naming: Naming, q: EventQuery, *, per_page: int, token: str | None
+) -> tuple[dict[str, Any], str | None]:
+    """One page of events matching `q` as an EPCISQueryDocument, and the next page's token."""
+    after = PageMark.from_token(token) if token else None
+    hits = epcis_query.find_events(
+        cur, q, places=_places(cur, naming, q), after=after, limit=per_page + 1
+    )
+    page, more = hits[:per_page], len(hits) > per_page
+    captured = epcis_source.captured_events(cur, [h.ref for h in page if h.source == "c"])
+    ours = render_ours(
+        epcis_source.scans_and_packings(cur, [h.ref for h in page if h.source == "o"]), naming
+    )
+    events = []
+    for hit in page:
+        if hit.source == "c":
+            events.append(render_captured(captured[hit.ref]))
+        elif hit.ref in ours:
+            events.append(ours[hit.ref])
+    next_token = PageMark(page[-1].time, page[-1].source, page[-1].ref).token() if more else None
+    return query_document(events), next_token
+
+
+def _sort_key(event: dict[str, Any]) -> tuple[datetime, str]:
+    return datetime.fromisoformat(event["eventTime"].replace("z", "Z")), event.get("eventID", "")
+
+
+def batch_document(cur: Cursor, naming: Naming, batch_id: int) -> dict[str, Any] | None:
+    """A batch's full trace as an EPCISDocument (None: no such batch).
+
+    Its scans and its units' scans, packings, the making of it and of what was made from it,
+    its stays' temperature summaries, and partners' captured events naming it.
+    """
+    batch = epcis_source.batch_ref(cur, batch_id)
+    if batch is None:
+        return None
+    records = epcis_source.scans_and_packings(cur, epcis_source.batch_scan_ids(cur, batch_id))
+    events = list(render_ours(records, naming).values())
+    events += [transformation_event(m, naming) for m in epcis_source.makings(cur, batch_id)]
+    now = datetime.now(UTC)
+    events += [
+        conditions_event(s, naming, now=now)
+        for s in epcis_source.batch_conditions(cur, batch_id, batch)
+    ]
+    captured = epcis_source.captured_events(cur, epcis_source.batch_captured_refs(cur, batch_id))
+    events += [render_captured(found) for found in captured.values()]
+    document = epcis_document(sorted(events, key=_sort_key))
+    validate(document)
+    return document
+
+
+def identifies_batch(uri: str) -> tuple[str, str] | None:
+    """(gtin, lot) when a URI is an LGTIN class or a Digital Link with a lot."""
+    key = parse_identifier(uri)
+    return (key.key, key.qualifier) if key and key.kind == "lgtin" and key.qualifier else None

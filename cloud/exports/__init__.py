@@ -1,0 +1,1 @@
+"""Downloadable exports of traceability data (spreadsheets)."""
