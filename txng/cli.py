@@ -75,6 +75,7 @@ def _broker_account(args: argparse.Namespace) -> int:
         password_file=args.password_file,
         acl_file=args.acl_file,
         password_out=args.password_out,
+        password_env=args.password_env,
     )
 
 
@@ -105,6 +106,7 @@ def _add_security(groups: "argparse._SubParsersAction[argparse.ArgumentParser]")
     account.add_argument("role", choices=("ingest", "api", "forward"))
     account.add_argument("--username", help="default: txng-ROLE")
     _add_broker_files(account)
+    account.add_argument("--password-env", help="use this environment variable's value")
     account.set_defaults(handler=_broker_account)
 
 

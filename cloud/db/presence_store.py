@@ -114,24 +114,20 @@ def reader_packing_contents(
     """
     cur.execute(
         """
-        WITH closing AS (
-            SELECT site_id, device_id, reader, seq, time, id FROM events
-             WHERE sscc = %(sscc)s AND biz_step = 'packing'
-        ), windows AS (
-            SELECT c.site_id, c.device_id, c.reader, c.seq, c.time, c.id,
-                   (SELECT max(p.seq) FROM events p
-                     WHERE p.site_id = c.site_id AND p.device_id = c.device_id
-                       AND p.reader = c.reader AND p.biz_step = 'packing'
-                       AND p.sscc IS NOT NULL AND p.seq < c.seq
-                       AND p.time > c.time - interval '7 days' AND p.time <= c.time) AS after_seq
-              FROM closing c
-        )
-        SELECT s.gtin, s.lot, s.serial, w.time, w.id::text, w.site_id
-          FROM windows w JOIN events s
-            ON s.site_id = w.site_id AND s.device_id = w.device_id AND s.reader = w.reader
+        SELECT s.gtin, s.lot, s.serial, c.time, c.id::text, c.site_id
+          FROM events c
+          CROSS JOIN LATERAL (
+                SELECT max(p.seq) AS after_seq FROM events p
+                 WHERE p.site_id = c.site_id AND p.device_id = c.device_id
+                   AND p.reader = c.reader AND p.biz_step = 'packing'
+                   AND p.sscc IS NOT NULL AND p.seq < c.seq
+                   AND p.time > c.time - interval '7 days') w
+          JOIN events s
+            ON s.site_id = c.site_id AND s.device_id = c.device_id AND s.reader = c.reader
            AND s.biz_step = 'packing' AND s.sscc IS NULL AND s.gtin IS NOT NULL
-           AND s.seq < w.seq AND s.seq > coalesce(w.after_seq, -1)
-           AND s.time > w.time - interval '7 days' AND s.time <= w.time
+           AND s.seq < c.seq AND s.seq > coalesce(w.after_seq, -1)
+           AND s.time > c.time - interval '7 days' AND s.time <= c.time
+         WHERE c.sscc = %(sscc)s AND c.biz_step = 'packing'
         """,
         {"sscc": sscc},
     )
