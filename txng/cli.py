@@ -28,6 +28,18 @@ def _cloud_api(args: argparse.Namespace) -> int:
     return api_command()
 
 
+def _cloud_forward(args: argparse.Namespace) -> int:
+    from cloud.forward.command import forward_command
+
+    return forward_command()
+
+
+def _portal_sim(args: argparse.Namespace) -> int:
+    from cloud.portal_sim.command import portal_sim_command
+
+    return portal_sim_command(args)
+
+
 def _edge_run(args: argparse.Namespace) -> int:
     from edge.agent import run_command
 
@@ -133,6 +145,13 @@ def _add_master_data(groups: "argparse._SubParsersAction[argparse.ArgumentParser
     verify.set_defaults(handler=_verify)
 
 
+def _portal_sim_arguments(parser: argparse.ArgumentParser) -> None:
+    """The simulator's flags (its fault switches), declared next to them."""
+    from cloud.portal_sim.command import add_arguments
+
+    add_arguments(parser)
+
+
 def _version(args: argparse.Namespace) -> int:
     print(f"txng {__version__}")
     return 0
@@ -155,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cloud.add_parser("ingest", help="MQTT → database ingester").set_defaults(handler=_cloud_ingest)
     cloud.add_parser("api", help="HTTP API and web UI").set_defaults(handler=_cloud_api)
+    cloud.add_parser("forward", help="outbox → national portal / EPCIS").set_defaults(
+        handler=_cloud_forward
+    )
+    sim = groups.add_parser("portal-sim", help="a local national-portal and EPCIS simulator")
+    _portal_sim_arguments(sim)
+    sim.set_defaults(handler=_portal_sim)
 
     edge = groups.add_parser("edge", help="edge agent").add_subparsers(
         dest="command", required=True

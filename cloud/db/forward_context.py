@@ -62,19 +62,24 @@ def event_contexts(cur: Cursor, payloads: Sequence[Mapping[str, Any]]) -> list[E
     )
     locations = {row.pop("i"): row for row in _dicts(cur)}
     cur.execute(
-        f"SELECT (e->>'i')::int AS i, {_BATCH_COLUMNS}, {_PRODUCT_COLUMNS} "
-        "FROM jsonb_array_elements(%s::jsonb) AS e "
-        "JOIN batches b ON b.id IN ("
-        "  SELECT b1.id FROM batches b1 WHERE b1.gtin = e->>'gtin' AND b1.lot = e->>'lot' "
-        "  UNION SELECT c.batch_id FROM commissioned_items c "
+        f"SELECT (e->>'i')::int AS i, k.gtin AS key_gtin, k.lot AS key_lot, {_BATCH_COLUMNS}, "
+        f"{_PRODUCT_COLUMNS} FROM jsonb_array_elements(%s::jsonb) AS e "
+        "CROSS JOIN LATERAL ("
+        "  SELECT e->>'gtin' AS gtin, e->>'lot' AS lot "
+        "   WHERE e->>'gtin' IS NOT NULL AND e->>'lot' IS NOT NULL "
+        "  UNION SELECT b1.gtin::text, b1.lot FROM commissioned_items c "
+        "   JOIN batches b1 ON b1.id = c.batch_id "
         "   WHERE c.gtin = e->>'gtin' AND c.serial = e->>'serial' "
-        "  UNION SELECT u.batch_id FROM unit_contents u "
-        "   WHERE u.sscc = e->>'sscc' AND u.packed_at <= (e->>'time')::timestamptz) "
-        "LEFT JOIN products p ON p.gtin = b.gtin ORDER BY i, b.gtin, b.lot",
+        "  UNION SELECT b1.gtin::text, b1.lot FROM unit_contents u "
+        "   JOIN batches b1 ON b1.id = u.batch_id "
+        "   WHERE u.sscc = e->>'sscc' AND u.packed_at <= (e->>'time')::timestamptz) AS k "
+        "LEFT JOIN batches b ON b.gtin = k.gtin AND b.lot = k.lot "
+        "LEFT JOIN products p ON p.gtin = k.gtin ORDER BY i, k.gtin, k.lot",
         (Json([{"i": i, **p} for i, p in enumerate(rows)]),),
     )
     found: dict[int, list[BatchContext]] = {}
     for row in _dicts(cur):
+        row["gtin"], row["lot"] = row["key_gtin"], row["key_lot"]
         batch = {
             k: row[k]
             for k in (

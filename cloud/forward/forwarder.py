@@ -9,6 +9,8 @@ dedupes on our client reference anyway, so a lock is the simpler way to "never t
 """
 
 import logging
+import os
+import signal
 import threading
 from collections.abc import Iterable
 
@@ -32,12 +34,15 @@ class Forwarder:
         backoff: Backoff | None = None,
         senders: int = 1,
         idle_wait_s: float = 0.5,
+        kill_after: int | None = None,
     ):
         self._database = database
         self._adapter = adapter
         self._backoff = backoff or Backoff()
         self._senders = senders
         self._idle_wait_s = idle_wait_s
+        self._kill_after = kill_after  # testing only: SIGKILL self after this many sends
+        self._sends = 0
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -51,6 +56,7 @@ class Forwarder:
                 return 0
             journal = ListJournal()
             results = self._adapter.send(items, journal)
+            self._maybe_die()
             by_id: dict[int, Result] = {r.item_id: r for r in results}
             finish(cur, [decide(item, by_id.get(item.id), self._backoff) for item in items])
             record_submissions(cur, journal.submissions)
@@ -62,6 +68,15 @@ class Forwarder:
             for result in results:
                 outcome = result.outcome if result is not None else Outcome.TRANSIENT
                 self.counts[outcome.value] += 1
+
+    def _maybe_die(self) -> None:
+        """Testing only: die like a power cut after a send, before its outcome is stored."""
+        if self._kill_after is None:
+            return
+        with self._lock:
+            self._sends += 1
+            if self._sends >= self._kill_after:
+                os.kill(os.getpid(), signal.SIGKILL)
 
     def start(self) -> None:
         """Start the sender threads."""

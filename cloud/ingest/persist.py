@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cloud.db.forward_store import enqueue_events as enqueue_forwarding
 from cloud.db.ingest_store import (
     DeadLetter,
     Received,
@@ -87,6 +88,7 @@ def persist_batch(
                 outcome.duplicates[kind] = len(entries) - new
         outcome.new_dead_letter_reasons = store_dead_letters(cur, outcome.dead_letters)
         enqueue(cur, work_for_events(events) + work_for_readings(readings))
+        enqueue_forwarding(cur, events)
     return outcome
 
 

@@ -1,0 +1,44 @@
+"""Typed forwarder configuration from TXNG_* environment variables, validated at start."""
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from txng.settings import ConfigError, describe_validation_error
+
+
+class ForwardSettings(BaseSettings):
+    """Everything `txng cloud forward` needs; each field has an environment variable TXNG_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="TXNG_", extra="ignore", frozen=True)
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/txng"
+    forward_destination: str = Field(
+        default="national-portal", description="Outbox destination name (one per far side)"
+    )
+    forward_adapter: str = Field(default="portal", description="Adapter type: portal, epcis, …")
+    forward_senders: int = Field(default=4, ge=1, le=64, description="Concurrent send threads")
+    forward_backoff_base_s: float = Field(default=2.0, gt=0)
+    forward_backoff_cap_s: float = Field(default=300.0, gt=0)
+    forward_idle_wait_s: float = Field(default=1.0, gt=0)
+    forward_register: bool = Field(
+        default=True, description="Register (activate) the destination so ingest queues for it"
+    )
+    forward_fault_kill_after: int | None = Field(
+        default=None, description="Testing only: SIGKILL self after this many sends"
+    )
+    portal_mapping: Path | None = Field(default=None, description="YAML overriding the mapping")
+    portal_url: str | None = Field(default=None, description="Overrides the mapping's base_url")
+    portal_rate_limit_per_s: float | None = Field(default=None, gt=0)
+    portal_client_id: str = "txng"
+    portal_client_secret: SecretStr = SecretStr("txng-secret")
+    log_level: str = "INFO"
+
+
+def load_forward_settings(**overrides: object) -> ForwardSettings:
+    """Read settings from the environment (and `overrides`); raise ConfigError naming the field."""
+    try:
+        return ForwardSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        raise ConfigError(describe_validation_error(err, "environment (TXNG_*)")) from err

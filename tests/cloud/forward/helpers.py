@@ -1,0 +1,126 @@
+"""Forwarding test pieces: master data, events queued as ingest queues them, adapters."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cloud.db.forward_store import enqueue_events, register_destination
+from cloud.db.ingest_store import Received, store_events
+from cloud.db.pool import Database
+from cloud.forward.portal.adapter import PortalAdapter
+from cloud.forward.portal.settings import load_mapping
+from contract import ScanEvent
+from tests.support.factory import scan_of
+from tests.support.sql import query
+
+SITE = "hy-longan"
+DEVICE = "pi-pack-01"
+DESTINATION = "national-portal"
+START = datetime(2026, 7, 20, 6, 0, tzinfo=UTC)
+GOOD = "08936012345001"  # a registered product with everything the portal needs
+NO_IMAGE = "08936012345018"
+UNKNOWN_GROUP = "08936012345025"
+NO_WEIGHT = "08936012345032"
+BAD_CHECK_DIGIT = "08936012345003"
+# (biz step, location) per stage: harvest, packing, cold storage, shipping.
+STEPS = [
+    ("commissioning", "orchard-a"),
+    ("packing", "packing-line-1"),
+    ("storing", "cold-room-1"),
+    ("shipping", "cold-room-1"),
+]
+
+
+def seed(url: str) -> None:
+    """A site with four locations, a group with a profile, five products, a destination."""
+    database = Database(url, max_connections=1)
+    try:
+        with database.transaction() as conn, conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO sites (id, name, gln) VALUES (%s, 'HTX', '8936012349009')", (SITE,)
+            )
+            cur.execute(
+                "INSERT INTO locations (site_id, code, kind, name, gln, gln_extension) VALUES "
+                "(%(s)s, 'orchard-a', 'farm_plot', 'Vườn A', '8936012349023', NULL), "
+                "(%(s)s, 'packing-line-1', 'packing_line', 'Xưởng', '8936012349030', '1'), "
+                "(%(s)s, 'cold-room-1', 'cold_room', 'Kho lạnh 1', '8936012349030', '2'), "
+                "(%(s)s, 'truck-1', 'vehicle', 'Xe lạnh', NULL, NULL)",
+                {"s": SITE},
+            )
+            cur.execute(
+                "INSERT INTO cold_chain_profiles (id, name, min_value, max_value) "
+                "VALUES ('chilled', 'Chilled', 2, 8)"
+            )
+            cur.execute(
+                "INSERT INTO product_groups (id, name, profile_id) VALUES "
+                "('fresh-fruit', 'Trái cây tươi', 'chilled'), ('honey', 'Mật ong', NULL)"
+            )
+            for gtin, image, group, net in (
+                (GOOD, "https://example.org/a.jpg", "fresh-fruit", "1 kg"),
+                (NO_IMAGE, None, "fresh-fruit", "500 g"),
+                (UNKNOWN_GROUP, "https://example.org/c.jpg", "honey", "500 ml"),
+                (NO_WEIGHT, "https://example.org/d.jpg", "fresh-fruit", None),
+                (BAD_CHECK_DIGIT, "https://example.org/e.jpg", "fresh-fruit", "1 kg"),
+            ):
+                cur.execute(
+                    "INSERT INTO products (gtin, name, product_group, image_url, net_content, "
+                    "producer_name) VALUES (%s, %s, %s, %s, %s, 'HTX Nhãn lồng')",
+                    (gtin, f"Product {gtin}", group, image, net),
+                )
+            register_destination(cur, name=DESTINATION, adapter="portal")
+    finally:
+        database.close()
+
+
+def lot_events(gtin: str, lot: str, count: int, *, start_seq: int = 0) -> list[ScanEvent]:
+    """`count` scans of one batch, cycling through the four stages, one minute apart."""
+    events = []
+    for n in range(count):
+        step, location = STEPS[n % len(STEPS)]
+        events.append(
+            scan_of(
+                start_seq + n,
+                at=START + timedelta(minutes=start_seq + n),
+                location=location,
+                biz_step=step,
+                gtin=gtin,
+                lot=lot,
+            )
+        )
+    return events
+
+
+def queue(url: str, events: list[ScanEvent]) -> None:
+    """Store events and queue them for forwarding in one transaction, as ingest does."""
+    received = [Received(SITE, DEVICE, datetime.now(UTC), event) for event in events]
+    database = Database(url, max_connections=1)
+    try:
+        with database.transaction() as conn, conn.cursor() as cur:
+            store_events(cur, received)
+            enqueue_events(cur, received)
+    finally:
+        database.close()
+
+
+def adapter(database: Database, sim_url: str, **overrides: Any) -> PortalAdapter:
+    """A portal adapter for the simulator at sim_url."""
+    return PortalAdapter(
+        database,
+        load_mapping(base_url=sim_url, **overrides),
+        client_id="txng",
+        client_secret="txng-secret",
+        destination=DESTINATION,
+    )
+
+
+def states(url: str) -> dict[str, int]:
+    """Outbox items per state."""
+    rows = query(url, "SELECT state, count(*) FROM forward_outbox GROUP BY state")
+    return {state: count for state, count in rows}
+
+
+def parked(url: str) -> dict[str, tuple[str | None, str | None]]:
+    """Parked items: key → (missing field, last error)."""
+    rows = query(
+        url, "SELECT key, missing_field, last_error FROM forward_outbox WHERE state = 'parked'"
+    )
+    return {key: (missing, error) for key, missing, error in rows}
