@@ -93,15 +93,25 @@ def broker_account_command(
     password_file: str | None,
     acl_file: str | None,
     password_out: str | None = None,
+    password_env: str | None = None,
 ) -> int:
-    """Give a cloud service (ingest, api, forward) a new password and its ACL block."""
+    """Give a cloud service (ingest, api, forward) a password and its ACL block.
+
+    The password is new and random, or the value of the environment variable `password_env`
+    (so that the broker accepts what a compose .env file already gives the service).
+    """
     configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"), json_lines=False)
     service = SERVICE_ROLES[role]
     name = username or service.username
     passwords, acl = load_broker_admin_settings(
         mosquitto_password_file=password_file, mosquitto_acl_file=acl_file
     ).files()
-    password = new_password()
+    if password_env is not None:
+        password = os.environ.get(password_env, "")
+        if len(password) < 16:
+            raise ConfigError(f"{password_env}: not set or shorter than 16 characters")
+    else:
+        password = new_password()
     try:
         set_password_entry(passwords, name, hash_password(password))
         set_acl_block(acl, name, service.rules, comment=f"service {role}: {service.purpose}")
@@ -109,5 +119,6 @@ def broker_account_command(
         log.error("%s", err)
         return 1
     log.info("%s: password and ACL written; reload the broker (SIGHUP)", name)
-    _hand_out(password, password_out)
+    if password_env is None:
+        _hand_out(password, password_out)
     return 0
