@@ -1,5 +1,6 @@
-"""Dependencies routes declare as `Annotated` aliases (database, settings)."""
+"""Dependencies routes declare as `Annotated` aliases (database, settings, cursor)."""
 
+import threading
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -22,9 +23,16 @@ def get_settings(request: Request) -> ApiSettings:
     return settings
 
 
-def get_cursor(database: Annotated[Database, Depends(get_database)]) -> Iterator[Cursor]:
-    """A cursor in a transaction that commits when the route returns without error."""
-    with database.transaction() as conn, conn.cursor() as cur:
+def get_cursor(
+    request: Request, database: Annotated[Database, Depends(get_database)]
+) -> Iterator[Cursor]:
+    """A cursor in a transaction that commits when the route returns without error.
+
+    Requests wait for a free connection (a semaphore as large as the pool) instead of failing
+    when more requests run at once than the pool has connections.
+    """
+    slots: threading.BoundedSemaphore = request.app.state.connection_slots
+    with slots, database.transaction() as conn, conn.cursor() as cur:
         yield cur
 
 

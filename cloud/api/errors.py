@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from cloud.db.errors import DatabaseUnavailable
+from cloud.db.errors import DatabaseUnavailable, DataRejected
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,14 @@ class ErrorBody(BaseModel):
 class ApiError(Exception):
     """An error a route raises on purpose: HTTP status, a stable code and a message."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(
+        self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.details = details
 
 
 def _body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -59,7 +62,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(_body(exc.code, exc.message), status_code=exc.status)
+        return JSONResponse(_body(exc.code, exc.message, exc.details), status_code=exc.status)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -76,6 +79,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             _body("invalid_request", "the request is not valid", details), status_code=422
         )
+
+    @app.exception_handler(DataRejected)
+    async def _rejected(request: Request, exc: DataRejected) -> JSONResponse:
+        log.info("database refused a request's data: %s", exc)
+        return JSONResponse(_body("rejected", "the database refused the data"), status_code=422)
 
     @app.exception_handler(DatabaseUnavailable)
     async def _database_down(request: Request, exc: DatabaseUnavailable) -> JSONResponse:

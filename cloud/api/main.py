@@ -1,15 +1,47 @@
 """The FastAPI application: settings, database pool, error handlers and routers."""
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from cloud.api.errors import install_error_handlers
-from cloud.api.routers import health
-from cloud.api.settings import ApiSettings
+from cloud.api.routers import (
+    alerts,
+    batches,
+    dead_letters,
+    devices,
+    health,
+    imports,
+    inspection,
+    locations,
+    me,
+    products,
+    public,
+    ui,
+    ui_session,
+)
+from cloud.api.settings import ApiSettings, load_api_settings
+from cloud.api.ui_support import mount_static
 from cloud.db.pool import Database
 from txng import __version__
+
+ROUTERS = [
+    health.router,
+    me.router,
+    products.router,
+    batches.router,
+    locations.router,
+    alerts.router,
+    devices.router,
+    dead_letters.router,
+    imports.router,
+    inspection.router,
+    public.router,
+    ui_session.router,
+    ui.router,
+]
 
 
 def create_app(settings: ApiSettings) -> FastAPI:
@@ -22,11 +54,20 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     app = FastAPI(title="txng", version=__version__, lifespan=lifespan)
     app.state.settings = settings
+    # A request holds at most two connections (its cursor and a service's own transaction).
+    app.state.connection_slots = threading.BoundedSemaphore(settings.api_database_connections)
     app.state.database = Database(
         settings.database_url,
-        max_connections=settings.api_database_connections,
+        max_connections=2 * settings.api_database_connections,
         application_name="txng-api",
     )
     install_error_handlers(app)
-    app.include_router(health.router)
+    for router in ROUTERS:
+        app.include_router(router)
+    mount_static(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application configured from TXNG_* (uvicorn's factory, for several workers)."""
+    return create_app(load_api_settings())

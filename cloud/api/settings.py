@@ -1,5 +1,7 @@
 """Typed settings of the HTTP API (`txng cloud api`), from TXNG_* environment variables."""
 
+from pathlib import Path
+
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,6 +20,17 @@ class ApiSettings(BaseSettings):
     api_public_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Base of the GS1 Digital Link URLs printed in QR codes (…/01/{gtin}/10/{lot})",
+    )
+    api_session_hours: float = Field(default=12.0, gt=0, description="Browser session lifetime")
+    api_cookie_secure: bool = Field(
+        default=False, description="Mark the session cookie Secure (set behind HTTPS)"
+    )
+    api_online_after_s: float = Field(
+        default=120.0, gt=0, description="A device seen within this many seconds is online"
+    )
+    api_workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes")
+    mosquitto_password_file: Path | None = Field(
+        default=None, description="Broker password file rotate-credentials writes (optional)"
     )
     log_level: str = "INFO"
 

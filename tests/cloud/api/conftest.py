@@ -14,3 +14,14 @@ def client(database_url: str) -> Iterator[TestClient]:
     app = create_app(load_api_settings(database_url=database_url))
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def world(database_url: str):
+    from tests.cloud.api.seed import seed
+
+    return seed(database_url)
+
+
+def auth(world, who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {world.tokens[who]}"}

@@ -1,0 +1,143 @@
+"""Alerts: list and filter, acknowledge with a comment, clear."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from psycopg2.extensions import cursor as Cursor
+from pydantic import BaseModel, Field
+
+from cloud.api.auth import Principal, PrincipalDep, WriterDep
+from cloud.api.deps import CursorDep
+from cloud.api.errors import ApiError, ErrorBody
+from cloud.api.paging import Page, PagingDep
+from cloud.db import alerts_store
+from cloud.db import api_operations as store
+
+router = APIRouter(
+    prefix="/api/alerts",
+    tags=["alerts"],
+    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+
+AlertState = Literal["active_unack", "active_ack", "cleared"]
+AlertId = Annotated[int, Path(ge=1, le=2**62, description="Alert id")]
+
+
+class Alert(BaseModel):
+    """Something people see and act on: an excursion, a silent probe, an integrity signal."""
+
+    id: int = Field(description="Alert id")
+    kind: str = Field(description="What kind of condition (excursion, mkt, silent_probe, …)")
+    severity: Literal["info", "warning", "critical"] = Field(description="Severity")
+    state: AlertState = Field(description="active_unack → active_ack → cleared")
+    site_id: str | None = Field(description="Site")
+    location: str | None = Field(description="Location code")
+    sensor: str | None = Field(description="Sensor, for sensor alerts")
+    batch_ids: list[int] = Field(description="Batches affected")
+    started_at: datetime = Field(description="When the condition began (event time)")
+    ended_at: datetime | None = Field(description="When the condition ended, if it has")
+    raised_at: datetime = Field(description="When the alert was raised")
+    acknowledged_at: datetime | None = Field(description="When it was acknowledged")
+    acknowledged_by: str | None = Field(description="Who acknowledged it")
+    ack_comment: str | None = Field(description="Comment given on acknowledging")
+    cleared_at: datetime | None = Field(description="When it was cleared")
+    cleared_by: str | None = Field(description="Who cleared it (system: the condition ended)")
+    clear_comment: str | None = Field(description="Comment given on clearing")
+    details: dict[str, Any] = Field(description="Kind-specific details (peak, limits, …)")
+
+
+class Action(BaseModel):
+    """An operator's comment on acknowledging or clearing."""
+
+    comment: str | None = Field(default=None, max_length=2000, description="Free text")
+
+
+def _visible(cur: Cursor, principal: Principal, alert_id: int) -> Alert:
+    row = store.get_alert(cur, alert_id=alert_id)
+    if row is None or not principal.sees(row["site_id"]):
+        raise ApiError(404, "not_found", f"no alert {alert_id}")
+    return Alert.model_validate(row)
+
+
+@router.get("", response_model=Page[Alert], summary="List alerts")
+def list_alerts(
+    principal: PrincipalDep,
+    cur: CursorDep,
+    paging: PagingDep,
+    site: Annotated[str | None, Query(max_length=64, description="Site")] = None,
+    state: Annotated[AlertState | None, Query(description="Exact state")] = None,
+    active: Annotated[bool | None, Query(description="true: not cleared; false: cleared")] = None,
+    kind: Annotated[str | None, Query(max_length=64, description="Kind")] = None,
+    severity: Annotated[
+        Literal["info", "warning", "critical"] | None, Query(description="Severity")
+    ] = None,
+    batch_id: Annotated[int | None, Query(ge=1, le=2**62, description="Naming batch")] = None,
+    since: Annotated[datetime | None, Query(description="Started at or after")] = None,
+) -> Page[Alert]:
+    """Alerts, newest first; operators see their site's only."""
+    rows, total = store.list_alerts(
+        cur,
+        site=principal.scope(site),
+        state=state,
+        active=active,
+        kind=kind,
+        severity=severity,
+        batch_id=batch_id,
+        since=since,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    items = [Alert.model_validate(r) for r in rows]
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get(
+    "/{alert_id}", response_model=Alert, summary="One alert", responses={404: {"model": ErrorBody}}
+)
+def get_alert(principal: PrincipalDep, cur: CursorDep, alert_id: AlertId) -> Alert:
+    """The alert with its life so far."""
+    return _visible(cur, principal, alert_id)
+
+
+_ACTION_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody},
+    409: {"model": ErrorBody, "description": "The alert's state does not allow this"},
+}
+
+
+@router.post(
+    "/{alert_id}/acknowledge",
+    response_model=Alert,
+    summary="Acknowledge an alert",
+    responses=_ACTION_ERRORS,
+)
+def acknowledge(
+    principal: WriterDep, cur: CursorDep, alert_id: AlertId, action: Action | None = None
+) -> Alert:
+    """Acknowledge an active, unacknowledged alert, with who and an optional comment."""
+    _visible(cur, principal, alert_id)
+    try:
+        alerts_store.acknowledge(
+            cur, alert_id, actor=principal.username, comment=action.comment if action else None
+        )
+    except alerts_store.AlertStateError as err:
+        raise ApiError(409, "conflict", str(err)) from err
+    return _visible(cur, principal, alert_id)
+
+
+@router.post(
+    "/{alert_id}/clear", response_model=Alert, summary="Clear an alert", responses=_ACTION_ERRORS
+)
+def clear(
+    principal: WriterDep, cur: CursorDep, alert_id: AlertId, action: Action | None = None
+) -> Alert:
+    """Clear an alert that is not cleared yet, with who and an optional comment."""
+    _visible(cur, principal, alert_id)
+    try:
+        alerts_store.clear(
+            cur, alert_id, actor=principal.username, comment=action.comment if action else None
+        )
+    except alerts_store.AlertStateError as err:
+        raise ApiError(409, "conflict", str(err)) from err
+    return _visible(cur, principal, alert_id)

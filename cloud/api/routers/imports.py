@@ -1,0 +1,96 @@
+"""CSV import of products and batches through the API (the same rows and upsert as the CLI)."""
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from cloud.api.auth import WriterDep
+from cloud.api.deps import CursorDep
+from cloud.api.errors import ApiError, ErrorBody
+from cloud.masterdata.csv_import import CsvImportError, ParsedFile, read_rows
+from cloud.masterdata.importers import IMPORTERS
+from cloud.masterdata.rows import BatchRow
+
+MAX_CSV_BYTES = 20 * 1024 * 1024
+
+router = APIRouter(
+    prefix="/api/imports",
+    tags=["imports"],
+    responses={
+        401: {"model": ErrorBody},
+        403: {"model": ErrorBody},
+        413: {"model": ErrorBody},
+        422: {"model": ErrorBody, "description": "Bad rows, each named by line and field"},
+    },
+)
+
+
+async def csv_body(request: Request) -> bytes:
+    """The request body: a CSV file with a header row (UTF-8)."""
+    body = await request.body()
+    if len(body) > MAX_CSV_BYTES:
+        raise ApiError(413, "too_large", f"a CSV upload may have at most {MAX_CSV_BYTES} bytes")
+    return body
+
+
+CsvBody = Annotated[bytes, Depends(csv_body)]
+
+_CSV_REQUEST: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "CSV with a header row; columns as in examples/master_data/",
+    }
+}
+
+
+class ImportResult(BaseModel):
+    """How many rows were written (all of them, in one transaction)."""
+
+    kind: str = Field(description="products or batches")
+    rows: int = Field(description="Rows inserted or updated")
+
+
+def _parse(kind: str, body: bytes) -> ParsedFile[Any]:
+    with tempfile.TemporaryDirectory(prefix="txng-import-") as folder:
+        path = Path(folder) / f"{kind}.csv"
+        path.write_bytes(body)
+        return read_rows(path, IMPORTERS[kind].model)
+
+
+def _problems(err: CsvImportError) -> ApiError:
+    details = [{"line": p.line, "field": p.field, "reason": p.message} for p in err.problems]
+    return ApiError(422, "invalid_csv", f"{len(details)} problem(s) in the file", details)
+
+
+def _import(cur: Any, kind: str, body: bytes, site: str | None) -> ImportResult:
+    try:
+        parsed = _parse(kind, body)
+        if site is not None:
+            for line, row in parsed.rows:
+                if not isinstance(row, BatchRow) or row.site_id != site:
+                    raise ApiError(403, "forbidden", f"line {line}: site_id must be {site!r}")
+        return ImportResult(kind=kind, rows=IMPORTERS[kind].apply(cur, parsed))
+    except CsvImportError as err:
+        raise _problems(err) from err
+
+
+@router.post(
+    "/products", response_model=ImportResult, summary="Import products", openapi_extra=_CSV_REQUEST
+)
+def import_products(principal: WriterDep, cur: CursorDep, body: CsvBody) -> ImportResult:
+    """Upsert products from CSV (admins only: products are shared by every site)."""
+    if principal.role != "admin":
+        raise ApiError(403, "forbidden", "only an admin may import products")
+    return _import(cur, "products", body, None)
+
+
+@router.post(
+    "/batches", response_model=ImportResult, summary="Import batches", openapi_extra=_CSV_REQUEST
+)
+def import_batches(principal: WriterDep, cur: CursorDep, body: CsvBody) -> ImportResult:
+    """Upsert batches from CSV; an operator's rows must all name their own site."""
+    return _import(cur, "batches", body, principal.site)

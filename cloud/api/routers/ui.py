@@ -1,0 +1,175 @@
+"""The operators' web UI: dashboard, batches with timeline and chart, alert inbox, devices."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from cloud.api.auth import MaybePrincipalDep
+from cloud.api.chart import temperature_svg
+from cloud.api.completeness import assess
+from cloud.api.deps import CursorDep, DatabaseDep, SettingsDep
+from cloud.api.routers.alerts import Alert
+from cloud.api.routers.batches import Batch
+from cloud.api.routers.devices import device_from_row
+from cloud.api.ui_support import render
+from cloud.db import api_catalog, api_dashboard, api_operations, api_public
+from cloud.db.readings_query import batch_series
+from cloud.trace.timeline import batch_timeline
+
+router = APIRouter(tags=["web UI"], include_in_schema=False)
+
+
+def _login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse, response_model=None)
+def dashboard(
+    request: Request, principal: MaybePrincipalDep, cur: CursorDep, settings: SettingsDep
+) -> Response:
+    """Devices online, active alerts, recent scans."""
+    if principal is None:
+        return _login(request)
+    site = principal.scope()
+    alerts, open_total = api_operations.list_alerts(
+        cur,
+        site=site,
+        state=None,
+        active=True,
+        kind=None,
+        severity=None,
+        batch_id=None,
+        since=None,
+        limit=8,
+        offset=0,
+    )
+    return render(
+        request,
+        "dashboard.html",
+        user=principal,
+        devices=api_dashboard.device_counts(cur, site=site, online_s=settings.api_online_after_s),
+        alerts=[Alert.model_validate(a) for a in alerts],
+        open_total=open_total,
+        scans=api_dashboard.recent_scans(cur, site=site, limit=12),
+    )
+
+
+@router.get("/ui/batches", response_class=HTMLResponse, response_model=None)
+def batches(
+    request: Request,
+    principal: MaybePrincipalDep,
+    cur: CursorDep,
+    q: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """Batch search by lot or GTIN."""
+    if principal is None:
+        return _login(request)
+    term = (q or "").strip()
+    gtin = term.zfill(14) if term.isdigit() and len(term) in (8, 12, 13, 14) else None
+    rows, total = api_catalog.list_batches(
+        cur,
+        site=principal.scope(),
+        gtin=gtin,
+        lot=None if gtin or not term else term,
+        made_from=None,
+        made_to=None,
+        status=None,
+        limit=100,
+        offset=0,
+    )
+    items = [Batch.model_validate(r) for r in rows]
+    return render(request, "batches.html", user=principal, batches=items, total=total, q=term)
+
+
+@router.get("/ui/batches/{batch_id}", response_class=HTMLResponse, response_model=None)
+def batch_page(
+    request: Request,
+    principal: MaybePrincipalDep,
+    cur: CursorDep,
+    database: DatabaseDep,
+    batch_id: Annotated[int, Path(ge=1, le=2**62)],
+) -> Response:
+    """One batch: header, temperature chart with band and excursions, timeline."""
+    if principal is None:
+        return _login(request)
+    row = api_catalog.get_batch(cur, batch_id=batch_id, site=principal.scope())
+    timeline = batch_timeline(database, batch_id) if row else None
+    if row is None or timeline is None:
+        return render(request, "not_found.html", status_code=404, user=principal)
+    band = api_catalog.batch_band(cur, batch_id=batch_id)
+    excursions = api_catalog.batch_excursions(cur, batch_id=batch_id)
+    series = batch_series(cur, batch_id, points=300)
+    chart = temperature_svg(
+        series,
+        low=band["min_value"] if band else None,
+        high=band["max_value"] if band else None,
+        excursions=excursions,
+        label="temperature",
+    )
+    return render(
+        request,
+        "batch.html",
+        user=principal,
+        batch=Batch.model_validate(row),
+        timeline=timeline,
+        band=band,
+        excursions=excursions,
+        chart=chart,
+    )
+
+
+@router.get("/ui/alerts", response_class=HTMLResponse, response_model=None)
+def alert_inbox(
+    request: Request,
+    principal: MaybePrincipalDep,
+    cur: CursorDep,
+    show: Annotated[str, Query(pattern="^(open|all)$")] = "open",
+) -> Response:
+    """Open alerts (or all), newest first, with acknowledge and clear."""
+    if principal is None:
+        return _login(request)
+    rows, total = api_operations.list_alerts(
+        cur,
+        site=principal.scope(),
+        state=None,
+        active=True if show == "open" else None,
+        kind=None,
+        severity=None,
+        batch_id=None,
+        since=None,
+        limit=200,
+        offset=0,
+    )
+    alerts = [Alert.model_validate(r) for r in rows]
+    return render(request, "alerts.html", user=principal, alerts=alerts, total=total, show=show)
+
+
+@router.get("/ui/devices", response_class=HTMLResponse, response_model=None)
+def device_list(
+    request: Request, principal: MaybePrincipalDep, cur: CursorDep, settings: SettingsDep
+) -> Response:
+    """Devices with status, last seen, outbox and reader health; approve pending ones."""
+    if principal is None:
+        return _login(request)
+    rows, total = api_operations.list_devices(
+        cur,
+        site=principal.scope(),
+        approval=None,
+        online=None,
+        online_s=settings.api_online_after_s,
+        limit=500,
+        offset=0,
+    )
+    devices = [device_from_row(r) for r in rows]
+    return render(request, "devices.html", user=principal, devices=devices, total=total)
+
+
+@router.get("/ui/completeness", response_class=HTMLResponse, response_model=None)
+def completeness(request: Request, principal: MaybePrincipalDep, cur: CursorDep) -> Response:
+    """Inspector view: completeness per site and product against Circular 02/2024."""
+    if principal is None:
+        return _login(request)
+    rows = api_public.completeness(cur, site=principal.scope(), gtin=None)
+    assessed = [(row, assess(row)) for row in rows]
+    return render(request, "completeness.html", user=principal, assessed=assessed)

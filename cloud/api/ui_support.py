@@ -1,0 +1,56 @@
+"""Server-rendered pages: the Jinja2 environment, the language cookie and the static files."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from cloud.api.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+
+_HERE = Path(__file__).parent
+LANG_COOKIE = "txng_lang"
+
+templates = Environment(
+    loader=FileSystemLoader(_HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _date(value: Any) -> str:
+    return value.strftime("%d/%m/%Y") if value is not None else "—"
+
+
+def _datetime(value: Any) -> str:
+    return value.strftime("%d/%m/%Y %H:%M") if value is not None else "—"
+
+
+templates.filters["d"] = _date
+templates.filters["dt"] = _datetime
+
+
+def language(request: Request) -> str:
+    """The page language: ?lang=, else the cookie, else Vietnamese."""
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    return asked if asked in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render template `name` in the request's language."""
+    lang = language(request)
+    html = templates.get_template(name).render(
+        request=request, lang=lang, t=translator(lang), languages=LANGUAGES, **context
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    if request.query_params.get("lang") == lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve the packaged CSS and JavaScript under /static (nothing from a CDN)."""
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
