@@ -13,6 +13,7 @@ from edge.outbox import Outbox, OutboxError
 from edge.publisher import Publisher
 from edge.readers.base import ReaderConfigBase, ReaderContext
 from edge.readers.registry import create_reader
+from edge.sd_notify import keep_watchdog_fed, notify
 from edge.status import StatusReporter
 from edge.supervisor import Supervisor
 from txng.logs import configure_logging
@@ -68,6 +69,8 @@ class Agent:
         readers = asyncio.create_task(self.supervisor.run(), name="readers")
         publisher = asyncio.create_task(self.publisher.run(), name="publisher")
         stopping = asyncio.create_task(self._stopping.wait(), name="stop")
+        watchdog = asyncio.create_task(keep_watchdog_fed(), name="watchdog")
+        notify("READY=1")  # systemd (Type=notify): the outbox is open, readers are starting
         try:
             done, _ = await asyncio.wait(
                 {readers, publisher, stopping}, return_when=asyncio.FIRST_COMPLETED
@@ -75,7 +78,8 @@ class Agent:
             for task in done - {stopping}:
                 task.result()  # a supervisor or publisher that ended is a bug: let it show
         finally:
-            for task in (readers, stopping, publisher):
+            notify("STOPPING=1")
+            for task in (readers, stopping, publisher, watchdog):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
