@@ -12,6 +12,8 @@ from cloud.api.routers import (
     batches,
     dead_letters,
     devices,
+    epcis,
+    exports,
     health,
     imports,
     inspection,
@@ -41,6 +43,8 @@ ROUTERS = [
     public.router,
     ui_session.router,
     ui.router,
+    epcis.router,
+    exports.router,
 ]
 
 

@@ -14,7 +14,7 @@ from cloud.epcis.captured import CapturedEvent
 
 @dataclass(frozen=True)
 class CaptureReport:
-    """What one capture stored: events new to us, events already known by eventID, batches."""
+    """What one capture stored: events new to us, events already known (resent), batches."""
 
     capture_id: uuid.UUID
     received_at: datetime
@@ -63,7 +63,7 @@ def store_capture(
     document: dict[str, Any],
     events: Sequence[tuple[dict[str, Any], CapturedEvent]],
 ) -> CaptureReport:
-    """Store a valid document and its events; an eventID stored before is not stored again."""
+    """Store a valid document and its events; an event stored before is not stored again."""
     capture_id = uuid.uuid4()
     cur.execute(
         "INSERT INTO epcis_captures (id, document_id, sender, context, document, event_count) "
@@ -83,14 +83,15 @@ def store_capture(
     batch_ids: set[int] = set()
     for position, (event, d) in enumerate(events):
         cur.execute(
-            "INSERT INTO epcis_events (capture_id, position, event_id, event_type, event_time, "
-            "action, biz_step, disposition, read_point, biz_location, epc_keys, class_keys, "
-            "event) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING RETURNING id",
+            "INSERT INTO epcis_events (capture_id, position, event_id, event_hash, event_type, "
+            "event_time, action, biz_step, disposition, read_point, biz_location, epc_keys, "
+            "class_keys, event) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (event_hash) DO NOTHING RETURNING id",
             (
                 str(capture_id),
                 position,
                 d.event_id,
+                d.digest,
                 d.event_type,
                 d.event_time,
                 d.action,

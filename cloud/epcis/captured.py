@@ -1,5 +1,7 @@
 """What we index of a captured EPCIS event: time, why, where, and the keys of what it names."""
 
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +19,7 @@ class CapturedEvent:
     """The indexed fields of one valid EPCIS event, and the GS1 keys to link it to batches."""
 
     event_id: str | None
+    digest: bytes  # sha256 of the canonical JSON: a resent event has the same
     event_type: str
     event_time: datetime
     action: str | None
@@ -86,6 +89,9 @@ def describe(event: dict[str, Any]) -> CapturedEvent:
     step, disposition = event.get("bizStep"), event.get("disposition")
     return CapturedEvent(
         event_id=event.get("eventID"),
+        digest=hashlib.sha256(
+            json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        ).digest(),
         event_type=str(event["type"]),
         event_time=datetime.fromisoformat(str(event["eventTime"]).replace("z", "Z")),
         action=event.get("action"),

@@ -63,8 +63,13 @@ def render_captured(found: dict[str, Any]) -> dict[str, Any]:
     event = dict(found["event"])
     event["recordTime"] = event_time(found["record_time"])
     extra = _extra_context(found["context"])
-    if extra and "@context" not in event:
-        event = {"@context": extra, **event}
+    if extra:  # the document's namespaces, then the event's own (which may override them)
+        own = event.pop("@context", [])
+        merged = []
+        for item in extra + (own if isinstance(own, list) else [own]):
+            if item not in merged:
+                merged.append(item)
+        event = {"@context": merged, **event}
     return event
 
 

@@ -16,7 +16,8 @@ CREATE TABLE epcis_events (
     id            bigserial PRIMARY KEY,
     capture_id    uuid NOT NULL REFERENCES epcis_captures (id),
     position      integer NOT NULL,       -- index in the document's event list
-    event_id      text,                   -- EPCIS eventID; a second capture of it adds nothing
+    event_id      text,                   -- EPCIS eventID, as given
+    event_hash    bytea NOT NULL,         -- sha256 of the event's canonical JSON
     event_type    text NOT NULL,
     event_time    timestamptz NOT NULL,
     record_time   timestamptz NOT NULL DEFAULT now(),
@@ -30,7 +31,10 @@ CREATE TABLE epcis_events (
     event         jsonb NOT NULL,
     UNIQUE (capture_id, position)
 );
-CREATE UNIQUE INDEX epcis_events_event_id ON epcis_events (event_id) WHERE event_id IS NOT NULL;
+-- A resent event (the same JSON) is stored once. Events that only share an eventID are kept
+-- apart: an error declaration repeats the eventID of the event it corrects.
+CREATE UNIQUE INDEX epcis_events_hash ON epcis_events (event_hash);
+CREATE INDEX epcis_events_event_id ON epcis_events (event_id) WHERE event_id IS NOT NULL;
 CREATE INDEX epcis_events_time ON epcis_events (event_time, id);
 CREATE INDEX epcis_events_epc_keys ON epcis_events USING gin (epc_keys);
 CREATE INDEX epcis_events_class_keys ON epcis_events USING gin (class_keys);

@@ -1,0 +1,158 @@
+"""EPCIS 2.0 REST binding, as far as txng goes: capture documents, query events."""
+
+from functools import cache
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from cloud.api.auth import PrincipalDep, WriterDep
+from cloud.api.deps import CursorDep
+from cloud.api.errors import ApiError, ErrorBody
+from cloud.db.epcis_store import capture_report
+from cloud.epcis import service
+from cloud.epcis.errors import EpcisInvalid
+from cloud.epcis.naming import Naming
+from cloud.epcis.query import parse_query
+from cloud.epcis.settings import EpcisSettings, load_epcis_settings
+
+router = APIRouter(
+    prefix="/epcis",
+    tags=["epcis"],
+    responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
+)
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+@cache
+def _settings() -> EpcisSettings:
+    return load_epcis_settings()
+
+
+def get_epcis_settings() -> EpcisSettings:
+    """The process's EPCIS settings (TXNG_EPCIS_*), read once."""
+    return _settings()
+
+
+EpcisSettingsDep = Annotated[EpcisSettings, Depends(get_epcis_settings)]
+
+
+def invalid(err: EpcisInvalid) -> ApiError:
+    """An EPCIS validation failure as a 400 naming every problem."""
+    details = [{"field": p.path, "reason": p.reason} for p in err.problems]
+    return ApiError(400, "epcis_invalid", f"not a valid EPCIS 2.0 document: {err}", details)
+
+
+@router.post(
+    "/capture",
+    status_code=202,
+    summary="Capture an EPCIS 2.0 document (JSON/JSON-LD)",
+    description="Validates the document (the GS1 schema, then CBV values, namespaced extensions "
+    "and date-time formats) and stores its events, linked to batches by LGTIN, SGTIN or SSCC. "
+    "An event captured before (the same JSON) is not stored again. Answers 202 with the "
+    "capture's id.",
+)
+async def capture(request: Request, cur: CursorDep, principal: WriterDep) -> JSONResponse:
+    """Store a partner's EPCIS document; 400 names every problem."""
+    body = await request.body()
+    if len(body) > MAX_DOCUMENT_BYTES:
+        raise ApiError(413, "too_large", f"documents are limited to {MAX_DOCUMENT_BYTES} bytes")
+    try:
+        text = body.decode("utf-8", errors="replace")
+        report = await run_in_threadpool(service.capture, cur, text)
+    except EpcisInvalid as err:
+        raise invalid(err) from err
+    capture_id = str(report.capture_id)
+    return JSONResponse(
+        status_code=202,
+        headers={"Location": f"/epcis/capture/{capture_id}"},
+        content={
+            "captureID": capture_id,
+            "createdAt": report.received_at.isoformat(),
+            "finishedAt": report.received_at.isoformat(),
+            "running": False,
+            "success": True,
+            "captureErrorBehaviour": "rollback",
+            "errors": [],
+            "eventsStored": report.stored,
+            "eventsAlreadyKnown": report.duplicates,
+            "batchIds": report.batch_ids,
+        },
+    )
+
+
+@router.get("/capture/{capture_id}", summary="A capture job and its outcome")
+def capture_job(
+    capture_id: Annotated[str, Path(max_length=64)], cur: CursorDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A stored capture (captures finish before their 202, so they are never running)."""
+    found = capture_report(cur, capture_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"no capture {capture_id}")
+    return {
+        "captureID": found["id"],
+        "createdAt": found["received_at"].isoformat(),
+        "finishedAt": found["received_at"].isoformat(),
+        "running": False,
+        "success": True,
+        "captureErrorBehaviour": "rollback",
+        "errors": [],
+        "eventCount": found["event_count"],
+    }
+
+
+ListParam = Annotated[list[str], Query()]
+
+
+@router.get(
+    "/events",
+    summary="Query events (SimpleEventQuery parameters)",
+    description="Our own events (rendered as EPCIS) and captured ones, in event-time order. "
+    "List parameters may repeat or separate values with `|`. The next page's token is in the "
+    "`Link` header (rel=next) and in `GS1-Next-Page-Token`.",
+)
+def events(
+    request: Request,
+    response: Response,
+    cur: CursorDep,
+    principal: PrincipalDep,
+    settings: EpcisSettingsDep,
+    event_type: Annotated[list[str], Query(alias="eventType")] = [],  # noqa: B006
+    ge_event_time: Annotated[str | None, Query(alias="GE_eventTime")] = None,
+    lt_event_time: Annotated[str | None, Query(alias="LT_eventTime")] = None,
+    eq_biz_step: Annotated[list[str], Query(alias="EQ_bizStep")] = [],  # noqa: B006
+    eq_biz_location: Annotated[list[str], Query(alias="EQ_bizLocation")] = [],  # noqa: B006
+    match_epc: Annotated[list[str], Query(alias="MATCH_epc")] = [],  # noqa: B006
+    match_epc_class: Annotated[list[str], Query(alias="MATCH_epcClass")] = [],  # noqa: B006
+    per_page: Annotated[int, Query(alias="perPage", ge=1)] = 30,
+    next_page_token: Annotated[str | None, Query(alias="nextPageToken", max_length=2000)] = None,
+) -> dict[str, Any]:
+    """One page of matching events as an EPCISQueryDocument."""
+    try:
+        query = parse_query(
+            event_type=event_type,
+            ge_event_time=ge_event_time,
+            lt_event_time=lt_event_time,
+            eq_biz_step=eq_biz_step,
+            eq_biz_location=eq_biz_location,
+            match_epc=match_epc,
+            match_epc_class=match_epc_class,
+        )
+        document, token = service.run_query(
+            cur,
+            Naming(settings),
+            query,
+            per_page=min(per_page, settings.epcis_max_page),
+            token=next_page_token,
+        )
+    except EpcisInvalid as err:
+        raise invalid(err) from err
+    if token is not None:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "nextPageToken"]
+        url = f"{request.url.path}?{urlencode([*params, ('nextPageToken', token)])}"
+        response.headers["Link"] = f'<{url}>; rel="next"'
+        response.headers["GS1-Next-Page-Token"] = token
+    return document
