@@ -143,15 +143,25 @@ def conditions_event(stay: StayConditions, naming: Naming, *, now: datetime) -> 
     event["quantityList"] = [{"epcClass": naming.batch(stay.batch.gtin, stay.batch.lot)}]
     event["bizStep"] = "sensor_reporting"
     _where(event, naming, stay.place, "sensor_reporting")
-    report: dict[str, Any] = {"type": "Temperature", "uom": "CEL"}
-    if stay.min is not None and stay.max is not None and stay.mean is not None:
-        report.update(
-            minValue=_decimal(stay.min), maxValue=_decimal(stay.max), meanValue=_decimal(stay.mean)
-        )
     event["sensorElementList"] = [
-        {
-            "sensorMetadata": {"startTime": event_time(stay.start), "endTime": event_time(end)},
-            "sensorReport": [report],
-        }
+        sensor_element(stay.start, end, low=stay.min, high=stay.max, mean=stay.mean)
     ]
     return event
+
+
+def sensor_element(
+    start: datetime,
+    end: datetime,
+    *,
+    low: float | None,
+    high: float | None,
+    mean: float | None,
+) -> dict[str, Any]:
+    """A sensorElement: temperature min/max/mean in °C (`CEL`) over [start, end]."""
+    report: dict[str, Any] = {"type": "Temperature", "uom": "CEL"}
+    if low is not None and high is not None and mean is not None:
+        report.update(minValue=_decimal(low), maxValue=_decimal(high), meanValue=_decimal(mean))
+    return {
+        "sensorMetadata": {"startTime": event_time(start), "endTime": event_time(end)},
+        "sensorReport": [report],
+    }

@@ -1,6 +1,6 @@
 """Typed EPCIS settings (TXNG_EPCIS_*): GS1 company prefix lengths and private location URIs."""
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from txng.settings import ConfigError, describe_validation_error
@@ -28,6 +28,16 @@ class EpcisSettings(BaseSettings):
         "{site} and {location}, in a namespace the enterprise controls",
     )
     epcis_max_page: int = Field(default=1000, ge=1, le=100_000)
+    epcis_capture_url: str = Field(
+        default="http://127.0.0.1:8090/capture",
+        description="The far EPCIS 2.0 repository's capture endpoint (`txng cloud forward` with "
+        "adapter epcis posts documents to it)",
+    )
+    epcis_capture_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the capture endpoint, if it needs one"
+    )
+    epcis_capture_batch: int = Field(default=100, ge=1, le=10_000)
+    epcis_capture_timeout_s: float = Field(default=30.0, gt=0)
 
     @field_validator("epcis_location_uri")
     @classmethod

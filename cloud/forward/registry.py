@@ -28,6 +28,16 @@ def _portal(database: Database, settings: ForwardSettings) -> Adapter:
     )
 
 
+def _epcis(database: Database, settings: ForwardSettings) -> Adapter:
+    from cloud.epcis.settings import load_epcis_settings
+    from cloud.forward.epcis_adapter import EpcisCaptureAdapter
+
+    return EpcisCaptureAdapter(
+        database, load_epcis_settings(), destination=settings.forward_destination
+    )
+
+
 ADAPTERS: dict[str, AdapterFactory] = {
     "portal": _portal,
+    "epcis": _epcis,
 }
