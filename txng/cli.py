@@ -152,6 +152,12 @@ def _portal_sim_arguments(parser: argparse.ArgumentParser) -> None:
     add_arguments(parser)
 
 
+def _add_users(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    from cloud.auth.cli_args import add_user_commands
+
+    add_user_commands(groups)
+
+
 def _version(args: argparse.Namespace) -> int:
     print(f"txng {__version__}")
     return 0
@@ -194,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_master_data(groups)
     _add_security(groups)
+    _add_users(groups)
     groups.add_parser("version", help="print the version").set_defaults(handler=_version)
     return parser
 

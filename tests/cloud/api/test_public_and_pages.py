@@ -1,0 +1,84 @@
+"""The consumer page (GS1 Digital Link, public, nothing private) and the server-rendered pages."""
+
+import pytest
+
+from tests.cloud.api.conftest import auth
+from tests.cloud.api.seed import GTIN_A, LOT_A, PASSWORD
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/01/{GTIN_A}/10/{LOT_A}",
+        f"/01/{GTIN_A[1:]}/10/{LOT_A}",
+        f"/01/{GTIN_A}/10/{LOT_A}?17=991231&linkType=all",
+    ],
+)
+def test_consumer_page_is_public(client, world, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.text
+    assert "Long nhãn sấy" in html and "HTX Hồng Nam" in html and "★★★★☆" in html
+    assert "Vườn nhãn số 7" in html and 'data-testid="cold-chain"' in html
+    assert "width=device-width" in html
+
+
+def test_consumer_page_shows_nothing_private(client, world):
+    html = client.get(f"/01/{GTIN_A}/10/{LOT_A}").text
+    data = client.get(f"/api/public/01/{GTIN_A}/10/{LOT_A}").json()
+    for private in ("pi-cold-01", "probe-1", "op-a", "admin", "scanner-1", "cold-room-1"):
+        assert private not in html, private
+        assert private not in str(data), private
+    assert data["cold_chain"] == "excursion"
+    assert [s["biz_step"] for s in data["stages"]] == ["receiving"]
+    assert data["trace_code"] == f"(01){GTIN_A}(10){LOT_A}"
+
+
+def test_consumer_page_in_english(client, world):
+    html = client.get(f"/01/{GTIN_A}/10/{LOT_A}?lang=en").text
+    assert "Producer" in html and "Expiry date" in html
+    assert "Nhà sản xuất" in client.get(f"/01/{GTIN_A}/10/{LOT_A}?lang=vi").text
+
+
+def test_unknown_batch_is_404(client, world):
+    assert client.get(f"/01/{GTIN_A}/10/NOPE").status_code == 404
+    missing = client.get(f"/api/public/01/{GTIN_A}/10/NOPE")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert client.get("/api/public/01/12345/10/X").status_code == 422
+
+
+def _login(client, username):
+    client.post("/login", data={"username": username, "password": PASSWORD})
+
+
+def test_pages_render_for_an_operator(client, world):
+    _login(client, "op-a")
+    dashboard = client.get("/")
+    assert dashboard.status_code == 200
+    assert (
+        'data-testid="devices-online"' in dashboard.text and "Lượt quét gần đây" in dashboard.text
+    )
+    batch = client.get(f"/ui/batches/{world.batch_a}")
+    assert batch.status_code == 200
+    assert 'data-testid="temperature-chart"' in batch.text
+    assert 'class="band"' in batch.text and 'class="excursion"' in batch.text
+    assert client.get(f"/ui/batches/{world.batch_b}").status_code == 404
+    assert LOT_A in client.get("/ui/batches?q=LOT").text
+    assert "alert-action" in client.get("/ui/alerts").text
+    assert "pi-cold-01" in client.get("/ui/devices").text
+    assert "pi-line-09" not in client.get("/ui/devices").text
+    assert "Long nhãn sấy" in client.get("/ui/completeness").text
+
+
+def test_language_switch(client, world):
+    _login(client, "inspector")
+    client.get("/lang/en?next=/ui/alerts", follow_redirects=False)
+    assert "Alerts" in client.get("/ui/alerts").text
+    client.get("/lang/vi")
+    assert "Cảnh báo" in client.get("/ui/alerts").text
+    assert "alert-action" not in client.get("/ui/alerts").text  # inspectors only read
+
+
+def test_static_files_are_packaged(client):
+    assert client.get("/static/app.css").status_code == 200
+    assert "fetch(" in client.get("/static/app.js").text
