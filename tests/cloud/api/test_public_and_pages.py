@@ -2,7 +2,6 @@
 
 import pytest
 
-from tests.cloud.api.conftest import auth
 from tests.cloud.api.seed import GTIN_A, LOT_A, PASSWORD
 
 
