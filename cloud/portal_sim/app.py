@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -43,6 +43,8 @@ def _gated(state: SimState, endpoint: Endpoint, needs_token: bool) -> Endpoint:
             response = await endpoint(request)
         except Invalid as err:
             return JSONResponse(err.body, status_code=400)
+        except ClientDisconnect:
+            return Response(status_code=499)  # the client went away (e.g. it was killed)
         after = state.after()
         if after == "lost":
             return portal_error(502, "ERR_BAD_GATEWAY", "upstream answer lost")
