@@ -1,11 +1,12 @@
 """One error body for every failure: {"error": {"code", "message", "details"}}."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
@@ -59,6 +60,17 @@ _HTTP_CODES = {
 
 def install_error_handlers(app: FastAPI) -> None:
     """Make every error, expected or not, come out in the one body shape."""
+
+    @app.middleware("http")
+    async def _refuse_nul(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # PostgreSQL text cannot hold NUL: refuse it at the door instead of failing deep inside.
+        if "\x00" in request.scope.get("path", "") or "%00" in request.url.query:
+            return JSONResponse(
+                _body("invalid_request", "the request contains a NUL character"), status_code=422
+            )
+        return await call_next(request)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:

@@ -50,7 +50,9 @@ class Alert(BaseModel):
 class Action(BaseModel):
     """An operator's comment on acknowledging or clearing."""
 
-    comment: str | None = Field(default=None, max_length=2000, description="Free text")
+    comment: str | None = Field(
+        default=None, max_length=2000, pattern=r"^[^\x00]*$", description="Free text"
+    )
 
 
 def _visible(cur: Cursor, principal: Principal, alert_id: int) -> Alert:

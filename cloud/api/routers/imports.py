@@ -1,5 +1,6 @@
 """CSV import of products and batches through the API (the same rows and upsert as the CLI)."""
 
+import csv
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -55,6 +56,8 @@ class ImportResult(BaseModel):
 
 
 def _parse(kind: str, body: bytes) -> ParsedFile[Any]:
+    if b"\x00" in body:
+        raise ApiError(422, "invalid_csv", "the file contains a NUL byte: not a CSV text file")
     with tempfile.TemporaryDirectory(prefix="txng-import-") as folder:
         path = Path(folder) / f"{kind}.csv"
         path.write_bytes(body)
@@ -76,6 +79,8 @@ def _import(cur: Any, kind: str, body: bytes, site: str | None) -> ImportResult:
         return ImportResult(kind=kind, rows=IMPORTERS[kind].apply(cur, parsed))
     except CsvImportError as err:
         raise _problems(err) from err
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise ApiError(422, "invalid_csv", f"not a UTF-8 CSV file: {err}") from err
 
 
 @router.post(

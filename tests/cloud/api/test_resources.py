@@ -217,3 +217,16 @@ def test_completeness_lists_gaps(client, world):
     assert [e["code"] for e in a["elements"]][:3] == ["product_name", "product_image", "producer"]
     only = client.get(f"/api/completeness?gtin={GTIN_B}", headers=auth(world, "admin")).json()
     assert [r["gtin"] for r in only] == [GTIN_B]
+
+
+def test_nul_characters_are_refused(client, world):
+    headers = auth(world, "admin")
+    assert client.get("/api/products?group=%00", headers=headers).status_code == 422
+    ack = client.post(
+        f"/api/alerts/{world.alert_a}/acknowledge", headers=headers, json={"comment": "a\x00b"}
+    )
+    assert ack.status_code == 422
+    csv = client.post("/api/imports/products", headers=headers, content=b"gtin,name\n\x00,x\n")
+    assert csv.status_code == 422
+    latin = client.post("/api/imports/products", headers=headers, content=b"gtin,name\n1,\xff\n")
+    assert latin.status_code == 422
