@@ -3,9 +3,9 @@
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from contract.envelope import (
     CHANNEL_ITEM_TYPES,
@@ -22,6 +22,26 @@ _ITEM_ADAPTERS: dict[Channel, TypeAdapter[Any]] = {
     channel: TypeAdapter(item_type) for channel, item_type in CHANNEL_ITEM_TYPES.items()
 }
 _SENT_AT = TypeAdapter(datetime)
+ItemT = TypeVar("ItemT", ScanEvent, SensorReading, DeviceStatus)
+
+
+class _FastEnvelope(BaseModel, Generic[ItemT]):
+    """The envelope as the fast path reads it; it accepts only what the full path accepts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    v: Literal[1]
+    site: str
+    device: str
+    sent_at: datetime
+    items: list[ItemT] = Field(min_length=1, max_length=MAX_ITEMS_PER_MESSAGE)
+
+
+_FAST_ENVELOPES: dict[Channel, type[_FastEnvelope[Any]]] = {
+    Channel.EVENTS: _FastEnvelope[ScanEvent],
+    Channel.READINGS: _FastEnvelope[SensorReading],
+    Channel.STATUS: _FastEnvelope[DeviceStatus],
+}
 
 
 @dataclass(frozen=True)
@@ -121,6 +141,24 @@ def _check_header(document: dict[str, Any], topic: Topic) -> datetime:
         raise _translate(err, "sent_at") from err
 
 
+def _decode_valid(topic: Topic, payload: bytes) -> Decoded | None:
+    """Decode a wholly valid message in one pass (parse and validate in pydantic-core).
+
+    Returns None for anything else, and `decode` then takes the full path, which names the
+    error and keeps the valid items of a partly valid message.
+    """
+    try:
+        envelope = _FAST_ENVELOPES[topic.channel].model_validate_json(payload)
+    except ValidationError:
+        return None
+    if (envelope.site, envelope.device) != (topic.site, topic.device):
+        return None
+    if envelope.sent_at.tzinfo is None:
+        return None
+    items: list[ScanEvent | SensorReading | DeviceStatus] = list(envelope.items)
+    return Decoded(topic=topic, sent_at=envelope.sent_at, items=items)
+
+
 def decode(topic: str, payload: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Decoded:
     """Decode one MQTT message.
 
@@ -132,6 +170,10 @@ def decode(topic: str, payload: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) ->
         raise ContractError(
             ContractErrorReason.BAD_TOPIC, f"{parsed_topic.channel} is not an uplink channel"
         )
+    if len(payload) <= max_bytes:
+        fast = _decode_valid(parsed_topic, payload)
+        if fast is not None:
+            return fast
     document = _parse_json(payload, max_bytes)
     sent_at = _check_header(document, parsed_topic)
     if sent_at.tzinfo is None:
