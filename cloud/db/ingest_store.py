@@ -3,11 +3,12 @@
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+import psycopg2.errors
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
@@ -60,9 +61,8 @@ EVENT_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Received:
-    """An item with where it came from and when the ingester received it."""
+class Received(NamedTuple):
+    """An item with where it came from and when the ingester received it (one per item: light)."""
 
     site: str
     device: str
@@ -91,33 +91,54 @@ def _text(value: object) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
-def _copy(cur: Cursor, table: str, columns: Sequence[str], lines: Iterable[str]) -> int:
-    """COPY lines into a per-transaction stage table, then insert what is new; return the count."""
+def _copy(cur: Cursor, table: str, columns: Sequence[str], lines: list[str]) -> int:
+    """Store COPY lines, keeping rows whose (id, time) is already there; return how many are new.
+
+    The common case (nothing stored yet) is one COPY straight into the table. If any row is
+    already there (a redelivery), that COPY is undone and the lines go through a stage table
+    and INSERT … ON CONFLICT DO NOTHING instead.
+    """
+    text = "".join(lines)
+    column_list = ", ".join(columns)
+    cur.execute("SAVEPOINT txng_copy")
+    try:
+        cur.copy_expert(f"COPY {table} ({column_list}) FROM STDIN", io.StringIO(text))
+    except psycopg2.errors.UniqueViolation:
+        cur.execute("ROLLBACK TO SAVEPOINT txng_copy")
+        return _copy_new(cur, table, column_list, text)
+    cur.execute("RELEASE SAVEPOINT txng_copy")
+    return len(lines)
+
+
+def _copy_new(cur: Cursor, table: str, column_list: str, text: str) -> int:
+    """COPY text into a per-transaction stage table, then insert what is new; return the count."""
     stage = f"stage_{table}"
     cur.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
         f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
     )
-    buffer = io.StringIO("".join(lines))
-    column_list = ", ".join(columns)
-    cur.copy_expert(f"COPY {stage} ({column_list}) FROM STDIN", buffer)
+    cur.copy_expert(f"COPY {stage} ({column_list}) FROM STDIN", io.StringIO(text))
     cur.execute(
         f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} "
         "ON CONFLICT (id, time) DO NOTHING"
     )
-    inserted = cur.rowcount
-    return inserted
+    return int(cur.rowcount)
 
 
 def store_readings(cur: Cursor, received: Sequence[Received]) -> int:
     """Store sensor readings in bulk; return how many were new (the rest were duplicates)."""
-    lines = []
+    lines: list[str] = []
+    append = lines.append
+    received_at, received_text = None, ""
     for entry in received:
         r: SensorReading = entry.item
-        lines.append(
-            f"{r.device_time.isoformat()}\t{r.id}\t{entry.site}\t{entry.device}\t{r.seq}\t"
-            f"{r.clock.value}\t{r.sensor}\t{r.location}\t{r.quantity.value}\t{r.value!r}\t"
-            f"{_text(r.unit)}\t{r.quality.value}\t{entry.received_at.isoformat()}\n"
+        if entry.received_at is not received_at:  # the same for every item of a message
+            received_at, received_text = entry.received_at, entry.received_at.isoformat()
+        # StrEnum members format as their value; a UUID's 32 hex digits are valid uuid input.
+        append(
+            f"{r.device_time.isoformat()}\t{r.id.hex}\t{entry.site}\t{entry.device}\t{r.seq}\t"
+            f"{r.clock}\t{r.sensor}\t{r.location}\t{r.quantity}\t{r.value!r}\t"
+            f"{_text(r.unit)}\t{r.quality}\t{received_text}\n"
         )
     return _copy(cur, "readings", READING_COLUMNS, lines) if lines else 0
 
