@@ -1,4 +1,8 @@
-"""The writer thread: take batches from the queue, store them, then acknowledge them."""
+"""The writer: take batches from the queue, triage, store and then acknowledge them.
+
+Two threads form a pipeline: one triages (decodes and validates) the next batch while the
+other stores the current one, so the CPU work of decoding overlaps the database's work.
+"""
 
 import logging
 import os
@@ -42,15 +46,19 @@ class Writer:
         self._metrics = metrics
         self._on_commit = on_commit
         self._stopping = threading.Event()
+        self._triaged: queue.Queue[tuple[list[InboundMessage], list[MessagePlan]]] = queue.Queue(1)
+        self._triager = threading.Thread(target=self._triage, name="ingest-triage", daemon=True)
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
 
     def start(self) -> None:
-        """Start the writer thread."""
+        """Start the triage and writer threads."""
+        self._triager.start()
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Finish the batch in hand (commit and acknowledge), then stop."""
+        """Finish the batches in hand (commit and acknowledge), then stop."""
         self._stopping.set()
+        self._triager.join(timeout)
         self._thread.join(timeout)
 
     def _take_batch(self) -> list[InboundMessage]:
@@ -73,15 +81,31 @@ class Writer:
                     break
         return batch
 
-    def _run(self) -> None:
+    def _triage(self) -> None:
         while not self._stopping.is_set():
             batch = self._take_batch()
             self._metrics.queue_depth.set(self._inbox.qsize())
             if not batch:
                 continue
             self._metrics.messages_received.inc(len(batch))
-            self._fault("after_receive")
             plans = [triage(m, max_bytes=self._settings.ingest_max_message_bytes) for m in batch]
+            while not self._stopping.is_set():  # unstored at a stop: the broker resends them
+                try:
+                    self._triaged.put((batch, plans), timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+
+    def _run(self) -> None:
+        while True:
+            try:
+                batch, plans = self._triaged.get(timeout=0.2)
+            except queue.Empty:
+                stopped = self._stopping.is_set() and not self._triager.is_alive()
+                if stopped and self._triaged.empty():
+                    return
+                continue
+            self._fault("after_receive")
             if not self._store_with_retry(plans):
                 return  # stopping while the database is down: the broker keeps the messages
             self._fault("after_commit")
