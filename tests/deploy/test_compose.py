@@ -26,7 +26,7 @@ LONG_RUNNING = sorted(set(SERVICES) - ONE_SHOT)
 SERVICE_SETTINGS = {
     "ingest": ("cloud.ingest.settings", "IngestSettings"),
     "api": ("cloud.api.settings", "ApiSettings"),
-    "forward": ("cloud.forward.settings", None),
+    "forward": ("cloud.forward.settings", "ForwardSettings"),
     "broker-admin": ("cloud.broker.settings", "BrokerAdminSettings"),
 }
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
