@@ -15,6 +15,15 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0'; then
         echo "test.sh: please install libzbar0; pyzbar tests skip" >&2
     fi
 fi
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+if ! command -v chromium >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+            >/dev/null || echo "test.sh: could not install chromium; browser tests skip" >&2
+    else
+        echo "test.sh: please install chromium; browser tests skip" >&2
+    fi
+fi
 bash scripts/services.sh
 export TXNG_TEST_MQTT_URL="${TXNG_TEST_MQTT_URL:-mqtt://127.0.0.1:${TXNG_TEST_MQTT_PORT:-18831}}"
 echo "== ruff"; .venv/bin/ruff check .

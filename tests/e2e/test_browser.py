@@ -1,0 +1,78 @@
+"""In a real browser: log in, open a batch and see its chart, acknowledge an alert, and open the
+consumer page on a phone-sized viewport. Screenshots go to test-artifacts/."""
+
+from tests.cloud.api.seed import GTIN_A, LOT_A, PASSWORD
+
+
+def _login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_operator_logs_in_opens_a_batch_and_acknowledges_an_alert(live, browser, shot):
+    base, world = live
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    _login(page, base, "op-a")
+    assert page.locator("[data-testid=devices-online]").inner_text().strip() == "1 / 1"
+    assert page.locator("[data-testid=active-alerts]").inner_text().strip() == "1"
+    shot(page, "dashboard")
+
+    page.click("text=Lô hàng")
+    page.click("[data-testid=batch-link]")
+    page.wait_for_url(f"{base}/ui/batches/{world.batch_a}")
+    chart = page.locator("[data-testid=temperature-chart]")
+    assert chart.is_visible()
+    assert chart.bounding_box()["width"] > 500
+    assert page.locator("svg.chart rect.band").count() == 1
+    assert page.locator("svg.chart rect.excursion").count() >= 1
+    assert page.locator("[data-testid=timeline] li").count() >= 4
+    shot(page, "batch")
+
+    page.goto(f"{base}/ui/alerts")
+    row = page.locator(f"tr[data-alert='{world.alert_a}']")
+    row.locator("input[name=comment]").fill("Đã đóng cửa kho")
+    row.locator("button[data-action=acknowledge]").click()
+    page.wait_for_load_state("load")
+    page.locator(f"tr[data-alert='{world.alert_a}'] td.state", has_text="Đã xác nhận").wait_for()
+    assert "Đã đóng cửa kho" in page.locator(f"tr[data-alert='{world.alert_a}']").inner_text()
+    shot(page, "alerts")
+
+    page.click("a.lang >> text=EN")
+    page.locator("h1", has_text="Alerts").wait_for()
+    page.goto(f"{base}/ui/devices")
+    assert "pi-cold-01" in page.content() and "pi-line-09" not in page.content()
+    shot(page, "devices")
+    page.goto(f"{base}/ui/completeness")
+    shot(page, "completeness")
+    assert errors == []
+    context.close()
+
+
+def test_consumer_page_on_a_phone(live, browser, shot):
+    base, _ = live
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="vi-VN",
+    )
+    page = context.new_page()
+    page.goto(f"{base}/01/{GTIN_A[1:]}/10/{LOT_A}?17=991231")
+    assert page.locator("[data-testid=product-name]").inner_text() == "Long nhãn sấy"
+    assert "OCOP" in page.content()
+    cold = page.locator("[data-testid=cold-chain]")
+    assert cold.is_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways ({width}px)"
+    shot(page, "consumer-phone")
+    page.goto(f"{base}/01/{GTIN_A}/10/{LOT_A}?lang=en")
+    assert "Producer" in page.content()
+    shot(page, "consumer-phone-en")
+    context.close()
