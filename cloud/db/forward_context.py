@@ -119,16 +119,21 @@ def event_contexts(cur: Cursor, payloads: Sequence[Mapping[str, Any]]) -> list[E
     ]
 
 
-def stay_summary_at(
-    cur: Cursor, *, batch_id: int, site: str, location: str, at: datetime
+def stay_summaries_of(cur: Cursor, batch_ids: Sequence[int]) -> dict[int, list[StaySummary]]:
+    """Each batch's stays with their reading summaries."""
+    return {batch_id: stay_summaries(cur, batch_id) for batch_id in sorted(set(batch_ids))}
+
+
+def stay_at(
+    summaries: Sequence[StaySummary], *, site: str, location: str, at: datetime
 ) -> StaySummary | None:
-    """The batch's stay at this place that the event at `at` opened, closed or fell in.
+    """The stay at this place that an event at `at` opened, closed or fell in (latest start).
 
     An event that closes a stay (shipping) gets the whole stay; one that opens it (storing)
     gets what is known when it is sent.
     """
     best: StaySummary | None = None
-    for summary in stay_summaries(cur, batch_id):
+    for summary in summaries:
         stay = summary.stay
         if stay.site_id != site or stay.location != location or stay.start > at:
             continue
@@ -137,3 +142,10 @@ def stay_summary_at(
         if best is None or stay.start > best.stay.start:
             best = summary
     return best
+
+
+def stay_summary_at(
+    cur: Cursor, *, batch_id: int, site: str, location: str, at: datetime
+) -> StaySummary | None:
+    """The batch's stay at this place that an event at `at` opened, closed or fell in."""
+    return stay_at(stay_summaries(cur, batch_id), site=site, location=location, at=at)

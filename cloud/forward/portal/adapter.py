@@ -16,9 +16,16 @@ from typing import Any
 import httpx
 
 from cloud.db.errors import DatabaseError
-from cloud.db.forward_context import BatchContext, EventContext, event_contexts, stay_summary_at
+from cloud.db.forward_context import (
+    BatchContext,
+    EventContext,
+    event_contexts,
+    stay_at,
+    stay_summaries_of,
+)
 from cloud.db.forward_store import remote_object, save_remote_object
 from cloud.db.pool import Database
+from cloud.db.readings_query import StaySummary
 from cloud.forward.adapter import Journal, OutboxItem, Outcome, Result
 from cloud.forward.errors import ForwardError, MissingData, RateLimited, Refused
 from cloud.forward.portal import build
@@ -43,6 +50,7 @@ class _Unit:
     remote_id: str | None = None
     confirmed: bool = False
     error: ForwardError | None = None
+    summary: StaySummary | None = None
     body: dict[str, Any] = field(default_factory=dict)
 
 
@@ -83,19 +91,31 @@ class PortalAdapter:
 
     def send(self, items: Sequence[OutboxItem], journal: Journal) -> list[Result]:
         """Deliver queued events; one result per item."""
+        results: list[Result] = []
+        units: list[_Unit] = []
         try:
             with self._database.transaction() as conn, conn.cursor() as cur:
                 contexts = event_contexts(cur, [item.payload for item in items])
+                for item, context in zip(items, contexts, strict=True):
+                    planned = self._plan(item, context)
+                    if isinstance(planned, Result):
+                        results.append(planned)
+                    else:
+                        units.extend(planned)
+                summaries = stay_summaries_of(
+                    cur,
+                    [
+                        int(u.batch.batch["id"])
+                        for u in units
+                        if u.stage in self.mapping.cold_chain_stages
+                        and u.batch.batch.get("id") is not None
+                        and u.remote_id is None
+                    ],
+                )
         except DatabaseError as err:
             return [Result(item.id, Outcome.TRANSIENT, f"database: {err}") for item in items]
-        results: list[Result] = []
-        units: list[_Unit] = []
-        for item, context in zip(items, contexts, strict=True):
-            planned = self._plan(item, context)
-            if isinstance(planned, Result):
-                results.append(planned)
-            else:
-                units.extend(planned)
+        for unit in units:
+            unit.summary = self._summary(unit, summaries)
         self._prepare(units, journal)
         self._create_events([u for u in units if u.error is None and u.remote_id is None], journal)
         self._confirm_events(
@@ -172,7 +192,7 @@ class PortalAdapter:
                     order_id=order_id,
                     trace_code=trace_code,
                     reference=unit.ref,
-                    summary=self._summary(unit),
+                    summary=unit.summary,
                 )
             except ForwardError as err:
                 unit.error = err
@@ -226,19 +246,17 @@ class PortalAdapter:
         self._objects[(kind, key)] = cached
         return str(cached["id"])
 
-    def _summary(self, unit: _Unit) -> Any:
+    def _summary(self, unit: _Unit, summaries: dict[int, list[StaySummary]]) -> StaySummary | None:
         batch_id = unit.batch.batch.get("id")
-        if unit.stage not in self.mapping.cold_chain_stages or batch_id is None:
+        if batch_id is None or int(batch_id) not in summaries:
             return None
         event = unit.context.event
-        with self._database.transaction() as conn, conn.cursor() as cur:
-            return stay_summary_at(
-                cur,
-                batch_id=int(batch_id),
-                site=str(event["site"]),
-                location=str(event["location"]),
-                at=datetime.fromisoformat(str(event["time"])),
-            )
+        return stay_at(
+            summaries[int(batch_id)],
+            site=str(event["site"]),
+            location=str(event["location"]),
+            at=datetime.fromisoformat(str(event["time"])),
+        )
 
     def _create_events(self, units: Sequence[_Unit], journal: Journal) -> None:
         """Create stage events: in bulk requests where configured, else one by one."""
