@@ -145,7 +145,9 @@ class EpcisCaptureAdapter:
         )
         outcome = answer.outcome
         detail = answer.error or f"HTTP {answer.status}: {answer.text[:500]}"
-        remote = {"capture": answer.headers.get("location", "")} if outcome == Outcome.ACCEPTED else {}
+        remote = (
+            {"capture": answer.headers.get("location", "")} if outcome == Outcome.ACCEPTED else {}
+        )
         return [
             Result(
                 item.id,
