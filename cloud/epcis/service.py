@@ -20,7 +20,6 @@ from cloud.epcis.events import (
     object_event,
     transformation_event,
 )
-from cloud.epcis.identifiers import parse_identifier
 from cloud.epcis.naming import Naming
 from cloud.epcis.query import EventQuery, PageMark
 from cloud.epcis.records import Packing
@@ -151,8 +150,3 @@ def batch_document(cur: Cursor, naming: Naming, batch_id: int) -> dict[str, Any]
     validate(document)
     return document
 
-
-def identifies_batch(uri: str) -> tuple[str, str] | None:
-    """(gtin, lot) when a URI is an LGTIN class or a Digital Link with a lot."""
-    key = parse_identifier(uri)
-    return (key.key, key.qualifier) if key and key.kind == "lgtin" and key.qualifier else None
