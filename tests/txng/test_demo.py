@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 pytest.importorskip("pgserver", reason="the demo extra is not installed")
@@ -109,10 +110,14 @@ def check_nothing_left(demo: Demo, run_dir: str) -> None:
 @pytest.mark.timeout(90)
 def test_demo_moves_data_end_to_end_and_leaves_nothing() -> None:
     demo = Demo("--duration", "20")
+    web = demo.wait_for(r"web UI\s+(\S+)\s+\(log in as (\S+) / (\S+)\)", 45)
+    with httpx.Client(base_url=web.group(1), timeout=10) as browser:
+        login = {"username": web.group(2), "password": web.group(3)}
+        assert browser.post("/login", data=login).status_code == 303  # to the dashboard
+        assert browser.get("/api/me").json()["role"] == "admin"
     code = demo.wait(75)
     assert code == 0, demo.output
     run_dir = demo.wait_for(r"data in (\S+)/pgdata", 0).group(1)
-    assert "web UI" in demo.output
     summary = demo.summary()
     devices = summary["devices"]
     assert devices[PACKING]["events"] > 0, summary

@@ -23,6 +23,7 @@ from edge.config import load_config
 from edge.outbox import OutboxError
 from txng.demo.agents import DEVICE_FILES, AgentRunner, find_config_dir, for_demo
 from txng.demo.display import Snapshot, device_name, progress_line, show, summary_lines
+from txng.demo.web import ADMIN, DemoWebUI
 from txng.embedded import EmbeddedBroker, EmbeddedPostgres, EmbeddedServiceError
 from txng.logs import configure_logging
 
@@ -181,7 +182,9 @@ def _run(stack: contextlib.ExitStack, stopping: threading.Event, duration_s: flo
     agents.start()
     for name, config in zip(DEVICE_FILES, configs, strict=True):
         show(f"  device    {device_name((config.site, config.device))}  ({config_dir / name})")
-    show("  web UI    arrives with the API issue (`txng cloud api`); until then, psql the database")
+    web = DemoWebUI(database_url)
+    stack.callback(web.stop)
+    show(f"  web UI    {web.start()}  (log in as {ADMIN} / {web.password})")
     show()
 
     _watch(pipeline, stopping, duration_s)

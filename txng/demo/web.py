@@ -1,0 +1,99 @@
+"""The demo's web UI: example master data, an admin login, and the API served in a thread."""
+
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from cloud.api.main import create_app
+from cloud.api.settings import load_api_settings
+from cloud.auth.command import create_user
+from cloud.db.errors import DatabaseError
+from cloud.db.pool import Database
+from cloud.masterdata.command import import_file
+from cloud.masterdata.csv_import import CsvImportError
+from txng.embedded import EmbeddedServiceError
+
+log = logging.getLogger(__name__)
+
+MASTER_DATA = ("profiles", "groups", "products", "locations", "batches")
+ADMIN = "admin"
+
+
+def _port(wanted: int) -> int:
+    """`wanted` if it is free on 127.0.0.1, else any free port."""
+    for port in (wanted, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise EmbeddedServiceError("no free port for the web UI")
+
+
+def load_examples(database: Database) -> int:
+    """Import examples/master_data/*.csv when the source tree has them; return files imported."""
+    folder = Path(__file__).resolve().parents[2] / "examples" / "master_data"
+    done = 0
+    for kind in MASTER_DATA:
+        path = folder / f"{kind}.csv"
+        if not path.is_file():
+            continue
+        try:
+            import_file(database, kind, path)
+            done += 1
+        except (CsvImportError, DatabaseError) as err:
+            log.warning("demo master data %s not imported: %s", path.name, err)
+    return done
+
+
+class DemoWebUI:
+    """The API and web UI on 127.0.0.1, with a fresh admin password for this run."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self.password = os.environ.get("TXNG_DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(9)
+        self.url = ""
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> str:
+        """Import example data, create the admin, serve; return the URL."""
+        database = Database(self.database_url, max_connections=1, application_name="txng-demo")
+        try:
+            load_examples(database)
+            create_user(database, username=ADMIN, role="admin", site=None, password=self.password)
+        finally:
+            database.close()
+        port = _port(int(os.environ.get("TXNG_API_PORT", "8000")))
+        settings = load_api_settings(
+            database_url=self.database_url,
+            api_host="127.0.0.1",
+            api_port=port,
+            api_public_base_url=f"http://127.0.0.1:{port}",
+        )
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=port, log_config=None, log_level="warning"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="demo-api", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise EmbeddedServiceError(f"the web UI did not start on port {port}")
+            time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{port}/"
+        return self.url
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
