@@ -8,9 +8,10 @@
    limit: the drain should be limited by the portal's allowed rate, not by us (≥ 0.9).
 
 Events cycle through harvest, packing, cold storage and shipping (stay summaries are looked up
-for the last two), 1,000 per batch; stage events go in bulk requests of `--batch`, each
-created, then confirmed. The simulator runs as its own process (`txng portal-sim`), the
-forwarder in this one. Reads TXNG_DATABASE_URL when set, else makes a throwaway database on
+for the last two), 1,000 per batch. Each send claims `--batch` events; its stage events go
+in one bulk create and one bulk confirm per stage (the portal's paths name the stage). The
+simulator runs as its own process (`txng portal-sim`), the forwarder in this one. Reads
+TXNG_DATABASE_URL when set, else makes a throwaway database on
 postgresql://postgres@127.0.0.1:5432/postgres. The last stdout line is one JSON object.
 """
 
@@ -178,10 +179,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--backlog", type=int, default=100_000)
     parser.add_argument("--per-lot", type=int, default=1_000)
-    parser.add_argument("--rate-limit", type=float, default=40.0, help="simulator requests/s")
+    parser.add_argument("--rate-limit", type=float, default=50.0, help="simulator requests/s")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--senders", type=int, default=8)
-    parser.add_argument("--batch", type=int, default=100, help="events per bulk request")
+    parser.add_argument(
+        "--batch", type=int, default=200, help="events per send (one bulk request per stage)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
