@@ -7,7 +7,6 @@ import os
 from pydantic import ValidationError
 
 from cloud.portal_sim.faults import Faults
-from cloud.portal_sim.server import serve
 from txng.logs import configure_logging
 from txng.settings import ConfigError, describe_validation_error
 
@@ -43,6 +42,8 @@ def faults_from(args: argparse.Namespace) -> Faults:
 def portal_sim_command(args: argparse.Namespace) -> int:
     """Run the simulator in the foreground."""
     configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"))
+    from cloud.portal_sim.server import serve
+
     faults = faults_from(args)
     log.info("portal simulator on http://%s:%d", args.host, args.port, extra=faults.model_dump())
     serve(faults, host=args.host, port=args.port)

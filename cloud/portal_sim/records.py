@@ -1,6 +1,5 @@
 """What the simulated portal holds: objects by kind, deduped by the client's reference."""
 
-import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +23,7 @@ class Records:
     by_id: dict[str, Record] = field(default_factory=dict)
     created: dict[str, int] = field(default_factory=dict)
     deduped: dict[str, int] = field(default_factory=dict)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    last_id: int = 0
 
     def create(self, kind: str, reference: str, body: dict[str, Any]) -> tuple[Record, bool]:
         """The record of this reference: created now (True) or found (False, body unchanged)."""
@@ -32,7 +31,8 @@ class Records:
         if existing is not None:
             self.deduped[kind] = self.deduped.get(kind, 0) + 1
             return existing, False
-        record = Record(f"{kind[:3].upper()}{next(self._ids):08d}", kind, reference, body)
+        self.last_id += 1
+        record = Record(f"{kind[:3].upper()}{self.last_id:08d}", kind, reference, body)
         self.by_kind[kind][reference] = record
         self.by_id[record.id] = record
         self.created[kind] = self.created.get(kind, 0) + 1
