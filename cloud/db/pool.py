@@ -5,8 +5,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg2
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from psycopg2.extensions import connection as Connection
-from psycopg2.pool import ThreadedConnectionPool
 
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 
@@ -15,29 +15,74 @@ TRANSIENT_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
 
 
 class Database:
-    """Connections to one PostgreSQL database; broken connections are discarded, not reused."""
+    """Connections to one PostgreSQL database, opened on demand and kept for reuse.
 
-    def __init__(self, url: str, *, max_connections: int = 4, application_name: str = "txng"):
+    A connection that broke, or came back in any state but idle, is closed instead of kept;
+    a kept connection that the server dropped meanwhile fails its next transaction with
+    DatabaseUnavailable, and the caller's retry gets a fresh one.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_connections: int = 4,
+        application_name: str = "txng",
+        keep_connections: bool = True,
+        wait_s: float = 30.0,
+    ):
+        """`keep_connections` False closes every connection after its transaction."""
         self.url = url
         self._max = max_connections
+        self._keep = keep_connections
+        self._wait_s = wait_s
         self._application_name = application_name
-        self._pool: ThreadedConnectionPool | None = None
-        self._lock = threading.Lock()
+        self._idle: list[Connection] = []
+        self._open = 0
+        self._available = threading.Condition()
+        self._closed = False
 
-    def _get_pool(self) -> ThreadedConnectionPool:
-        with self._lock:
-            if self._pool is None:
-                try:
-                    self._pool = ThreadedConnectionPool(
-                        0,
-                        self._max,
-                        self.url,
-                        application_name=self._application_name,
-                        connect_timeout=5,
+    def _acquire(self) -> Connection:
+        with self._available:
+            while not self._idle and self._open >= self._max:
+                if not self._available.wait(self._wait_s):
+                    raise DatabaseUnavailable(
+                        f"no database connection free within {self._wait_s:.0f}s "
+                        f"(all {self._max} in use)"
                     )
-                except TRANSIENT_ERRORS as err:
-                    raise DatabaseUnavailable(str(err).strip()) from err
-            return self._pool
+            if self._idle:
+                return self._idle.pop()
+            self._open += 1
+        try:
+            return psycopg2.connect(
+                self.url, application_name=self._application_name, connect_timeout=5
+            )
+        except TRANSIENT_ERRORS as err:
+            self._forget()
+            raise DatabaseUnavailable(str(err).strip()) from err
+
+    def _forget(self) -> None:
+        with self._available:
+            self._open -= 1
+            self._available.notify()
+
+    def _release(self, conn: Connection, *, broken: bool) -> None:
+        reusable = (
+            self._keep
+            and not self._closed
+            and not broken
+            and not conn.closed
+            and conn.info.transaction_status == TRANSACTION_STATUS_IDLE
+        )
+        if not reusable:
+            try:
+                conn.close()
+            finally:
+                self._forget()
+            return
+        with self._available:
+            self._idle.append(conn)
+            self._available.notify()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -46,11 +91,9 @@ class Database:
         psycopg2 errors are translated: connection loss → DatabaseUnavailable, anything the
         server refused about the data → DataRejected.
         """
-        pool = self._get_pool()
-        try:
-            conn = pool.getconn()
-        except (*TRANSIENT_ERRORS, psycopg2.pool.PoolError) as err:
-            raise DatabaseUnavailable(str(err).strip()) from err
+        if self._closed:
+            raise DatabaseUnavailable("the database pool is closed")
+        conn = self._acquire()
         broken = False
         try:
             with conn:
@@ -59,14 +102,15 @@ class Database:
             broken = True
             raise DatabaseUnavailable(str(err).strip()) from err
         except psycopg2.Error as err:
-            broken = bool(conn.closed)
             raise DataRejected(str(err).strip()) from err
         finally:
-            pool.putconn(conn, close=broken or bool(conn.closed))
+            self._release(conn, broken=broken)
 
     def close(self) -> None:
-        """Close every pooled connection."""
-        with self._lock:
-            if self._pool is not None:
-                self._pool.closeall()
-                self._pool = None
+        """Close every idle connection (connections in use close when they come back)."""
+        with self._available:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+        for conn in idle:
+            conn.close()

@@ -1,0 +1,68 @@
+"""The connection pool: reuse, limits, broken connections, error translation."""
+
+import threading
+
+import pytest
+
+from cloud.db.errors import DatabaseUnavailable, DataRejected
+from cloud.db.pool import Database
+from tests.support.postgres import terminate_connections
+
+
+def _backend_pid(database: Database) -> int:
+    with database.transaction() as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        return int(cur.fetchone()[0])
+
+
+def test_connections_are_reused(database_url):
+    database = Database(database_url, max_connections=2)
+    assert _backend_pid(database) == _backend_pid(database)
+    database.close()
+
+
+def test_a_killed_connection_is_replaced(database_url):
+    database = Database(database_url, max_connections=1)
+    first = _backend_pid(database)
+    terminate_connections(database_url)
+    with pytest.raises(DatabaseUnavailable):
+        _backend_pid(database)
+    assert _backend_pid(database) != first
+    database.close()
+
+
+def test_refused_data_keeps_the_connection(database_url):
+    database = Database(database_url, max_connections=1)
+    first = _backend_pid(database)
+    with pytest.raises(DataRejected), database.transaction() as conn, conn.cursor() as cur:
+        cur.execute("SELECT 1/0")
+    assert _backend_pid(database) == first
+    database.close()
+
+
+def test_waits_for_a_free_connection_then_gives_up(database_url):
+    database = Database(database_url, max_connections=1, wait_s=0.5)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with database.transaction():
+            holding.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    holding.wait(5)
+    with pytest.raises(DatabaseUnavailable, match="no database connection free"):
+        _backend_pid(database)
+    release.set()
+    thread.join()
+    assert _backend_pid(database) > 0
+    database.close()
+
+
+def test_unreachable_server_is_unavailable():
+    database = Database("postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(DatabaseUnavailable):
+        _backend_pid(database)
+    with pytest.raises(DatabaseUnavailable):  # the failed attempt did not use up the limit
+        _backend_pid(database)
