@@ -1,7 +1,7 @@
 """Dependencies routes declare as `Annotated` aliases (database, settings, cursor)."""
 
-import threading
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,16 +23,27 @@ def get_settings(request: Request) -> ApiSettings:
     return settings
 
 
-def get_cursor(
-    request: Request, database: Annotated[Database, Depends(get_database)]
-) -> Iterator[Cursor]:
-    """A cursor in a transaction that commits when the route returns without error.
+async def connection_slot(request: Request) -> AsyncIterator[None]:
+    """Wait (in the event loop, never in a worker thread) for one of the pool's connections.
 
-    Requests wait for a free connection (a semaphore as large as the pool) instead of failing
-    when more requests run at once than the pool has connections.
+    Requests queue here instead of failing when more run at once than the pool has
+    connections; waiting in a thread instead could take every worker thread and deadlock.
     """
-    slots: threading.BoundedSemaphore = request.app.state.connection_slots
-    with slots, database.transaction() as conn, conn.cursor() as cur:
+    slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = request.app.state.slots
+    loop = asyncio.get_running_loop()
+    semaphore = slots.get(loop)
+    if semaphore is None:
+        semaphore = slots.setdefault(loop, asyncio.Semaphore(request.app.state.slot_count))
+    async with semaphore:
+        yield
+
+
+def get_cursor(
+    database: Annotated[Database, Depends(get_database)],
+    _slot: Annotated[None, Depends(connection_slot)],
+) -> Iterator[Cursor]:
+    """A cursor in a transaction that commits when the route returns without error."""
+    with database.transaction() as conn, conn.cursor() as cur:
         yield cur
 
 

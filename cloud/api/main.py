@@ -1,6 +1,6 @@
 """The FastAPI application: settings, database pool, error handlers and routers."""
 
-import threading
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -59,11 +59,13 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app = FastAPI(title="txng", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     # A request holds at most two connections (its cursor and a service's own transaction).
-    app.state.connection_slots = threading.BoundedSemaphore(settings.api_database_connections)
+    app.state.slot_count = settings.api_database_connections
+    app.state.slots = weakref.WeakKeyDictionary()  # one semaphore per event loop
     app.state.database = Database(
         settings.database_url,
         max_connections=2 * settings.api_database_connections,
         application_name="txng-api",
+        keep_connections=True,
     )
     install_error_handlers(app)
     for router in ROUTERS:

@@ -1,0 +1,245 @@
+"""API benchmark: the consumer page and the batch timeline under 50 concurrent clients.
+
+Data: the batches benchmark's (bench/_timeline_data.py: 1,000 batches received, stored in one
+of 200 cold rooms, packed into units and shipped; a minute reading per room for 30 days, as
+many rooms as the COPY budget allows). The API runs as `uvicorn` in a subprocess (one worker per
+CPU, as `txng cloud api` with TXNG_API_WORKERS); the clients are a minimal
+asyncio HTTP/1.1 keep-alive client in this process.
+
+1. public: GET /01/{gtin}/10/{lot} (the consumer page, HTML) for random batches.
+2. timeline: GET /api/batches/{id}/timeline (JSON, 500 series points) with an admin token.
+
+Each phase: a short warm-up, then `--seconds` of 50 clients each sending its next request as
+soon as the last one is answered. Reads TXNG_DATABASE_URL when set (and loads the data unless
+the database has batches already), else makes a throwaway database. The last stdout line is
+one JSON object.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psycopg2
+
+from bench import _timeline_data as data
+from bench._services import DEFAULT_ADMIN_URL, ThrowawayDatabase, free_port, wait_port
+from cloud.auth.command import create_token, create_user
+from cloud.db.migrate import migrate
+from cloud.db.pool import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def log(text: str) -> None:
+    print(f"[api] {text}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@contextlib.contextmanager
+def database() -> Iterator[str]:
+    given = os.environ.get("TXNG_DATABASE_URL")
+    if given:
+        yield given
+        return
+    with ThrowawayDatabase(DEFAULT_ADMIN_URL, "txng_api") as throwaway:
+        yield throwaway.url
+
+
+def load(db_url: str, args: argparse.Namespace) -> int:
+    """The batches benchmark's dataset (skipped when the database has batches already)."""
+    migrate(db_url)
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM batches")
+        row = cur.fetchone()
+    conn.close()
+    if row and row[0]:
+        log(f"{row[0]} batches already in the database: not loading")
+        return 0
+    end = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+    start = end - timedelta(days=args.days)
+    began = time.monotonic()
+    data.master_data(db_url, args.sensors, args.batches)
+    data.store_scans(db_url, data.batch_scans(args.batches, args.sensors, start, args.days))
+    readings = data.load_readings(db_url, args.sensors, args.days, start, args.copy_budget_s)
+    log(f"{readings} readings and {args.batches} batches in {time.monotonic() - began:.0f} s")
+    return readings
+
+
+def batches(db_url: str) -> list[tuple[int, str, str]]:
+    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT id, gtin, lot FROM batches ORDER BY id")
+        rows = [(int(i), str(g), str(lot)) for i, g, lot in cur.fetchall()]
+    conn.close()
+    return rows
+
+
+def admin_token(db_url: str) -> str:
+    db = Database(db_url, max_connections=1)
+    try:
+        create_user(db, username="bench-admin", role="admin", site=None, password=None)
+        return create_token(db, username="bench-admin", name="bench")
+    finally:
+        db.close()
+
+
+@contextlib.contextmanager
+def api_server(db_url: str, workers: int, connections: int) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "TXNG_DATABASE_URL": db_url,
+        "TXNG_API_DATABASE_CONNECTIONS": str(connections),
+        "TXNG_LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "cloud.api.main:app_from_environment",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        wait_port("127.0.0.1", port, timeout=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _get(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    host: str,
+    path: str,
+    headers: dict[str, str],
+) -> int:
+    """One keep-alive HTTP/1.1 GET; return the status (the body is read and dropped)."""
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    fields = {k.lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:] if x)}
+    if "content-length" in fields:
+        await reader.readexactly(int(fields["content-length"]))
+    else:  # chunked
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    return status
+
+
+async def hammer(
+    base: str, paths: list[str], *, clients: int, seconds: float, headers: dict[str, str]
+) -> tuple[list[float], float, int]:
+    """(latencies in ms, elapsed s, errors) of `clients` closed-loop clients for `seconds`.
+
+    A minimal keep-alive HTTP/1.1 client, so that the clients' own CPU (on the same machine)
+    takes as little as possible from the server being measured.
+    """
+    latencies: list[float] = []
+    errors = 0
+    host, port = base.removeprefix("http://").split(":")
+    deadline = time.monotonic() + seconds
+
+    async def client(k: int) -> None:
+        nonlocal errors
+        rng = random.Random(k)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            while time.monotonic() < deadline:
+                path = rng.choice(paths)
+                t = time.perf_counter()
+                status = await _get(reader, writer, f"{host}:{port}", path, headers)
+                latencies.append((time.perf_counter() - t) * 1000)
+                if status != 200:
+                    errors += 1
+        finally:
+            writer.close()
+
+    began = time.monotonic()
+    await asyncio.gather(*(client(k) for k in range(clients)))
+    return latencies, time.monotonic() - began, errors
+
+
+def measure(
+    base: str, name: str, paths: list[str], args: argparse.Namespace, headers: dict[str, str]
+) -> dict[str, float]:
+    asyncio.run(hammer(base, paths, clients=args.clients, seconds=args.warmup, headers=headers))
+    latencies, elapsed, errors = asyncio.run(
+        hammer(base, paths, clients=args.clients, seconds=args.seconds, headers=headers)
+    )
+    log(f"{name}: {len(latencies)} requests in {elapsed:.1f} s, {errors} errors")
+    if errors:
+        raise SystemExit(f"{name}: {errors} requests failed")
+    return {
+        f"{name}_ms_p50": round(statistics.median(latencies), 1),
+        f"{name}_ms_p95": round(percentile(latencies, 0.95), 1),
+        f"{name}_rps": round(len(latencies) / elapsed, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=1000)
+    parser.add_argument("--sensors", type=int, default=200)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--copy-budget-s", type=float, default=120.0)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--connections", type=int, default=8, help="per worker")
+    args = parser.parse_args()
+    began = time.monotonic()
+    with database() as db_url:
+        readings = load(db_url, args)
+        rows = batches(db_url)
+        token = admin_token(db_url)
+        public = [f"/01/{gtin}/10/{lot}" for _, gtin, lot in rows]
+        timelines = [f"/api/batches/{batch_id}/timeline" for batch_id, _, _ in rows]
+        with api_server(db_url, args.workers, args.connections) as base:
+            result: dict[str, object] = {"batches": len(rows), "readings": readings}
+            result |= measure(base, "public", public, args, {})
+            auth = {"Authorization": f"Bearer {token}"}
+            result |= measure(base, "timeline", timelines, args, auth)
+    result |= {"clients": args.clients, "workers": args.workers}
+    log(f"total {time.monotonic() - began:.0f} s")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
