@@ -91,7 +91,7 @@ def _text(value: object) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
-def _copy(cur: Cursor, table: str, columns: Sequence[str], lines: list[str]) -> int:
+def _copy(cur: Cursor, table: str, columns: Sequence[str], lines: Sequence[str]) -> int:
     """Store COPY lines, keeping rows whose (id, time) is already there; return how many are new.
 
     The common case (nothing stored yet) is one COPY straight into the table. If any row is
@@ -125,10 +125,10 @@ def _copy_new(cur: Cursor, table: str, column_list: str, text: str) -> int:
     return int(cur.rowcount)
 
 
-def store_readings(cur: Cursor, received: Sequence[Received]) -> int:
-    """Store sensor readings in bulk; return how many were new (the rest were duplicates)."""
-    lines: list[str] = []
-    append = lines.append
+def reading_rows(received: Sequence[Received]) -> list[str]:
+    """Sensor readings as COPY text rows of the readings table (formatting only, no database)."""
+    rows: list[str] = []
+    append = rows.append
     received_at, received_text = None, ""
     for entry in received:
         r: SensorReading = entry.item
@@ -140,7 +140,17 @@ def store_readings(cur: Cursor, received: Sequence[Received]) -> int:
             f"{r.clock}\t{r.sensor}\t{r.location}\t{r.quantity}\t{r.value!r}\t"
             f"{_text(r.unit)}\t{r.quality}\t{received_text}\n"
         )
-    return _copy(cur, "readings", READING_COLUMNS, lines) if lines else 0
+    return rows
+
+
+def store_reading_rows(cur: Cursor, rows: Sequence[str]) -> int:
+    """Store readings formatted by `reading_rows`; return how many were new (not duplicates)."""
+    return _copy(cur, "readings", READING_COLUMNS, rows) if rows else 0
+
+
+def store_readings(cur: Cursor, received: Sequence[Received]) -> int:
+    """Store sensor readings in bulk; return how many were new (the rest were duplicates)."""
+    return store_reading_rows(cur, reading_rows(received))
 
 
 def store_events(cur: Cursor, received: Sequence[Received]) -> int:

@@ -8,9 +8,10 @@ from cloud.db.ingest_store import (
     DeadLetter,
     Received,
     admit_devices,
+    reading_rows,
     store_dead_letters,
     store_events,
-    store_readings,
+    store_reading_rows,
     store_status,
 )
 from cloud.db.pool import Database
@@ -50,6 +51,7 @@ def persist_batch(
     """Admit devices, store items (duplicates change nothing) and dead letters; one commit."""
     outcome = BatchOutcome()
     readings: list[Received] = []
+    rows: list[str] = []
     events: list[Received] = []
     statuses: list[Received] = []
     with database.transaction() as conn, conn.cursor() as cur:
@@ -75,10 +77,16 @@ def persist_batch(
                 )
                 continue
             readings.extend(plan.readings)
+            rows.extend(
+                plan.reading_rows if plan.reading_rows is not None else reading_rows(plan.readings)
+            )
             events.extend(plan.events)
             statuses.extend(plan.statuses)
+        if rows:
+            new = store_reading_rows(cur, rows)
+            outcome.stored["reading"] = new
+            outcome.duplicates["reading"] = len(rows) - new
         for kind, entries, store in (
-            ("reading", readings, store_readings),
             ("scan", events, store_events),
             ("status", statuses, store_status),
         ):

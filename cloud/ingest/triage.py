@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cloud.db.ingest_store import DeadLetter, DeviceKey, Received, item_json
+from cloud.db.ingest_store import DeadLetter, DeviceKey, Received, item_json, reading_rows
 from cloud.ingest.mqtt_source import InboundMessage
 from contract import ContractError, DeviceStatus, ScanEvent, SensorReading, Topic, decode
 
@@ -16,6 +16,7 @@ class MessagePlan:
     message: InboundMessage
     device: DeviceKey | None = None
     readings: list[Received] = field(default_factory=list)
+    reading_rows: list[str] | None = None  # readings as COPY rows, made before the transaction
     events: list[Received] = field(default_factory=list)
     statuses: list[Received] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
@@ -58,6 +59,8 @@ def triage(message: InboundMessage, *, max_bytes: int) -> MessagePlan:
             plan.events.append(received)
         elif isinstance(item, DeviceStatus):
             plan.statuses.append(received)
+    if plan.readings:
+        plan.reading_rows = reading_rows(plan.readings)
     for rejection in decoded.rejected:
         letter = _letter(message, rejection.error, item_index=rejection.index)
         plan.dead_letters.append(
