@@ -133,8 +133,11 @@ def _stat_fields(pid: int) -> list[str]:
         return stat.read().rsplit(")", 1)[1].split()
 
 
-def cpu_seconds(pids: Iterable[int]) -> float:
-    """User + system CPU seconds the processes used so far (those that are gone count 0)."""
+def cpu_seconds(pids: Iterable[int], *, children: bool = False) -> float:
+    """User + system CPU seconds the processes used so far (and their reaped children's).
+
+    Processes that are gone count 0.
+    """
     total = 0
     for pid in pids:
         try:
@@ -142,20 +145,38 @@ def cpu_seconds(pids: Iterable[int]) -> float:
         except (OSError, IndexError):
             continue
         total += int(fields[11]) + int(fields[12])
+        if children:
+            total += int(fields[13]) + int(fields[14])
     return total / _TICK
 
 
-def session_pids(session: int) -> list[int]:
-    """Every process in a session (a child started with start_new_session and its children)."""
+def _all_stats() -> list[tuple[int, list[str]]]:
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if int(_stat_fields(int(entry))[3]) == session:
-                    found.append(int(entry))
-            except (OSError, IndexError, ValueError):
+                found.append((int(entry), _stat_fields(int(entry))))
+            except (OSError, IndexError):
                 continue
     return found
+
+
+def session_pids(session: int) -> list[int]:
+    """Every process in a session (a child started with start_new_session and its children)."""
+    return [pid for pid, fields in _all_stats() if fields[3] == str(session)]
+
+
+def child_pids(parent: int) -> list[int]:
+    """The live children of a process."""
+    return [pid for pid, fields in _all_stats() if fields[1] == str(parent)]
+
+
+def parent_pid(pid: int) -> int | None:
+    """The parent of a process on this machine, or None when there is no such process here."""
+    try:
+        return int(_stat_fields(pid)[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def machine_busy_seconds() -> float:

@@ -51,9 +51,11 @@ from bench._services import (
     REPO,
     Mosquitto,
     ThrowawayDatabase,
+    child_pids,
     cpu_seconds,
     free_port,
     machine_busy_seconds,
+    parent_pid,
     session_pids,
     wait_port,
 )
@@ -258,12 +260,15 @@ CREATE TRIGGER bench_notify AFTER INSERT ON readings
 """
 
 
-def metric(port: int, name: str) -> float:
-    """Sum of a metric's samples on the ingester's /metrics endpoint."""
+def metrics(port: int, *names: str) -> list[float]:
+    """Sum of each metric's samples on the ingester's /metrics endpoint (one request)."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         text = response.read().decode()
-    pattern = re.compile(rf"^{re.escape(name)}(?:{{[^}}]*}})? (\S+)$", re.MULTILINE)
-    return sum(float(value) for value in pattern.findall(text))
+    sums = []
+    for name in names:
+        pattern = re.compile(rf"^{re.escape(name)}(?:{{[^}}]*}})? (\S+)$", re.MULTILINE)
+        sums.append(sum(float(value) for value in pattern.findall(text)))
+    return sums
 
 
 def copy_baseline(database_url: str, text: str) -> float:
@@ -332,7 +337,11 @@ class IngesterProcess:
         self.process = subprocess.Popen(
             self.command, env=self.env, cwd=REPO, stderr=self.log, start_new_session=True
         )
-        wait_port("127.0.0.1", self.metrics_port, timeout=30)
+        try:
+            wait_port("127.0.0.1", self.metrics_port, timeout=30)
+        except TimeoutError:
+            self.__exit__(TimeoutError)
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -349,52 +358,57 @@ class IngesterProcess:
         self.log.close()
 
     def stored(self) -> float:
-        """Readings stored so far, as the ingester counts them."""
-        return metric(self.metrics_port, "txng_ingest_items_stored_total")
+        """Items stored so far, as the ingester counts them."""
+        return self.progress()[0]
 
-    def acked(self) -> float:
-        """Messages acknowledged so far."""
-        return metric(self.metrics_port, "txng_ingest_messages_acked_total")
+    def progress(self) -> tuple[float, float, float]:
+        """Items stored, messages acknowledged and seconds spent storing batches, so far."""
+        stored, acked, store_s = metrics(
+            self.metrics_port,
+            "txng_ingest_items_stored_total",
+            "txng_ingest_messages_acked_total",
+            "txng_ingest_commit_seconds_sum",
+        )
+        return stored, acked, store_s
 
 
 class CpuMeter:
-    """CPU seconds of the ingester, its database backends, the broker and the whole machine."""
+    """CPU seconds of the ingester, the PostgreSQL server, the broker and the whole machine.
+
+    The server's figure counts every database on it (and is 0 when it is not on this machine).
+    """
 
     def __init__(self, ingester: IngesterProcess, database_url: str, broker_pid: int | None):
         assert ingester.process is not None
         self._session = ingester.process.pid
-        self._database_url = database_url
         self._broker = [broker_pid] if broker_pid else []
-        self._backends = self._backend_pids()
+        with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            (backend,) = cur.fetchone()
+        conn.close()
+        self._postmaster = parent_pid(backend)
         self._start = self._sample()
 
-    def _backend_pids(self) -> list[int]:
-        with psycopg2.connect(self._database_url) as conn, conn.cursor() as cur:
-            cur.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
-            )
-            pids = [row[0] for row in cur.fetchall()]
-        conn.close()
-        return pids
-
     def _sample(self) -> dict[str, float]:
+        server = 0.0
+        if self._postmaster:
+            server = cpu_seconds([self._postmaster], children=True)
+            server += cpu_seconds(child_pids(self._postmaster))
         return {
             "ingester": cpu_seconds(session_pids(self._session)),
-            "postgres_backends": cpu_seconds(self._backends),
+            "postgres_server": server,
             "broker": cpu_seconds(self._broker),
             "machine": machine_busy_seconds(),
         }
 
     def used(self) -> dict[str, float]:
         """CPU seconds used since the meter was made."""
-        self._backends = sorted(set(self._backends) | set(self._backend_pids()))
         end = self._sample()
-        return {key: round(end[key] - self._start.get(key, 0.0), 2) for key in end}
+        return {key: round(end[key] - self._start[key], 2) for key in end}
 
 
-def warm_up(ingester: IngesterProcess, mqtt_url: str) -> tuple[float, float]:
-    """Publish warm-up readings until the ingester has stored one; return (stored, acked)."""
+def warm_up(ingester: IngesterProcess, mqtt_url: str) -> tuple[float, float, float]:
+    """Publish warm-up readings until the ingester has stored one; return its progress then."""
     topic = f"txng/v1/{SITE}-warmup/warm/readings"
     deadline = time.monotonic() + 60
     while ingester.stored() < 1:  # the ingester may not have subscribed yet
@@ -415,7 +429,7 @@ def warm_up(ingester: IngesterProcess, mqtt_url: str) -> tuple[float, float]:
                 break
             time.sleep(0.05)
     time.sleep(1.0)  # let any second warm-up message settle
-    return ingester.stored(), ingester.acked()
+    return ingester.progress()
 
 
 def parse_args() -> argparse.Namespace:
@@ -489,25 +503,25 @@ def run(
 
     log("ingest: publishing to the ingester")
     with IngesterProcess(args, database_url, mqtt_url, spec.run_seed) as ingester:
-        stored_before, acked_before = warm_up(ingester, mqtt_url)
+        before = warm_up(ingester, mqtt_url)
         listener = CommitListener(database_url)
         listener.start()
         warm_commits = listener.commits
-        store_before = metric(ingester.metrics_port, "txng_ingest_commit_seconds_sum")
         meter = CpuMeter(ingester, database_url, broker_pid)
         gates[1].set()
         progress, seen_at = 0.0, time.monotonic()
-        while (stored := ingester.stored() - stored_before) < spec.readings or (
-            ingester.acked() - acked_before < messages
-        ):
+        while True:  # poll gently: the end time comes from the NOTIFY, not from this loop
+            now = ingester.progress()
+            stored, acked, store_s = (a - b for a, b in zip(now, before, strict=True))
+            if stored >= spec.readings and acked >= messages:
+                break
             if stored > progress:
                 progress, seen_at = stored, time.monotonic()
             elif time.monotonic() - seen_at > args.stall_s:
                 raise RuntimeError(f"ingest stalled at {stored:.0f} of {spec.readings} readings")
-            time.sleep(0.25)
+            time.sleep(0.5)
         polled_end = time.time()
         cpu = meter.used()
-        store_s = metric(ingester.metrics_port, "txng_ingest_commit_seconds_sum") - store_before
         sent = collect(results, "published", spec.publishers)
         time.sleep(0.3)
         listener.stop()
