@@ -13,9 +13,11 @@ from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
 from contract import DeviceStatus, ScanEvent, SensorReading
+from contract.items import QUANTITY_UNITS
 
 DeviceKey = tuple[str, str]
 
+_PLAIN_UNITS = frozenset(QUANTITY_UNITS.values())  # need no COPY escaping
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 READING_COLUMNS = (
@@ -138,7 +140,7 @@ def reading_rows(received: Sequence[Received]) -> list[str]:
         append(
             f"{r.device_time.isoformat()}\t{r.id.hex}\t{entry.site}\t{entry.device}\t{r.seq}\t"
             f"{r.clock}\t{r.sensor}\t{r.location}\t{r.quantity}\t{r.value!r}\t"
-            f"{_text(r.unit)}\t{r.quality}\t{received_text}\n"
+            f"{r.unit if r.unit in _PLAIN_UNITS else _text(r.unit)}\t{r.quality}\t{received_text}\n"
         )
     return rows
 

@@ -15,7 +15,7 @@ from cloud.db.ingest_store import (
     store_status,
 )
 from cloud.db.pool import Database
-from cloud.db.work_queue import enqueue
+from cloud.db.work_queue import Work, enqueue
 from cloud.derive.planning import work_for_events, work_for_readings
 from cloud.ingest.triage import MessagePlan, devices_seen
 from contract import ContractErrorReason
@@ -50,8 +50,8 @@ def persist_batch(
 ) -> BatchOutcome:
     """Admit devices, store items (duplicates change nothing) and dead letters; one commit."""
     outcome = BatchOutcome()
-    readings: list[Received] = []
     rows: list[str] = []
+    reading_work: list[Work] = []
     events: list[Received] = []
     statuses: list[Received] = []
     with database.transaction() as conn, conn.cursor() as cur:
@@ -76,9 +76,13 @@ def persist_batch(
                     _device_letter(plan, "device_rejected", "an operator rejected this device")
                 )
                 continue
-            readings.extend(plan.readings)
             rows.extend(
                 plan.reading_rows if plan.reading_rows is not None else reading_rows(plan.readings)
+            )
+            reading_work.extend(
+                plan.reading_work
+                if plan.reading_work is not None
+                else work_for_readings(plan.readings)
             )
             events.extend(plan.events)
             statuses.extend(plan.statuses)
@@ -95,7 +99,7 @@ def persist_batch(
                 outcome.stored[kind] = new
                 outcome.duplicates[kind] = len(entries) - new
         outcome.new_dead_letter_reasons = store_dead_letters(cur, outcome.dead_letters)
-        enqueue(cur, work_for_events(events) + work_for_readings(readings))
+        enqueue(cur, work_for_events(events) + reading_work)
         enqueue_forwarding(cur, events)
     return outcome
 

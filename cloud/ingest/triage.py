@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cloud.db.ingest_store import DeadLetter, DeviceKey, Received, item_json, reading_rows
+from cloud.db.work_queue import Work
+from cloud.derive.planning import work_for_readings
 from cloud.ingest.mqtt_source import InboundMessage
 from contract import ContractError, DeviceStatus, ScanEvent, SensorReading, Topic, decode
 
@@ -17,6 +19,7 @@ class MessagePlan:
     device: DeviceKey | None = None
     readings: list[Received] = field(default_factory=list)
     reading_rows: list[str] | None = None  # readings as COPY rows, made before the transaction
+    reading_work: list[Work] | None = None  # the derived work they call for, likewise
     events: list[Received] = field(default_factory=list)
     statuses: list[Received] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
@@ -61,6 +64,7 @@ def triage(message: InboundMessage, *, max_bytes: int) -> MessagePlan:
             plan.statuses.append(received)
     if plan.readings:
         plan.reading_rows = reading_rows(plan.readings)
+        plan.reading_work = work_for_readings(plan.readings)
     for rejection in decoded.rejected:
         letter = _letter(message, rejection.error, item_index=rejection.index)
         plan.dead_letters.append(
