@@ -16,12 +16,17 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def create_database(prefix: str = "txng_test") -> str:
+def create_database(prefix: str = "txng_test", *, template: str | None = None) -> str:
+    """A new database, empty or a copy of `template` (the URL of a database nobody uses)."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     conn = psycopg2.connect(ADMIN_URL)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
+        if template:
+            source = urlsplit(template).path.lstrip("/")
+            cur.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        else:
+            cur.execute(f'CREATE DATABASE "{name}"')
     conn.close()
     return with_database(ADMIN_URL, name)
 
