@@ -12,8 +12,14 @@ One run measures three things with the same N readings, built the same way each 
    PUBLISH to the commit of the last row. The commit time is taken from a NOTIFY that a
    statement-level trigger on readings sends (PostgreSQL delivers it at commit), received by a
    LISTEN connection of this process; the ingester's /metrics endpoint tells when it is done.
+   Then the run checks that every reading is stored exactly once and nothing was dead-lettered.
 
-All clocks are time.time() on one machine. The last stdout line is one JSON object.
+All clocks are time.time() on one machine. The last stdout line is one JSON object; its
+`cpu_s` gives the CPU seconds used during the ingest phase by the ingester (all its threads,
+including the derive worker and notifier it runs by default), the PostgreSQL server (every
+database on it, when it runs on this machine), the broker (when started here) and the whole
+machine, so that load from other work on the machine shows. TXNG_* variables in the
+environment reach the ingester (e.g. TXNG_INGEST_DERIVE=false TXNG_NOTIFY=false).
 """
 
 import argparse
@@ -37,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -386,7 +393,8 @@ class CpuMeter:
             cur.execute("SELECT pg_backend_pid()")
             (backend,) = cur.fetchone()
         conn.close()
-        self._postmaster = parent_pid(backend)
+        local = urlsplit(database_url).hostname in (None, "", "localhost", "127.0.0.1", "::1")
+        self._postmaster = parent_pid(backend) if local else None
         self._start = self._sample()
 
     def _sample(self) -> dict[str, float]:
