@@ -12,6 +12,7 @@ import psycopg2
 from cloud.batches import handlers as batches
 from cloud.db.ingest_store import READING_COLUMNS, Received, store_events
 from cloud.db.pool import Database
+from cloud.db.rollups_store import rebuild_rollups
 from cloud.db.work_queue import enqueue
 from cloud.derive.planning import work_for_events
 from cloud.derive.registry import HANDLERS
@@ -204,12 +205,15 @@ def load_readings(
             cur.execute("SET maintenance_work_mem = '512MB'")
             for _, definition in indexes:
                 cur.execute(definition)
+            # The COPY bypassed the work queue that keeps the five-minute rollups: rebuild them.
+            rebuild_rollups(cur)
             cur.execute("ANALYZE presence")
             cur.execute("ANALYZE unit_contents")
             cur.execute("ANALYZE events")
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("VACUUM ANALYZE readings")  # as autovacuum would, before measuring
+            cur.execute("VACUUM ANALYZE reading_rollups")
     finally:
         conn.close()
     return loaded

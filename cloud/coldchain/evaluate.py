@@ -33,29 +33,12 @@ from cloud.db.coldchain_store import (
     stored_excursions,
 )
 from cloud.db.presence_store import lock_subject
-from cloud.db.readings_query import Stay, batch_stays
+from cloud.db.readings_query import batch_stays, merge_stays
 
 
 def stamp(at: datetime) -> str:
     """A time as it appears in alert keys: UTC ISO 8601, whatever the session's time zone."""
     return at.astimezone(UTC).isoformat()
-
-
-def merge_stays(stays: Sequence[Stay]) -> list[Stay]:
-    """Overlapping stays at the same place as one (a batch and its unit both there)."""
-    merged: list[Stay] = []
-    for stay in sorted(stays, key=lambda s: (s.site_id, s.location, s.start)):
-        last = merged[-1] if merged else None
-        same_place = last is not None and (last.site_id, last.location) == (
-            stay.site_id,
-            stay.location,
-        )
-        if last is not None and same_place and (last.end is None or stay.start <= last.end):
-            end = None if last.end is None or stay.end is None else max(last.end, stay.end)
-            merged[-1] = Stay(last.site_id, last.location, last.start, end)
-        else:
-            merged.append(Stay(stay.site_id, stay.location, stay.start, stay.end))
-    return sorted(merged, key=lambda s: s.start)
 
 
 def _details(excursion: StoredExcursion, profile: Profile) -> dict[str, object]:

@@ -4,16 +4,19 @@ A reading belongs to a batch when it was taken at a place the batch was (batch_p
 own stays and those of the units it was packed into) while it was there: same site and
 location, start_time <= time < end_time (an open stay has no end). Readings the reader marked
 `suspect` are left out, as the cold-chain evaluation leaves them out.
+
+Summaries and long series are read from the five-minute rollups (cloud/db/rollups_query.py)
+and are exact: whole cells from the rollups, partial ones from the raw readings.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.coldchain.mkt import mkt_from_terms
-
-_ARRHENIUS_SQL = "exp(-10000.0 / (r.value + 273.15))"  # ΔH/R = 83,144 / 8.3144 = 10,000 K
+from cloud.db.rollups_query import Span, cell_series, span_totals
 
 
 @dataclass(frozen=True)
@@ -62,16 +65,46 @@ def batch_stays(cur: Cursor, batch_id: int) -> list[Stay]:
     return [Stay(*row) for row in cur.fetchall()]
 
 
+def merge_stays(stays: Sequence[Stay]) -> list[Stay]:
+    """Overlapping stays at the same place as one (a batch and its unit both there)."""
+    merged: list[Stay] = []
+    for stay in sorted(stays, key=lambda s: (s.site_id, s.location, s.start)):
+        last = merged[-1] if merged else None
+        same_place = last is not None and (last.site_id, last.location) == (
+            stay.site_id,
+            stay.location,
+        )
+        if last is not None and same_place and (last.end is None or stay.start <= last.end):
+            end = None if last.end is None or stay.end is None else max(last.end, stay.end)
+            merged[-1] = Stay(last.site_id, last.location, last.start, end)
+        else:
+            merged.append(Stay(stay.site_id, stay.location, stay.start, stay.end))
+    return sorted(merged, key=lambda s: s.start)
+
+
 def batch_series(
     cur: Cursor, batch_id: int, *, points: int = 500, quantity: str = "temperature"
 ) -> list[SeriesPoint]:
-    """The batch's readings over its life in at most `points` equal-time buckets (min/max/mean).
+    """The batch's readings over its life in at most `points` buckets (min/max/mean).
 
-    Buckets divide the time from its first to its last linked reading; empty buckets are left
-    out. A reading linked through two overlapping stays at the same place counts once.
+    The time from the first to the last linked reading is divided into `points` buckets:
+    of whole five-minute cells, shared out as evenly as they allow, when it spans at least
+    `points` cells; else of equal time. Empty buckets are left out. A reading linked through
+    two overlapping stays at the same place counts once.
     """
     if points < 1:
         raise ValueError("points must be at least 1")
+    spans = [
+        Span(s.site_id, s.location, s.start, s.end) for s in merge_stays(batch_stays(cur, batch_id))
+    ]
+    cells, buckets = cell_series(cur, spans, quantity, points)
+    if cells < points:
+        return _fine_series(cur, batch_id, points=points, quantity=quantity)
+    return [SeriesPoint(*bucket) for bucket in buckets]
+
+
+def _fine_series(cur: Cursor, batch_id: int, *, points: int, quantity: str) -> list[SeriesPoint]:
+    """A short life's series in `points` equal-time buckets, from the raw readings."""
     cur.execute(
         "WITH stays AS (SELECT site_id, location, start_time, end_time FROM batch_presence "
         "  WHERE batch_id = %(batch)s), "
@@ -98,65 +131,63 @@ def stay_summaries(
     Time out of range is the overlap of the batch's stored excursions with the stay; it is
     None when the batch has no cold-chain profile for `quantity`.
     """
-    cur.execute(
-        "SELECT EXISTS (SELECT 1 FROM batches b JOIN products p ON p.gtin = b.gtin "
-        " LEFT JOIN product_groups g ON g.id = p.product_group "
-        " JOIN cold_chain_profiles c ON c.id = coalesce(p.profile_id, g.profile_id) "
-        " WHERE b.id = %s AND c.quantity = %s)",
-        (batch_id, quantity),
+    stays = batch_stays(cur, batch_id)
+    if not stays:
+        return []
+    totals = span_totals(
+        cur, [Span(s.site_id, s.location, s.start, s.end) for s in stays], quantity
     )
-    row = cur.fetchone()
-    profiled = bool(row and row[0])
+    outside = _out_of_range_s(cur, batch_id, stays, quantity)
     summaries = []
-    for stay in batch_stays(cur, batch_id):
-        cur.execute(
-            "SELECT count(*), min(r.value), max(r.value), avg(r.value), "
-            f"sum({_ARRHENIUS_SQL}) FROM readings r WHERE r.site_id = %(site)s "
-            "AND r.location = %(location)s AND r.quantity = %(quantity)s "
-            "AND r.time >= %(start)s AND (%(end)s::timestamptz IS NULL OR r.time < %(end)s) "
-            "AND r.quality <> 'suspect'",
-            {
-                "site": stay.site_id,
-                "location": stay.location,
-                "quantity": quantity,
-                "start": stay.start,
-                "end": stay.end,
-            },
-        )
-        count, low, high, mean, terms = cur.fetchone() or (0, None, None, None, None)
+    for stay, total, out in zip(stays, totals, outside, strict=True):
         mkt = None
-        if count and quantity == "temperature" and terms:
-            mkt = mkt_from_terms(float(terms), int(count))
+        if total.count and quantity == "temperature" and total.sum_arrhenius:
+            mkt = mkt_from_terms(total.sum_arrhenius, total.count)
+        mean = total.sum / total.count if total.count and total.sum is not None else None
         summaries.append(
             StaySummary(
                 stay=stay,
-                count=int(count),
-                min=low,
-                max=high,
-                mean=float(mean) if mean is not None else None,
+                count=total.count,
+                min=total.min,
+                max=total.max,
+                mean=mean,
                 mkt=mkt,
-                out_of_range_s=_out_of_range_s(cur, batch_id, stay, quantity) if profiled else None,
+                out_of_range_s=out,
             )
         )
     return summaries
 
 
-def _out_of_range_s(cur: Cursor, batch_id: int, stay: Stay, quantity: str) -> float:
+def _out_of_range_s(
+    cur: Cursor, batch_id: int, stays: Sequence[Stay], quantity: str
+) -> list[float | None]:
+    """Per stay: seconds of the batch's excursions within it (None: no profile applies)."""
     cur.execute(
-        "SELECT coalesce(sum(extract(epoch FROM "
-        " least(coalesce(end_time, last_time), coalesce(%(end)s::timestamptz, 'infinity')) "
-        " - greatest(start_time, %(start)s))), 0) FROM excursions "
-        "WHERE batch_id = %(batch)s AND site_id = %(site)s AND location = %(location)s "
-        "AND quantity = %(quantity)s AND start_time < coalesce(%(end)s::timestamptz, 'infinity') "
-        "AND coalesce(end_time, last_time) > %(start)s",
+        "SELECT EXISTS (SELECT 1 FROM batches b JOIN products p ON p.gtin = b.gtin "
+        " LEFT JOIN product_groups g ON g.id = p.product_group "
+        " JOIN cold_chain_profiles c ON c.id = coalesce(p.profile_id, g.profile_id) "
+        " WHERE b.id = %(batch)s AND c.quantity = %(quantity)s), "
+        "(SELECT coalesce(array_agg(o ORDER BY idx), '{}') FROM ("
+        " SELECT st.idx, coalesce(sum(extract(epoch FROM "
+        "  least(coalesce(x.end_time, x.last_time), coalesce(st.e, 'infinity')) "
+        "  - greatest(x.start_time, st.s))) FILTER (WHERE x.id IS NOT NULL), 0)::float8 AS o "
+        " FROM unnest(%(sites)s::text[], %(locations)s::text[], %(starts)s::timestamptz[], "
+        "  %(ends)s::timestamptz[]) WITH ORDINALITY AS st(site_id, location, s, e, idx) "
+        " LEFT JOIN excursions x ON x.batch_id = %(batch)s AND x.site_id = st.site_id "
+        "  AND x.location = st.location AND x.quantity = %(quantity)s "
+        "  AND x.start_time < coalesce(st.e, 'infinity') "
+        "  AND coalesce(x.end_time, x.last_time) > st.s "
+        " GROUP BY st.idx) per_stay)",
         {
             "batch": batch_id,
-            "site": stay.site_id,
-            "location": stay.location,
             "quantity": quantity,
-            "start": stay.start,
-            "end": stay.end,
+            "sites": [s.site_id for s in stays],
+            "locations": [s.location for s in stays],
+            "starts": [s.start for s in stays],
+            "ends": [s.end for s in stays],
         },
     )
     row = cur.fetchone()
-    return float(row[0]) if row else 0.0
+    if row is None or not row[0]:
+        return [None] * len(stays)
+    return [float(v) for v in row[1]]
