@@ -6,8 +6,11 @@ many rooms as the COPY budget allows). The API runs as `uvicorn` in a subprocess
 CPU, as `txng cloud api` with TXNG_API_WORKERS); the clients are a minimal
 asyncio HTTP/1.1 keep-alive client in this process.
 
-1. public: GET /01/{gtin}/10/{lot} (the consumer page, HTML) for random batches.
-2. timeline: GET /api/batches/{id}/timeline (JSON, 500 series points) with an admin token.
+1. public: GET /01/{gtin}/10/{lot} (the consumer page, HTML) for random batches. Each API
+   process reuses a page's public data for TXNG_API_PUBLIC_CACHE_S seconds (default 15);
+   `public_cache_hit_rate` is the share of answers that said X-Cache: hit.
+2. timeline: GET /api/batches/{id}/timeline (JSON, 500 series points) with an admin token,
+   for random batches; nothing of it is cached (`timeline_cache_hit_rate` stays 0).
 
 Each phase: a short warm-up, then `--seconds` of 50 clients each sending its next request as
 soon as the last one is answered. Reads TXNG_DATABASE_URL when set (and loads the data unless
@@ -142,8 +145,8 @@ async def _get(
     host: str,
     path: str,
     headers: dict[str, str],
-) -> int:
-    """One keep-alive HTTP/1.1 GET; return the status (the body is read and dropped)."""
+) -> tuple[int, str | None]:
+    """One keep-alive HTTP/1.1 GET; return the status and X-Cache (the body is dropped)."""
     extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode())
     head = await reader.readuntil(b"\r\n\r\n")
@@ -158,56 +161,59 @@ async def _get(
             await reader.readexactly(size + 2)
             if size == 0:
                 break
-    return status
+    return status, fields.get("x-cache")
 
 
 async def hammer(
     base: str, paths: list[str], *, clients: int, seconds: float, headers: dict[str, str]
-) -> tuple[list[float], float, int]:
-    """(latencies in ms, elapsed s, errors) of `clients` closed-loop clients for `seconds`.
+) -> tuple[list[float], float, int, int]:
+    """(latencies in ms, elapsed s, errors, cache hits) of `clients` closed-loop clients.
 
     A minimal keep-alive HTTP/1.1 client, so that the clients' own CPU (on the same machine)
     takes as little as possible from the server being measured.
     """
     latencies: list[float] = []
     errors = 0
+    hits = 0
     host, port = base.removeprefix("http://").split(":")
     deadline = time.monotonic() + seconds
 
     async def client(k: int) -> None:
-        nonlocal errors
+        nonlocal errors, hits
         rng = random.Random(k)
         reader, writer = await asyncio.open_connection(host, int(port))
         try:
             while time.monotonic() < deadline:
                 path = rng.choice(paths)
                 t = time.perf_counter()
-                status = await _get(reader, writer, f"{host}:{port}", path, headers)
+                status, cache = await _get(reader, writer, f"{host}:{port}", path, headers)
                 latencies.append((time.perf_counter() - t) * 1000)
                 if status != 200:
                     errors += 1
+                hits += cache == "hit"
         finally:
             writer.close()
 
     began = time.monotonic()
     await asyncio.gather(*(client(k) for k in range(clients)))
-    return latencies, time.monotonic() - began, errors
+    return latencies, time.monotonic() - began, errors, hits
 
 
 def measure(
     base: str, name: str, paths: list[str], args: argparse.Namespace, headers: dict[str, str]
 ) -> dict[str, float]:
     asyncio.run(hammer(base, paths, clients=args.clients, seconds=args.warmup, headers=headers))
-    latencies, elapsed, errors = asyncio.run(
+    latencies, elapsed, errors, hits = asyncio.run(
         hammer(base, paths, clients=args.clients, seconds=args.seconds, headers=headers)
     )
-    log(f"{name}: {len(latencies)} requests in {elapsed:.1f} s, {errors} errors")
+    log(f"{name}: {len(latencies)} requests in {elapsed:.1f} s, {errors} errors, {hits} cache hits")
     if errors:
         raise SystemExit(f"{name}: {errors} requests failed")
     return {
         f"{name}_ms_p50": round(statistics.median(latencies), 1),
         f"{name}_ms_p95": round(percentile(latencies, 0.95), 1),
         f"{name}_rps": round(len(latencies) / elapsed, 1),
+        f"{name}_cache_hit_rate": round(hits / len(latencies), 3),
     }
 
 

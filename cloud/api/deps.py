@@ -50,3 +50,4 @@ def get_cursor(
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 CursorDep = Annotated[Cursor, Depends(get_cursor)]
+SlotDep = Annotated[None, Depends(connection_slot)]  # for routes that open transactions late

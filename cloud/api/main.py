@@ -3,6 +3,7 @@
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -25,6 +26,7 @@ from cloud.api.routers import (
     ui_session,
 )
 from cloud.api.settings import ApiSettings, load_api_settings
+from cloud.api.ttl_cache import TtlCache
 from cloud.api.ui_support import mount_static
 from cloud.db.pool import Database
 from txng import __version__
@@ -67,6 +69,9 @@ def create_app(settings: ApiSettings) -> FastAPI:
         application_name="txng-api",
         keep_connections=True,
     )
+    # Consumer pages' public data per (GTIN, lot), reused for a few seconds (pages say
+    # Cache-Control: max-age=60 anyway); nothing behind a login is cached.
+    app.state.public_cache = TtlCache[tuple[str, str], Any](settings.api_public_cache_s)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -29,6 +29,12 @@ class ApiSettings(BaseSettings):
         default=120.0, gt=0, description="A device seen within this many seconds is online"
     )
     api_workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes")
+    api_public_cache_s: float = Field(
+        default=15.0,
+        ge=0,
+        le=60,
+        description="Seconds a consumer page's public data is reused in a process (0: never)",
+    )
     mosquitto_password_file: Path | None = Field(
         default=None, description="Broker password file rotate-credentials writes (optional)"
     )

@@ -18,6 +18,7 @@ templates = Environment(
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # packaged templates: no stat() of the file on every page
 )
 
 

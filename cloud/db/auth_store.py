@@ -80,11 +80,22 @@ def add_token(
 
 
 def user_by_token(cur: Cursor, *, token_hash: bytes) -> UserRow | None:
-    """The enabled user owning a live (not revoked, not expired) token."""
+    """The enabled user owning a live (not revoked, not expired) token.
+
+    The token's last use is recorded to the minute, without waiting: a request holds the
+    row's lock until it ends, so locking it on every request would queue all the requests
+    of one token (an integration's, a dashboard's) behind one another.
+    """
     cur.execute(
-        f"UPDATE api_tokens t SET last_used_at = now() FROM users u WHERE t.token_hash = %s "
-        "AND u.id = t.user_id AND NOT u.disabled AND t.revoked_at IS NULL "
-        f"AND (t.expires_at IS NULL OR t.expires_at > now()) RETURNING {_USER_COLUMNS}",
+        f"WITH live AS (SELECT t.id AS token_id, t.last_used_at, {_USER_COLUMNS} "
+        " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = %s "
+        " AND NOT u.disabled AND t.revoked_at IS NULL "
+        " AND (t.expires_at IS NULL OR t.expires_at > now())), "
+        "touched AS (UPDATE api_tokens SET last_used_at = now() WHERE id IN ("
+        " SELECT t.id FROM api_tokens t JOIN live ON t.id = live.token_id "
+        " WHERE live.last_used_at IS NULL OR live.last_used_at < now() - INTERVAL '1 minute' "
+        " FOR UPDATE OF t SKIP LOCKED)) "
+        "SELECT id, username, role, site_id, display_name FROM live",
         (token_hash,),
     )
     row = cur.fetchone()

@@ -137,7 +137,7 @@ def cell_series(
         f" SELECT {_CELL_NUMBER.format('c.bucket')} AS cell, c.samples AS n, c.first_time AS f, "
         "  c.last_time AS l, c.min_value AS lo, c.max_value AS hi, c.sum_value AS sv "
         f" FROM st JOIN reading_rollups c ON {_CELLS_OF_ST} "
-        f" UNION ALL SELECT {_CELL_NUMBER.format(_BIN.format('r.time'))}, count(*), min(r.time), "
+        f" UNION ALL SELECT {_CELL_NUMBER.format(_BIN.format('r.time'))}, count(*)::int, min(r.time), "
         "  max(r.time), min(r.value), max(r.value), sum(r.value) "
         f" FROM ranges g JOIN readings r ON {_RAW_OF_G} GROUP BY 1), "
         "span AS (SELECT min(cell) AS c0, max(cell) - min(cell) + 1 AS cells FROM pieces) "

@@ -4,15 +4,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
 from psycopg2.extensions import cursor as Cursor
 from pydantic import BaseModel, Field
 
-from cloud.api.deps import CursorDep
+from cloud.api.deps import DatabaseDep, SlotDep
 from cloud.api.errors import ApiError, ErrorBody
+from cloud.api.ttl_cache import TtlCache
 from cloud.api.ui_support import render
 from cloud.db import api_public as store
+from cloud.db.pool import Database
 
 router = APIRouter(tags=["public"])
 
@@ -83,17 +85,39 @@ def consumer_view(cur: Cursor, gtin: str, lot: str) -> ConsumerBatch | None:
     )
 
 
+def cached_view(request: Request, database: Database, gtin: str, lot: str) -> ConsumerBatch | None:
+    """consumer_view, reused a few seconds per (GTIN, lot); request.state.cache: hit or miss."""
+    key = (gtin.zfill(14), lot)
+    cache: TtlCache[tuple[str, str], ConsumerBatch] = request.app.state.public_cache
+    view = cache.get(key)
+    request.state.cache = "hit" if view is not None else "miss"
+    if view is None:
+        with database.transaction() as conn, conn.cursor() as cur:
+            view = consumer_view(cur, gtin, lot)
+        if view is not None:
+            cache.put(key, view)
+    return view
+
+
 @router.get(
     "/api/public/01/{gtin}/10/{lot}",
     response_model=ConsumerBatch,
     summary="Public facts of a batch (JSON)",
     responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
-def consumer_json(cur: CursorDep, gtin: GtinPath, lot: LotPath) -> ConsumerBatch:
+def consumer_json(
+    request: Request,
+    response: Response,
+    database: DatabaseDep,
+    _slot: SlotDep,
+    gtin: GtinPath,
+    lot: LotPath,
+) -> ConsumerBatch:
     """The consumer page's data; no login needed."""
-    view = consumer_view(cur, gtin, lot)
+    view = cached_view(request, database, gtin, lot)
     if view is None:
         raise ApiError(404, "not_found", f"no batch {gtin}/{lot}")
+    response.headers["X-Cache"] = request.state.cache
     return view
 
 
@@ -103,11 +127,14 @@ def consumer_json(cur: CursorDep, gtin: GtinPath, lot: LotPath) -> ConsumerBatch
     summary="Consumer page (GS1 Digital Link)",
     responses={404: {"description": "Unknown batch (an HTML page)"}},
 )
-def consumer_page(request: Request, cur: CursorDep, gtin: GtinPath, lot: LotPath) -> HTMLResponse:
+def consumer_page(
+    request: Request, database: DatabaseDep, _slot: SlotDep, gtin: GtinPath, lot: LotPath
+) -> HTMLResponse:
     """The phone-friendly page a pack's QR code opens; query parameters are accepted."""
-    view = consumer_view(cur, gtin, lot)
+    view = cached_view(request, database, gtin, lot)
     if view is None:
         return render(request, "consumer_missing.html", status_code=404, gtin=gtin, lot=lot)
     response = render(request, "consumer.html", batch=view)
     response.headers["Cache-Control"] = "public, max-age=60"
+    response.headers["X-Cache"] = request.state.cache
     return response

@@ -1,0 +1,45 @@
+"""A small, thread-safe, in-process cache whose entries live a fixed number of seconds."""
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class TtlCache(Generic[K, V]):
+    """Values kept `ttl_s` seconds after they were put (0: nothing is kept), at most `size`."""
+
+    def __init__(self, ttl_s: float, size: int = 10_000):
+        self._ttl_s = ttl_s
+        self._size = size
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: K) -> V | None:
+        """The live value of `key`, or None (counted as a hit or a miss)."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] > now:
+                self.hits += 1
+                return entry[1]
+            if entry is not None:
+                del self._entries[key]
+            self.misses += 1
+            return None
+
+    def put(self, key: K, value: V) -> None:
+        """Keep `value` for `key` (the oldest entries go when the cache is full)."""
+        if self._ttl_s <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (time.monotonic() + self._ttl_s, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
