@@ -81,3 +81,13 @@ def test_language_switch(client, world):
 def test_static_files_are_packaged(client):
     assert client.get("/static/app.css").status_code == 200
     assert "fetch(" in client.get("/static/app.js").text
+
+
+def test_consumer_page_data_is_reused_for_a_few_seconds_per_batch(client, world):
+    first = client.get(f"/api/public/01/{GTIN_A}/10/{LOT_A}")
+    again = client.get(f"/01/{GTIN_A[1:]}/10/{LOT_A}")  # the same batch, the HTML page
+    assert (first.headers["X-Cache"], again.headers["X-Cache"]) == ("miss", "hit")
+    assert client.get(f"/api/public/01/{GTIN_A}/10/{LOT_A}").json() == first.json()
+    # An unknown batch is never kept: once it exists, its page is there.
+    assert client.get(f"/01/{GTIN_A}/10/NOPE").status_code == 404
+    assert client.app.state.public_cache.get((GTIN_A, "NOPE")) is None
