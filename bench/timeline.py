@@ -2,7 +2,8 @@
 
 Data: 1,000 batches (received, stored in one of 200 cold rooms for 3-25 days, packed into a
 unit, shipped), 200 sensors with one reading a minute for 30 days (8.64 M readings, COPY'd in
-with the readings' indexes dropped and rebuilt after; if the COPY budget runs out, fewer
+with the readings' indexes dropped and rebuilt after, and the five-minute rollups that the
+derive worker keeps for live data rebuilt from them; if the COPY budget runs out, fewer
 sensors are loaded and `readings` says how many readings there are).
 
 1. timeline: batch_timeline(batch, points=500) for many batches: wall time per call.
