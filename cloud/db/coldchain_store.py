@@ -284,7 +284,8 @@ def resumed_silences(cur: Cursor) -> list[tuple[str, datetime]]:
     """Open probe_silent alerts whose probe sent a newer reading: (key, that reading's time)."""
     cur.execute(
         "SELECT a.alert_key, (SELECT min(r.time) FROM readings r WHERE r.site_id = a.site_id "
-        " AND r.device_id = p.device_id AND r.sensor = p.sensor AND r.time > a.started_at) "
+        " AND r.location = p.location AND r.device_id = p.device_id AND r.sensor = p.sensor "
+        " AND r.time > a.started_at) "
         "FROM alerts a JOIN probes p ON p.site_id = a.site_id "
         " AND p.device_id = a.details ->> 'device_id' AND p.sensor = a.sensor "
         "WHERE a.kind = 'probe_silent' AND a.state <> 'cleared' AND p.last_time > a.started_at "
