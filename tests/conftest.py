@@ -10,7 +10,7 @@ import pytest
 from cloud.ingest.service import Ingester
 from cloud.ingest.settings import load_ingest_settings
 from tests.support.broker import MosquittoBroker
-from tests.support.postgres import create_database, drop_database
+from tests.support.postgres import allow_connections, create_database, drop_database
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +50,10 @@ def migrated_template() -> Iterator[str]:
 
     url = create_database("txng_template")
     migrate(url)
+    # CREATE DATABASE … TEMPLATE fails while anyone is connected to the template. On TimescaleDB
+    # the extension's job scheduler connects to every database that has it (and the loader even
+    # restarts it right before each copy); it leaves alone those that refuse connections.
+    allow_connections(url, False)
     yield url
     drop_database(url)
 

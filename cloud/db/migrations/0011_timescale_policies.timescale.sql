@@ -2,10 +2,16 @@
 -- Compression of old chunks, retention of raw readings and device status, and `readings_5m`:
 -- a continuous aggregate (5-minute min/max/avg per site, location and quantity) for charts.
 --
--- NOT executed on the development machines or in CI (they run plain PostgreSQL); written from
--- the TimescaleDB 2.x documentation for 2.13+ (by_range in 0002 needs 2.13). Compression and
--- continuous aggregates are Community-licensed features: the official timescale/timescaledb
--- images have them; an Apache-only build stops here with a clear message.
+-- CI and the development machines run plain PostgreSQL, so this file is not executed there.
+-- It was checked by hand on TimescaleDB 2.28.3 (Community build) with PostgreSQL 15: the
+-- policies below as jobs, readings_5m equal to the raw buckets, late readings stored into
+-- compressed chunks with duplicates still refused, and tests/cloud passing. by_range in 0002
+-- needs 2.13+. max_worker_processes must leave room for the policy jobs (about
+-- timescaledb.max_background_workers + max_parallel_workers + a few; timescaledb-tune in the
+-- official image sets it): with PostgreSQL's default of 8, jobs "fail to start a background
+-- worker".
+-- Compression and continuous aggregates are Community-licensed features: the official
+-- timescale/timescaledb images have them; an Apache-only build stops here with a clear message.
 --
 -- The ages are read from settings when this migration runs (defaults in brackets):
 --   txng.readings_compress_after  [7 days]    compress readings/device_status chunks older than
@@ -93,7 +99,8 @@ WITH NO DATA;
 
 -- Refresh every 5 minutes over the last 35 days: readings that arrive late (a device offline
 -- for weeks) still land in their buckets. The window must stay well inside the retention age,
--- or a refresh after a drop would empty buckets whose raw readings are gone.
+-- or a refresh after a drop would empty buckets whose raw readings are gone. (Checked: so does
+-- a manual refresh_continuous_aggregate over a dropped range: give it a recent window.)
 SELECT add_continuous_aggregate_policy(
     'readings_5m',
     start_offset => INTERVAL '35 days',
