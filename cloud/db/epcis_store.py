@@ -9,6 +9,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import Json
 
+from cloud.db.presence_store import ensure_batch
 from cloud.epcis.captured import CapturedEvent
 
 
@@ -25,17 +26,7 @@ class CaptureReport:
 
 def _batch(cur: Cursor, gtin: str, lot: str) -> int:
     """Batch (gtin, lot), created unverified from EPCIS when we do not know it yet."""
-    cur.execute(
-        "INSERT INTO batches (gtin, lot, verified, source, first_seen) "
-        "VALUES (%s, %s, false, 'epcis', now()) ON CONFLICT (gtin, lot) DO NOTHING RETURNING id",
-        (gtin, lot),
-    )
-    row = cur.fetchone()
-    if row is None:
-        cur.execute("SELECT id FROM batches WHERE gtin = %s AND lot = %s", (gtin, lot))
-        row = cur.fetchone()
-    assert row is not None
-    return int(row[0])
+    return ensure_batch(cur, gtin, lot, source="epcis")
 
 
 def _linked_batches(cur: Cursor, described: CapturedEvent) -> set[int]:

@@ -16,12 +16,13 @@ def _facts(rows: Sequence[tuple]) -> list[EventFact]:  # type: ignore[type-arg]
     return [EventFact(t, seq, i, site, loc, BizStep(step)) for t, seq, i, site, loc, step in rows]
 
 
-def ensure_batch(cur: Cursor, gtin: str, lot: str) -> int:
-    """The id of batch (gtin, lot), created unverified (source 'scan') if it is new."""
+def ensure_batch(cur: Cursor, gtin: str, lot: str, *, source: str = "scan") -> int:
+    """The id of batch (gtin, lot), created unverified (from `source`) if it is new."""
     cur.execute(
-        "INSERT INTO batches (gtin, lot, verified, source) VALUES (%s, %s, false, 'scan') "
+        "INSERT INTO batches (gtin, lot, verified, source, first_seen) "
+        "VALUES (%s, %s, false, %s, CASE WHEN %s = 'scan' THEN NULL ELSE now() END) "
         "ON CONFLICT (gtin, lot) DO NOTHING RETURNING id",
-        (gtin, lot),
+        (gtin, lot, source, source),
     )
     row = cur.fetchone()
     if row is None:

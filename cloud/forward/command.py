@@ -2,9 +2,6 @@
 
 import logging
 import os
-import signal
-import threading
-from types import FrameType
 
 from cloud.db.errors import DatabaseUnavailable
 from cloud.db.forward_store import register_destination
@@ -15,6 +12,7 @@ from cloud.forward.registry import ADAPTERS
 from cloud.forward.settings import load_forward_settings
 from txng.logs import configure_logging
 from txng.settings import ConfigError
+from txng.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +48,7 @@ def forward_command() -> int:
         idle_wait_s=settings.forward_idle_wait_s,
         kill_after=settings.forward_fault_kill_after,
     )
-    stopping = threading.Event()
-
-    def _on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("stopping on %s", signal.Signals(signum).name)
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    stopping = stop_on_signals(log)
     forwarder.start()
     log.info(
         "forwarder running",

@@ -2,9 +2,6 @@
 
 import logging
 import queue
-import signal
-import threading
-from types import FrameType
 
 from cloud.coldchain.sweeper import ColdChainSweeper
 from cloud.db.pool import Database
@@ -16,6 +13,7 @@ from cloud.ingest.writer import Writer
 from cloud.notify.mqtt_publisher import AlertPublisher
 from cloud.notify.notifier import Notifier
 from txng.logs import configure_logging
+from txng.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -91,14 +89,7 @@ def ingest_command() -> int:
     settings = load_ingest_settings()
     configure_logging(settings.log_level)
     ingester = Ingester(settings)
-    stopping = threading.Event()
-
-    def _on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("stopping on %s", signal.Signals(signum).name)
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    stopping = stop_on_signals(log)
     ingester.start()
     log.info(
         "ingester running",
