@@ -1,6 +1,11 @@
 """Shared pieces of typed configuration and the one way to report a bad setting."""
 
+from typing import Any, TypeVar
+
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 class ConfigError(Exception):
@@ -14,3 +19,12 @@ def describe_validation_error(err: ValidationError, source: str) -> str:
         field = ".".join(str(part) for part in problem["loc"]) or "(root)"
         lines.append(f"{source}: {field}: {problem['msg']}")
     return "\n".join(lines)
+
+
+def load_settings(cls: type[SettingsT], overrides: dict[str, Any]) -> SettingsT:
+    """Read `cls` from the environment (and `overrides`); raise ConfigError naming the field."""
+    try:
+        return cls(**overrides)
+    except ValidationError as err:
+        prefix = cls.model_config.get("env_prefix", "")
+        raise ConfigError(describe_validation_error(err, f"environment ({prefix}*)")) from err

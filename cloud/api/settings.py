@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from txng.settings import ConfigError, describe_validation_error
+from txng.settings import load_settings
 
 
 class ApiSettings(BaseSettings):
@@ -43,7 +43,4 @@ class ApiSettings(BaseSettings):
 
 def load_api_settings(**overrides: object) -> ApiSettings:
     """Read settings from the environment (and `overrides`); raise ConfigError naming the field."""
-    try:
-        return ApiSettings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as err:
-        raise ConfigError(describe_validation_error(err, "environment (TXNG_*)")) from err
+    return load_settings(ApiSettings, overrides)

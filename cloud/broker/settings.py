@@ -2,10 +2,9 @@
 
 from pathlib import Path
 
-from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from txng.settings import ConfigError, describe_validation_error
+from txng.settings import ConfigError, load_settings
 
 
 class BrokerAdminSettings(BaseSettings):
@@ -29,7 +28,4 @@ class BrokerAdminSettings(BaseSettings):
 def load_broker_admin_settings(**overrides: object) -> BrokerAdminSettings:
     """Read settings from the environment (and non-None `overrides`); ConfigError on bad ones."""
     given = {name: value for name, value in overrides.items() if value is not None}
-    try:
-        return BrokerAdminSettings(**given)  # type: ignore[arg-type]
-    except ValidationError as err:
-        raise ConfigError(describe_validation_error(err, "environment (TXNG_*)")) from err
+    return load_settings(BrokerAdminSettings, given)

@@ -111,16 +111,20 @@ def end_condition(cur: Cursor, key: str, ended_at: datetime) -> bool:
     return True
 
 
-def acknowledge(cur: Cursor, alert_id: int, *, actor: str, comment: str | None) -> None:
-    """An operator acknowledges an active alert (who, when, comment)."""
+def _locked_state(cur: Cursor, alert_id: int) -> str:
+    """The alert's state, its row locked until the transaction ends; LookupError if none."""
     cur.execute("SELECT state FROM alerts WHERE id = %s FOR UPDATE", (alert_id,))
     row = cur.fetchone()
     if row is None:
         raise LookupError(f"no alert {alert_id}")
-    if row[0] != "active_unack":
-        raise AlertStateError(
-            f"alert {alert_id} is {row[0]}; only active_unack can be acknowledged"
-        )
+    return str(row[0])
+
+
+def acknowledge(cur: Cursor, alert_id: int, *, actor: str, comment: str | None) -> None:
+    """An operator acknowledges an active alert (who, when, comment)."""
+    state = _locked_state(cur, alert_id)
+    if state != "active_unack":
+        raise AlertStateError(f"alert {alert_id} is {state}; only active_unack can be acknowledged")
     cur.execute(
         "UPDATE alerts SET state = 'active_ack', acknowledged_at = now(), acknowledged_by = %s, "
         "ack_comment = %s, updated_at = now() WHERE id = %s",
@@ -131,15 +135,12 @@ def acknowledge(cur: Cursor, alert_id: int, *, actor: str, comment: str | None) 
 
 def clear(cur: Cursor, alert_id: int, *, actor: str, comment: str | None) -> None:
     """An operator clears an alert that is not cleared yet."""
-    cur.execute("SELECT state FROM alerts WHERE id = %s FOR UPDATE", (alert_id,))
-    row = cur.fetchone()
-    if row is None:
-        raise LookupError(f"no alert {alert_id}")
-    if row[0] == "cleared":
+    state = _locked_state(cur, alert_id)
+    if state == "cleared":
         raise AlertStateError(f"alert {alert_id} is already cleared")
     cur.execute(
         "UPDATE alerts SET state = 'cleared', cleared_at = now(), cleared_by = %s, "
         "clear_comment = %s, updated_at = now() WHERE id = %s",
         (actor, comment, alert_id),
     )
-    _transition(cur, alert_id, row[0], "cleared", actor, comment)
+    _transition(cur, alert_id, state, "cleared", actor, comment)

@@ -149,4 +149,3 @@ def batch_document(cur: Cursor, naming: Naming, batch_id: int) -> dict[str, Any]
     document = epcis_document(sorted(events, key=_sort_key))
     validate(document)
     return document
-

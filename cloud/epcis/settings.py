@@ -1,9 +1,9 @@
 """Typed EPCIS settings (TXNG_EPCIS_*): GS1 company prefix lengths and private location URIs."""
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from txng.settings import ConfigError, describe_validation_error
+from txng.settings import load_settings
 
 
 class EpcisSettings(BaseSettings):
@@ -65,7 +65,4 @@ class EpcisSettings(BaseSettings):
 
 def load_epcis_settings(**overrides: object) -> EpcisSettings:
     """Read settings from the environment (and `overrides`); raise ConfigError naming the field."""
-    try:
-        return EpcisSettings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as err:
-        raise ConfigError(describe_validation_error(err, "environment (TXNG_EPCIS_*)")) from err
+    return load_settings(EpcisSettings, overrides)

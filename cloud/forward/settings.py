@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from txng.settings import ConfigError, describe_validation_error
+from txng.settings import load_settings
 
 
 class ForwardSettings(BaseSettings):
@@ -38,7 +38,4 @@ class ForwardSettings(BaseSettings):
 
 def load_forward_settings(**overrides: object) -> ForwardSettings:
     """Read settings from the environment (and `overrides`); raise ConfigError naming the field."""
-    try:
-        return ForwardSettings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as err:
-        raise ConfigError(describe_validation_error(err, "environment (TXNG_*)")) from err
+    return load_settings(ForwardSettings, overrides)

@@ -3,13 +3,13 @@
 import socket
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contract import MAX_MESSAGE_BYTES
 from contract.topics import check_identifier
 from txng.mqtt_url import MqttEndpoint
-from txng.settings import ConfigError, describe_validation_error
+from txng.settings import ConfigError, load_settings
 
 
 class IngestSettings(BaseSettings):
@@ -82,7 +82,4 @@ class IngestSettings(BaseSettings):
 
 def load_ingest_settings(**overrides: object) -> IngestSettings:
     """Read settings from the environment (and `overrides`); raise ConfigError naming the field."""
-    try:
-        return IngestSettings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as err:
-        raise ConfigError(describe_validation_error(err, "environment (TXNG_*)")) from err
+    return load_settings(IngestSettings, overrides)

@@ -1,5 +1,6 @@
 """Alerts: list and filter, acknowledge with a comment, clear."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -108,6 +109,22 @@ _ACTION_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _act(
+    change: Callable[..., None],
+    cur: Cursor,
+    principal: Principal,
+    alert_id: int,
+    action: Action | None,
+) -> Alert:
+    """Apply an operator's change to a visible alert; a state that forbids it is a 409."""
+    _visible(cur, principal, alert_id)
+    try:
+        change(cur, alert_id, actor=principal.username, comment=action.comment if action else None)
+    except alerts_store.AlertStateError as err:
+        raise ApiError(409, "conflict", str(err)) from err
+    return _visible(cur, principal, alert_id)
+
+
 @router.post(
     "/{alert_id}/acknowledge",
     response_model=Alert,
@@ -118,14 +135,7 @@ def acknowledge(
     principal: WriterDep, cur: CursorDep, alert_id: AlertId, action: Action | None = None
 ) -> Alert:
     """Acknowledge an active, unacknowledged alert, with who and an optional comment."""
-    _visible(cur, principal, alert_id)
-    try:
-        alerts_store.acknowledge(
-            cur, alert_id, actor=principal.username, comment=action.comment if action else None
-        )
-    except alerts_store.AlertStateError as err:
-        raise ApiError(409, "conflict", str(err)) from err
-    return _visible(cur, principal, alert_id)
+    return _act(alerts_store.acknowledge, cur, principal, alert_id, action)
 
 
 @router.post(
@@ -135,11 +145,4 @@ def clear(
     principal: WriterDep, cur: CursorDep, alert_id: AlertId, action: Action | None = None
 ) -> Alert:
     """Clear an alert that is not cleared yet, with who and an optional comment."""
-    _visible(cur, principal, alert_id)
-    try:
-        alerts_store.clear(
-            cur, alert_id, actor=principal.username, comment=action.comment if action else None
-        )
-    except alerts_store.AlertStateError as err:
-        raise ApiError(409, "conflict", str(err)) from err
-    return _visible(cur, principal, alert_id)
+    return _act(alerts_store.clear, cur, principal, alert_id, action)

@@ -5,6 +5,8 @@ import threading
 import urllib.request
 import uuid
 
+import pytest
+
 from cloud.ingest.settings import load_ingest_settings
 from tests.support.broker import free_port
 from tests.support.factory import reading_messages
@@ -13,6 +15,7 @@ from tests.support.postgres import allow_connections, terminate_connections
 from tests.support.processes import TxngProcess
 from tests.support.sql import scalar
 from tests.support.waiting import wait_for
+from txng.settings import ConfigError
 
 
 def _readings(url: str) -> tuple[int, int]:
@@ -130,9 +133,8 @@ def test_connections_killed_repeatedly_lose_nothing(start_ingester, database_url
 def test_bad_settings_name_the_field(monkeypatch):
     monkeypatch.setenv("TXNG_INGEST_UNKNOWN_DEVICES", "maybe")
     monkeypatch.setenv("TXNG_INGEST_RECEIVE_MAXIMUM", "0")
-    try:
+    with pytest.raises(ConfigError) as caught:
         load_ingest_settings()
-    except Exception as err:
-        text = str(err)
+    text = str(caught.value)
     assert "ingest_unknown_devices" in text
     assert "ingest_receive_maximum" in text
