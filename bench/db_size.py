@@ -7,6 +7,7 @@ sampled once a minute (GB per day, per month, per year) before TimescaleDB compr
 """
 
 import argparse
+import json
 import os
 import sys
 from datetime import UTC, datetime, timedelta
@@ -102,7 +103,10 @@ def main() -> None:
     parser.add_argument("--readings", type=int, default=100_000)
     parser.add_argument("--sensors", type=int, default=200)
     parser.add_argument(
-        "--admin-url", default=os.environ.get("TXNG_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
+        "--admin-url",
+        default=os.environ.get(
+            "TXNG_DATABASE_URL", os.environ.get("TXNG_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
+        ),
     )
     args = parser.parse_args()
     with ThrowawayDatabase(args.admin_url, prefix="txng_size") as database:
@@ -157,6 +161,13 @@ def main() -> None:
         f"{total / count * per_day * 30 / 1e9:.1f} GB a month, "
         f"{total / count * per_day * 365 / 1e9:.0f} GB a year"
     )
+    summary = {
+        "reading_bytes": round(total / count, 1),
+        "reading_index_bytes": round(indexes / count, 1),
+        "heartbeat_bytes": round(s_total / s_count, 1),
+        "gb_per_day_per_1000_sensors": round(total / count * per_day / 1e9, 3),
+    }
+    print(json.dumps(summary))  # the last line: one JSON object, as every benchmark ends
 
 
 if __name__ == "__main__":
