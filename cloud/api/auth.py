@@ -64,7 +64,7 @@ def current_principal(request: Request, cur: CursorDep) -> Principal | None:
 MaybePrincipalDep = Annotated[Principal | None, Depends(current_principal)]
 
 
-def require_user(principal: MaybePrincipalDep) -> Principal:
+async def require_user(principal: MaybePrincipalDep) -> Principal:
     """Any authenticated user (401 otherwise)."""
     if principal is None:
         raise ApiError(401, "unauthorized", "log in or send an API token (Authorization: Bearer)")
@@ -74,14 +74,14 @@ def require_user(principal: MaybePrincipalDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(require_user)]
 
 
-def require_writer(principal: PrincipalDep) -> Principal:
+async def require_writer(principal: PrincipalDep) -> Principal:
     """An admin or an operator (inspectors are read-only: 403)."""
     if not principal.can_write:
         raise ApiError(403, "forbidden", "inspectors have read-only access")
     return principal
 
 
-def require_admin(principal: PrincipalDep) -> Principal:
+async def require_admin(principal: PrincipalDep) -> Principal:
     """An admin (403 otherwise)."""
     if principal.role != "admin":
         raise ApiError(403, "forbidden", "only an admin may do this")

@@ -11,13 +11,13 @@ from cloud.api.settings import ApiSettings
 from cloud.db.pool import Database
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """The process's database pool."""
     database: Database = request.app.state.database
     return database
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     """The process's settings."""
     settings: ApiSettings = request.app.state.settings
     return settings

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from psycopg2.extensions import cursor as Cursor
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from cloud.db import timeline_store as store
 from cloud.db.pool import Database
@@ -117,6 +117,7 @@ class Timeline(_Model):
     forwarding: Forwarding = Forwarding()
 
 
+_POINTS = TypeAdapter(list[Point])
 _ORDER = {"origin": 0, "event": 1, "stay": 2, "alert": 3}
 
 
@@ -190,16 +191,21 @@ def batch_timeline(
 ) -> Timeline | None:
     """The timeline of a batch (by id or by GTIN + lot); None if there is no such batch."""
     with database.transaction() as conn, conn.cursor() as cur:
-        batch_id = store.find_batch(cur, *batch) if isinstance(batch, tuple) else batch
-        header = store.batch_header(cur, batch_id) if batch_id is not None else None
-        if batch_id is None or header is None:
-            return None
-        origin = Origin.model_validate(header)
-        entries = _entries(cur, batch_id, header)
-        series = [Point(**p.__dict__) for p in conditions.series(cur, batch_id, points)]
-        inputs = store.batches_linked(cur, [batch_id], inputs=True)
-        outputs = store.batches_linked(cur, [batch_id], inputs=False)
-        units = store.units_of(cur, [batch_id])
+        return timeline_in(cur, batch, points=points)
+
+
+def timeline_in(cur: Cursor, batch: int | tuple[str, str], *, points: int = 500) -> Timeline | None:
+    """batch_timeline read in the caller's transaction (one snapshot with what it read before)."""
+    batch_id = store.find_batch(cur, *batch) if isinstance(batch, tuple) else batch
+    header = store.batch_header(cur, batch_id) if batch_id is not None else None
+    if batch_id is None or header is None:
+        return None
+    origin = Origin.model_validate(header)
+    entries = _entries(cur, batch_id, header)
+    series = _POINTS.validate_python([p.__dict__ for p in conditions.series(cur, batch_id, points)])
+    inputs = store.batches_linked(cur, [batch_id], inputs=True)
+    outputs = store.batches_linked(cur, [batch_id], inputs=False)
+    units = store.units_of(cur, [batch_id])
     return Timeline(
         batch=BatchRef(id=batch_id, gtin=header["gtin"], lot=header["lot"]),
         origin=origin,

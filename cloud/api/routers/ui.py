@@ -8,14 +8,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from cloud.api.auth import MaybePrincipalDep
 from cloud.api.chart import temperature_svg
 from cloud.api.completeness import assess
-from cloud.api.deps import CursorDep, DatabaseDep, SettingsDep
+from cloud.api.deps import CursorDep, SettingsDep
 from cloud.api.routers.alerts import Alert
 from cloud.api.routers.batches import Batch
 from cloud.api.routers.devices import device_from_row
 from cloud.api.ui_support import render
 from cloud.db import api_catalog, api_dashboard, api_operations, api_public
 from cloud.db.readings_query import batch_series
-from cloud.trace.timeline import batch_timeline
+from cloud.trace.timeline import timeline_in
 
 router = APIRouter(tags=["web UI"], include_in_schema=False)
 
@@ -87,14 +87,13 @@ def batch_page(
     request: Request,
     principal: MaybePrincipalDep,
     cur: CursorDep,
-    database: DatabaseDep,
     batch_id: Annotated[int, Path(ge=1, le=2**62)],
 ) -> Response:
     """One batch: header, temperature chart with band and excursions, timeline."""
     if principal is None:
         return _login(request)
     row = api_catalog.get_batch(cur, batch_id=batch_id, site=principal.scope())
-    timeline = batch_timeline(database, batch_id) if row else None
+    timeline = timeline_in(cur, batch_id) if row else None
     if row is None or timeline is None:
         return render(request, "not_found.html", status_code=404, user=principal)
     band = api_catalog.batch_band(cur, batch_id=batch_id)
