@@ -5,18 +5,18 @@ own stays and those of the units it was packed into) while it was there: same si
 location, start_time <= time < end_time (an open stay has no end). Readings the reader marked
 `suspect` are left out, as the cold-chain evaluation leaves them out.
 
-Summaries and long series are read from the five-minute rollups (cloud/db/rollups_query.py)
+Summaries and long series are read from the rollups (cloud/db/rollups_query.py)
 and are exact: whole cells from the rollups, partial ones from the raw readings.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.coldchain.mkt import mkt_from_terms
-from cloud.db.rollups_query import Span, cell_series, span_totals
+from cloud.db.rollups_query import FINE_WIDTH_S, Span, cell_series, span_totals
 
 
 @dataclass(frozen=True)
@@ -87,9 +87,10 @@ def batch_series(
 ) -> list[SeriesPoint]:
     """The batch's readings over its life in at most `points` buckets (min/max/mean).
 
-    The time from the first to the last linked reading is divided into `points` buckets:
-    of whole five-minute cells, shared out as evenly as they allow, when it spans at least
-    `points` cells; else of equal time. Empty buckets are left out. A reading linked through
+    The time from the first to the last linked reading is divided into `points` buckets: of
+    whole cells of the widest rollup level (5 min to 1 day) that has at least `points` cells
+    in that time, shared out as evenly as they allow; else (shorter than `points` five-minute
+    cells) of equal time. Empty buckets are left out. A reading linked through
     two overlapping stays at the same place counts once.
     """
     if points < 1:
@@ -97,8 +98,8 @@ def batch_series(
     spans = [
         Span(s.site_id, s.location, s.start, s.end) for s in merge_stays(batch_stays(cur, batch_id))
     ]
-    cells, buckets = cell_series(cur, spans, quantity, points)
-    if cells < points:
+    width_s, cells, buckets = cell_series(cur, spans, quantity, points, datetime.now(UTC))
+    if width_s == FINE_WIDTH_S and cells < points:
         return _fine_series(cur, batch_id, points=points, quantity=quantity)
     return [SeriesPoint(*bucket) for bucket in buckets]
 

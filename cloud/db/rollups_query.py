@@ -1,52 +1,109 @@
-"""SQL that reads stays' readings from the five-minute rollups, exactly.
+"""SQL that reads stays' readings from the rollups, exactly.
 
-Each stay [start, end) is read as its whole cells from reading_rollups plus the raw readings
-of its two partial edge cells. Cells whose rollups may lag behind the raw readings are read
-raw too: those of the time range of the series' cold-chain work still queued. That work row
-is inserted in the transaction that stores the readings and deleted in the one that rolls
-them up, so in any one snapshot a cell is either rolled up or read raw, never stale.
+A stay [start, end) is read at one rollup level of width W (5 min, 15 min, 1 h, 6 h, 1 day):
+its whole W cells, the whole five-minute cells of its two partial W cells, and the raw
+readings of its two partial five-minute cells. The time range of the series' cold-chain work
+still queued is read raw: that work row is inserted in the transaction that stores the
+readings and deleted in the one that rolls them up, so in any one snapshot a cell is either
+rolled up or read raw, never stale.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
 
 from psycopg2.extensions import cursor as Cursor
 
-from cloud.db.rollups_store import WORK_KIND, ceil_cell, floor_cell
+from cloud.db.rollups_store import COARSE_WIDTHS_S, WORK_KIND
 
-_BIN = "date_bin(INTERVAL '5 minutes', {0}, TIMESTAMPTZ '2000-01-03 00:00:00+00')"
+FINE_WIDTH_S = 300
+LEVELS_S = (FINE_WIDTH_S, *COARSE_WIDTHS_S)
+TOTALS_WIDTH_S = 3600
+# How far past now an open stay may hold readings (device clocks ahead) when the series
+# picks its level: the level search starts where the stays' extent allows, see series_level.
+_OPEN_END_MARGIN = timedelta(days=1)
+_ORIGIN = "TIMESTAMPTZ '2000-01-03 00:00:00+00'"
+_FLOOR5 = f"date_bin(INTERVAL '5 minutes', {{0}}, {_ORIGIN})"
+_FIVE_MINUTES = "INTERVAL '5 minutes'"
+_FLOOR_W = f"date_bin(make_interval(secs => %(width)s), {{0}}, {_ORIGIN})"
 
-# st: the spans with their whole-cell range [lo, hi) and their dirty range [d_lo, d_hi).
-# ranges: the time ranges read raw (partial edge cells, dirty cells).
-_SPANS = (
-    "st AS (SELECT t.idx, t.site_id, t.location, t.s, t.e, t.lo, "
-    "  coalesce(t.hi, 'infinity') AS hi, w.key AS dirty, "
-    f"  coalesce({_BIN.format('w.from_time')}, '-infinity') AS d_lo, "
-    f"  coalesce({_BIN.format('w.to_time')} + INTERVAL '5 minutes', 'infinity') AS d_hi "
+
+def _floor(grid: str, at: str) -> str:
+    """SQL: the start of the cell holding `at` (infinite times stay as they are)."""
+    return f"CASE WHEN isfinite({at}) THEN {grid.format(at)} ELSE {at} END"
+
+
+def _ceil(grid: str, step: str, at: str) -> str:
+    """SQL: `at` if it starts a cell, else the next cell's start (`at` is finite)."""
+    before = at + " - INTERVAL '1 microsecond'"
+    return f"{grid.format(before)} + {step}"
+
+
+# spans: the spans with their queued (dirty) range [d_lo, d_hi) on the five-minute grid.
+# parts: the spans cut around the dirty range; raw parts are read from the raw readings.
+# bounds: each clean part [a, b) with its whole five-minute cells [lo, hi) and W cells [wlo, whi).
+# coarse, fine, rawr: the ranges read from W cells, five-minute cells and raw readings.
+_RANGES = (
+    "spans AS (SELECT t.idx, t.site_id, t.location, t.s, coalesce(t.e, 'infinity') AS e, "
+    "  w.key IS NOT NULL AS dirty, "
+    f"  coalesce({_FLOOR5.format('w.from_time')}, '-infinity') AS d_lo, "
+    f"  coalesce({_FLOOR5.format('w.to_time')} + INTERVAL '5 minutes', 'infinity') AS d_hi "
     " FROM unnest(%(sites)s::text[], %(locations)s::text[], %(starts)s::timestamptz[], "
-    "  %(ends)s::timestamptz[], %(lows)s::timestamptz[], %(highs)s::timestamptz[]) "
-    "  WITH ORDINALITY AS t(site_id, location, s, e, lo, hi, idx) "
+    "  %(ends)s::timestamptz[]) WITH ORDINALITY AS t(site_id, location, s, e, idx) "
     " LEFT JOIN work_queue w ON w.kind = %(kind)s "
     "  AND w.key = t.site_id || '|' || t.location || '|' || %(quantity)s), "
-    "ranges AS (SELECT idx, site_id, location, s AS a, least(lo, e) AS b FROM st "
-    " UNION ALL SELECT idx, site_id, location, greatest(hi, lo), e FROM st WHERE e IS NOT NULL "
-    " UNION ALL SELECT idx, site_id, location, greatest(lo, d_lo), least(hi, d_hi) FROM st "
-    "  WHERE dirty IS NOT NULL)"
+    "parts AS (SELECT idx, site_id, location, s AS a, e AS b, false AS raw FROM spans "
+    "  WHERE NOT dirty "
+    " UNION ALL SELECT idx, site_id, location, s, least(e, d_lo), false FROM spans "
+    "  WHERE dirty AND s < least(e, d_lo) "
+    " UNION ALL SELECT idx, site_id, location, greatest(s, d_lo), least(e, d_hi), true "
+    "  FROM spans WHERE dirty AND greatest(s, d_lo) < least(e, d_hi) "
+    " UNION ALL SELECT idx, site_id, location, greatest(s, d_hi), e, false FROM spans "
+    "  WHERE dirty AND greatest(s, d_hi) < e), "
+    "bounds AS (SELECT idx, site_id, location, a, b, "
+    f"  {_ceil(_FLOOR5, _FIVE_MINUTES, 'a')} AS lo, "
+    f"  {_floor(_FLOOR5, 'b')} AS hi, "
+    f"  {_ceil(_FLOOR_W, 'make_interval(secs => %(width)s)', 'a')} AS wlo, "
+    f"  {_floor(_FLOOR_W, 'b')} AS whi "
+    " FROM parts WHERE NOT raw), "
+    "coarse AS (SELECT idx, site_id, location, wlo AS a, whi AS b FROM bounds "
+    "  WHERE wlo < whi), "
+    "fine AS (SELECT idx, site_id, location, lo AS a, "
+    "  CASE WHEN wlo < whi THEN wlo ELSE hi END AS b FROM bounds "
+    " UNION ALL SELECT idx, site_id, location, whi, hi FROM bounds WHERE wlo < whi), "
+    "rawr AS (SELECT idx, site_id, location, a, b FROM parts WHERE raw "
+    " UNION ALL SELECT idx, site_id, location, a, least(lo, b) FROM bounds "
+    " UNION ALL SELECT idx, site_id, location, greatest(hi, lo), b FROM bounds)"
 )
-# The whole clean cells of span `st` (c: reading_rollups).
-_CELLS_OF_ST = (
-    "c.site_id = st.site_id AND c.location = st.location AND c.quantity = %(quantity)s "
-    "AND c.bucket >= st.lo AND c.bucket < st.hi "
-    "AND (st.dirty IS NULL OR c.bucket < st.d_lo OR c.bucket >= st.d_hi)"
+_SAME_SERIES = (
+    "{0}.site_id = g.site_id AND {0}.location = g.location AND {0}.quantity = %(quantity)s"
 )
-# The raw readings of range `g` (r: readings).
-_RAW_OF_G = (
-    "r.site_id = g.site_id AND r.location = g.location AND r.quantity = %(quantity)s "
+# The W cells of the coarse ranges: from reading_rollups_coarse, or, when W is five minutes,
+# from reading_rollups (the fine ranges are then empty: whole W cells are whole 5-min cells).
+_COARSE_JOIN = (
+    "coarse g JOIN reading_rollups_coarse c ON "
+    f"{_SAME_SERIES.format('c')} AND c.width_s = %(width)s "
+    "AND c.bucket >= g.a AND c.bucket < g.b"
+)
+_FINE_AS_COARSE_JOIN = (
+    f"coarse g JOIN reading_rollups c ON {_SAME_SERIES.format('c')} "
+    "AND c.bucket >= g.a AND c.bucket < g.b"
+)
+_FINE_JOIN = (
+    f"fine g JOIN reading_rollups c ON {_SAME_SERIES.format('c')} "
+    "AND c.bucket >= g.a AND c.bucket < g.b"
+)
+_RAW_JOIN = (
+    f"rawr g JOIN readings r ON {_SAME_SERIES.format('r')} "
     "AND r.time >= g.a AND r.time < g.b AND r.quality <> 'suspect'"
 )
-_CELL_NUMBER = "(date_part('epoch', {0}) / 300)::bigint"  # the grid's origin is on it
+
+
+def _cell_sources(width_s: int) -> list[str]:
+    """The joins that give the W cells and five-minute cells of the ranges (alias c)."""
+    if width_s == FINE_WIDTH_S:
+        return [_FINE_AS_COARSE_JOIN]
+    return [_COARSE_JOIN, _FINE_JOIN]
 
 
 @dataclass(frozen=True)
@@ -73,16 +130,15 @@ class Totals:
 Bucket = tuple[datetime, datetime, int, float, float, float]  # first, last, count, min/max/mean
 
 
-def _params(spans: Sequence[Span], quantity: str) -> dict[str, object]:
+def _params(spans: Sequence[Span], quantity: str, width_s: int) -> dict[str, object]:
     return {
         "sites": [s.site_id for s in spans],
         "locations": [s.location for s in spans],
         "starts": [s.start for s in spans],
         "ends": [s.end for s in spans],
-        "lows": [ceil_cell(s.start) for s in spans],
-        "highs": [floor_cell(s.end) if s.end is not None else None for s in spans],
         "kind": WORK_KIND,
         "quantity": quantity,
+        "width": width_s,
     }
 
 
@@ -90,64 +146,92 @@ def span_totals(cur: Cursor, spans: Sequence[Span], quantity: str) -> list[Total
     """Count, min, max, sum and Σ Arrhenius terms of the readings of each span, in order."""
     if not spans:
         return []
+    cells = " UNION ALL ".join(
+        "SELECT g.idx, c.samples::bigint AS n, c.min_value AS lo, c.max_value AS hi, "
+        f"c.sum_value AS sv, c.sum_arrhenius AS sa FROM {source}"
+        for source in _cell_sources(TOTALS_WIDTH_S)
+    )
     cur.execute(
-        f"WITH {_SPANS} SELECT c.n, c.lo, c.hi, c.sv, c.sa, r.n, r.lo, r.hi, r.sv, r.sa "
-        "FROM st CROSS JOIN LATERAL (SELECT sum(samples) AS n, min(min_value) AS lo, "
-        " max(max_value) AS hi, sum(sum_value) AS sv, sum(sum_arrhenius) AS sa "
-        f" FROM reading_rollups c WHERE {_CELLS_OF_ST}) c "
-        "CROSS JOIN LATERAL (SELECT count(*) AS n, min(r.value) AS lo, max(r.value) AS hi, "
-        " sum(r.value) AS sv, sum(exp(-10000.0 / (r.value + 273.15))) AS sa "
-        f" FROM ranges g JOIN readings r ON {_RAW_OF_G} WHERE g.idx = st.idx) r "
-        "ORDER BY st.idx",
-        _params(spans, quantity),
+        f"WITH {_RANGES}, pieces AS ({cells} "
+        " UNION ALL SELECT g.idx, 1, r.value, r.value, r.value, "
+        f"  exp(-10000.0 / (r.value + 273.15)) FROM {_RAW_JOIN}) "
+        "SELECT sum(p.n), min(p.lo), max(p.hi), sum(p.sv), sum(p.sa) "
+        "FROM spans s LEFT JOIN pieces p ON p.idx = s.idx GROUP BY s.idx ORDER BY s.idx",
+        _params(spans, quantity, TOTALS_WIDTH_S),
     )
-    return [_combine(row[:5], row[5:]) for row in cur.fetchall()]
+    return [
+        Totals(int(n), lo, hi, sv, sa) if n else Totals(0, None, None, None, None)
+        for n, lo, hi, sv, sa in cur.fetchall()
+    ]
 
 
-def _combine(cells: tuple[Any, ...], raw: tuple[Any, ...]) -> Totals:
-    n = int(cells[0] or 0) + int(raw[0] or 0)
-    if n == 0:
-        return Totals(0, None, None, None, None)
-    lows = [v for v in (cells[1], raw[1]) if v is not None]
-    highs = [v for v in (cells[2], raw[2]) if v is not None]
-    return Totals(
-        n,
-        min(lows),
-        max(highs),
-        float(cells[3] or 0.0) + float(raw[3] or 0.0),
-        float(cells[4] or 0.0) + float(raw[4] or 0.0),
-    )
-
-
-def cell_series(
-    cur: Cursor, spans: Sequence[Span], quantity: str, points: int
+def level_series(
+    cur: Cursor, spans: Sequence[Span], quantity: str, points: int, width_s: int
 ) -> tuple[int, list[Bucket]]:
-    """The spans' readings in at most `points` buckets of whole five-minute cells.
+    """The spans' readings in at most `points` buckets of whole cells `width_s` seconds wide.
 
     The cells from the first reading's to the last's are shared out in order, as evenly as
     whole cells allow (bucket i holds cells floor(i·C/points) to floor((i+1)·C/points) - 1);
     empty buckets are left out. Spans must not overlap at one place (a reading counts once).
-    Returns C, the number of cells, with the buckets; when C < points the caller should use
-    finer buckets than cells.
+    Returns C, the number of cells, with the buckets.
     """
     if not spans:
         return 0, []
+    # The number of the W cell holding {0}, a time on the five-minute grid (exact in float8).
+    cell = "floor(date_part('epoch', {0}) / %(width)s)::bigint"
+    cells = " UNION ALL ".join(
+        f"SELECT {cell.format('c.bucket')} AS cell, c.samples AS n, c.first_time AS f, "
+        "c.last_time AS l, c.min_value AS lo, c.max_value AS hi, c.sum_value AS sv "
+        f"FROM {source}"
+        for source in _cell_sources(width_s)
+    )
     cur.execute(
-        f"WITH {_SPANS}, pieces AS MATERIALIZED ("
-        f" SELECT {_CELL_NUMBER.format('c.bucket')} AS cell, c.samples AS n, c.first_time AS f, "
-        "  c.last_time AS l, c.min_value AS lo, c.max_value AS hi, c.sum_value AS sv "
-        f" FROM st JOIN reading_rollups c ON {_CELLS_OF_ST} "
-        f" UNION ALL SELECT {_CELL_NUMBER.format(_BIN.format('r.time'))}, count(*)::int, "
+        f"WITH {_RANGES}, pieces AS MATERIALIZED ({cells} "
+        f" UNION ALL SELECT {cell.format(_FLOOR_W.format('r.time'))}, count(*)::int, "
         "  min(r.time), max(r.time), min(r.value), max(r.value), sum(r.value) "
-        f" FROM ranges g JOIN readings r ON {_RAW_OF_G} GROUP BY 1), "
+        f" FROM {_RAW_JOIN} GROUP BY 1), "
         "span AS (SELECT min(cell) AS c0, max(cell) - min(cell) + 1 AS cells FROM pieces) "
         "SELECT span.cells, ((p.cell - span.c0 + 1) * %(points)s - 1) / span.cells AS i, "
         "  min(p.f), max(p.l), sum(p.n), min(p.lo), max(p.hi), sum(p.sv) / sum(p.n) "
         "FROM pieces p, span GROUP BY 1, 2 ORDER BY 2",
-        {**_params(spans, quantity), "points": points},
+        {**_params(spans, quantity, width_s), "points": points},
     )
     rows = cur.fetchall()
     if not rows:
         return 0, []
-    cells = int(rows[0][0])
-    return cells, [(f, last, int(n), lo, hi, mean) for _, _, f, last, n, lo, hi, mean in rows]
+    count = int(rows[0][0])
+    return count, [(f, last, int(n), lo, hi, mean) for _, _, f, last, n, lo, hi, mean in rows]
+
+
+def series_level(spans: Sequence[Span], points: int, now: datetime) -> int:
+    """The widest level whose cells over the spans' extent number at least `points`.
+
+    No level wider than this can have `points` cells between the first and the last reading
+    (those lie in the extent; an open stay's extent ends a day after `now`).
+    """
+    start = min(s.start for s in spans)
+    end = max(s.end if s.end is not None else now + _OPEN_END_MARGIN for s in spans)
+    for width_s in reversed(LEVELS_S):
+        width = timedelta(seconds=width_s)
+        if (end - start) // width + 1 >= points:
+            return width_s
+    return FINE_WIDTH_S
+
+
+def cell_series(
+    cur: Cursor, spans: Sequence[Span], quantity: str, points: int, now: datetime
+) -> tuple[int, int, list[Bucket]]:
+    """(width, C, buckets): the widest level with at least `points` cells over the readings.
+
+    Levels are tried from series_level down; at five minutes C may be below `points` (the
+    caller then uses finer buckets than cells).
+    """
+    if not spans:
+        return FINE_WIDTH_S, 0, []
+    widest = series_level(spans, points, now)
+    for width_s in (w for w in reversed(COARSE_WIDTHS_S) if w <= widest):
+        count, buckets = level_series(cur, spans, quantity, points, width_s)
+        if count >= points or count == 0:
+            return width_s, count, buckets
+    count, buckets = level_series(cur, spans, quantity, points, FINE_WIDTH_S)
+    return FINE_WIDTH_S, count, buckets

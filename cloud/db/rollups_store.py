@@ -1,15 +1,18 @@
-"""SQL of the five-minute reading rollups: recompute the cells a time range touches, or all.
+"""SQL of the reading rollups: recompute the cells a time range touches, or all.
 
-A cell is recomputed from the raw readings (never incremented), so redoing work changes
-nothing. Writers of one series take its advisory lock first: a worker whose snapshot missed
-another's readings can then never overwrite that worker's newer cell.
+A five-minute cell is recomputed from the raw readings, and a coarse cell (15 min, 1 h, 6 h,
+1 day) from the five-minute cells inside it, in the same transaction; never incremented, so
+redoing work changes nothing. Writers of one series take its advisory lock first: a worker
+whose snapshot missed another's readings can then never overwrite that worker's newer cell.
 """
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
 CELL = timedelta(minutes=5)
+COARSE_WIDTHS_S = (900, 3600, 21600, 86400)  # as the CHECK of reading_rollups_coarse.width_s
 # The derive work that refreshes a series' cells (key: site|location|quantity, with the time
 # range of the readings stored): while it waits, readers take those cells from raw readings.
 WORK_KIND = "coldchain_location"
@@ -21,12 +24,23 @@ _CELLS_SQL = (
     "max(value) AS max_value, sum(value) AS sum_value, "
     "sum(exp(-10000.0 / (value + 273.15))) AS sum_arrhenius FROM readings "
 )
-_UPSERT_SQL = (
-    "ON CONFLICT (site_id, location, quantity, bucket) DO UPDATE SET "
+_UPDATE_SQL = (
     "samples = excluded.samples, first_time = excluded.first_time, "
     "last_time = excluded.last_time, min_value = excluded.min_value, "
     "max_value = excluded.max_value, sum_value = excluded.sum_value, "
     "sum_arrhenius = excluded.sum_arrhenius"
+)
+_UPSERT_SQL = f"ON CONFLICT (site_id, location, quantity, bucket) DO UPDATE SET {_UPDATE_SQL}"
+_COARSE_UPSERT_SQL = (
+    "ON CONFLICT (site_id, location, quantity, width_s, bucket) DO UPDATE SET " + _UPDATE_SQL
+)
+_COARSE_BIN = "date_bin(make_interval(secs => {0}), {1}, TIMESTAMPTZ '2000-01-03 00:00:00+00')"
+# The coarse cells of widths `w` from five-minute cells `r` (a FROM clause follows).
+_COARSE_CELLS_SQL = (
+    "SELECT r.site_id, r.location, r.quantity, w.width_s, "
+    f"{_COARSE_BIN.format('w.width_s', 'r.bucket')} AS bucket, sum(r.samples), "
+    "min(r.first_time), max(r.last_time), min(r.min_value), max(r.max_value), "
+    "sum(r.sum_value), sum(r.sum_arrhenius) "
 )
 
 
@@ -49,7 +63,7 @@ def refresh_rollups(
         "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
         (f"rollups:{site_id}|{location}|{quantity}",),
     )
-    params = {
+    params: dict[str, Any] = {
         "site": site_id,
         "location": location,
         "quantity": quantity,
@@ -66,13 +80,48 @@ def refresh_rollups(
         f"INSERT INTO reading_rollups SELECT * FROM fresh {_UPSERT_SQL}",
         params,
     )
+    _refresh_coarse(cur, params)
+
+
+def _refresh_coarse(cur: Cursor, params: dict[str, Any]) -> None:
+    """Recompute the coarse cells holding five-minute cells in [low, high) from those cells."""
+    cur.execute(
+        # w: each width with the range [from_time, to_time) of its cells that [low, high) touches.
+        "WITH w AS (SELECT width_s, "
+        f"  {_COARSE_BIN.format('width_s', '%(low)s::timestamptz')} AS from_time, "
+        f"  {_COARSE_BIN.format('width_s', '%(last)s::timestamptz')} "
+        "   + make_interval(secs => width_s) AS to_time "
+        "  FROM unnest(%(widths)s::int[]) AS width_s), "
+        f"fresh AS ({_COARSE_CELLS_SQL} FROM w JOIN reading_rollups r "
+        "  ON r.bucket >= w.from_time AND r.bucket < w.to_time "
+        "  WHERE r.site_id = %(site)s AND r.location = %(location)s "
+        "  AND r.quantity = %(quantity)s GROUP BY 1, 2, 3, 4, 5), "
+        "gone AS (DELETE FROM reading_rollups_coarse o USING w "
+        "  WHERE o.site_id = %(site)s AND o.location = %(location)s "
+        "  AND o.quantity = %(quantity)s AND o.width_s = w.width_s "
+        "  AND o.bucket >= w.from_time AND o.bucket < w.to_time "
+        "  AND NOT EXISTS (SELECT 1 FROM fresh f "
+        "   WHERE f.width_s = o.width_s AND f.bucket = o.bucket)) "
+        f"INSERT INTO reading_rollups_coarse SELECT * FROM fresh {_COARSE_UPSERT_SQL}",
+        {**params, "last": params["high"] - CELL, "widths": list(COARSE_WIDTHS_S)},
+    )
 
 
 def rebuild_rollups(cur: Cursor) -> int:
-    """Recompute every cell from the raw readings (after a bulk load that bypassed the queue)."""
-    cur.execute("LOCK TABLE reading_rollups IN EXCLUSIVE MODE")
+    """Recompute every cell from the raw readings (after a bulk load that bypassed the queue).
+
+    Returns the number of five-minute cells.
+    """
+    cur.execute("LOCK TABLE reading_rollups, reading_rollups_coarse IN EXCLUSIVE MODE")
     cur.execute("DELETE FROM reading_rollups")
     cur.execute(
         f"INSERT INTO reading_rollups {_CELLS_SQL} WHERE quality <> 'suspect' GROUP BY 1, 2, 3, 4"
     )
-    return int(cur.rowcount)
+    cells = int(cur.rowcount)
+    cur.execute("DELETE FROM reading_rollups_coarse")
+    cur.execute(
+        f"INSERT INTO reading_rollups_coarse {_COARSE_CELLS_SQL} FROM reading_rollups r "
+        "CROSS JOIN unnest(%(widths)s::int[]) AS w (width_s) GROUP BY 1, 2, 3, 4, 5",
+        {"widths": list(COARSE_WIDTHS_S)},
+    )
+    return cells

@@ -1,4 +1,4 @@
-"""Five-minute rollups: kept by the cold-chain work as readings land (late ones too), exact."""
+"""Rollups (5 min to 1 day): kept by the cold-chain work as readings land (late ones too), exact."""
 
 import math
 import uuid
@@ -14,13 +14,22 @@ from cloud.coldchain.handlers import COLD_CHAIN_LOCATION, handle_location, locat
 from cloud.coldchain.mkt import mkt_from_terms
 from cloud.db.pool import Database
 from cloud.db.readings_query import Stay, merge_stays
-from cloud.db.rollups_query import Span, Totals, cell_series, span_totals
-from cloud.db.rollups_store import floor_cell, rebuild_rollups, refresh_rollups
+from cloud.db.rollups_query import (
+    LEVELS_S,
+    Span,
+    Totals,
+    cell_series,
+    level_series,
+    span_totals,
+)
+from cloud.db.rollups_store import rebuild_rollups, refresh_rollups
 from cloud.db.work_queue import Work, enqueue
 from cloud.derive.worker import DeriveWorker
 
 SITE = "farm"
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+NOW = T0 + timedelta(days=3)  # after every reading of the property test
+GRID_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
 Reading = tuple[str, datetime, float, str]  # location, time, value, quality
 
 
@@ -82,10 +91,20 @@ def rollup_rows(database: Database) -> list[tuple[object, ...]]:
         return [tuple(r) for r in cur.fetchall()]
 
 
-def assert_same_cells(got: list[tuple[object, ...]], want: list[tuple[object, ...]]) -> None:
-    assert [r[:9] for r in got] == [r[:9] for r in want]  # keys, count, first/last, min/max
+def coarse_rows(database: Database) -> list[tuple[object, ...]]:
+    with database.transaction() as conn, conn.cursor() as cur:
+        cur.execute("SELECT * FROM reading_rollups_coarse ORDER BY 1, 2, 3, 4, 5")
+        return [tuple(r) for r in cur.fetchall()]
+
+
+def assert_same_cells(
+    got: list[tuple[object, ...]], want: list[tuple[object, ...]], keys: int = 4
+) -> None:
+    """Same keys, counts, first/last times and min/max; sums equal to rounding."""
+    exact = keys + 5
+    assert [r[:exact] for r in got] == [r[:exact] for r in want]
     for a, b in zip(got, want, strict=True):
-        assert a[9:] == pytest.approx(b[9:], rel=1e-12)
+        assert a[exact:] == pytest.approx(b[exact:], rel=1e-12)
 
 
 def totals_of(database: Database, spans: Sequence[Span]) -> list[Totals]:
@@ -164,7 +183,7 @@ def test_a_stay_inside_one_cell_and_an_open_stay(database):
 # and random stays, the rollup-based totals and series equal those computed from raw readings.
 
 _LOCATIONS = ("a", "b")
-_HORIZON_S = 2 * 3600
+_HORIZON_S = 2 * 86400  # two days: every level has whole and partial cells
 _offsets = st.one_of(
     st.integers(0, _HORIZON_S // 300).map(lambda k: k * 300),  # on the grid
     st.integers(0, _HORIZON_S),
@@ -197,9 +216,9 @@ def _at(offset_s: int) -> datetime:
 
 
 def expected_series(
-    readings: Sequence[Reading], spans: Sequence[Span], points: int
+    readings: Sequence[Reading], spans: Sequence[Span], points: int, width_s: int
 ) -> tuple[int, list[tuple[object, ...]]]:
-    """The cell series computed in Python from the raw readings (the definition, spelled out)."""
+    """The series at one level computed in Python from the raw readings (the definition)."""
     linked = [
         r
         for r in readings
@@ -211,12 +230,16 @@ def expected_series(
     ]
     if not linked:
         return 0, []
-    cell = timedelta(minutes=5)
-    c0 = floor_cell(min(r[1] for r in linked))
-    cells = (floor_cell(max(r[1] for r in linked)) - c0) // cell + 1
+    width = timedelta(seconds=width_s)
+
+    def cell_of(at: datetime) -> int:
+        return (at - GRID_ORIGIN) // width
+
+    c0 = cell_of(min(r[1] for r in linked))
+    cells = cell_of(max(r[1] for r in linked)) - c0 + 1
     buckets: dict[int, list[Reading]] = {}
     for r in linked:
-        index = (((floor_cell(r[1]) - c0) // cell + 1) * points - 1) // cells
+        index = ((cell_of(r[1]) - c0 + 1) * points - 1) // cells
         buckets.setdefault(index, []).append(r)
     return cells, [
         (
@@ -231,6 +254,11 @@ def expected_series(
     ]
 
 
+def assert_same_series(got: Sequence[tuple[object, ...]], want: Sequence[tuple[object, ...]]):
+    assert [b[:5] for b in got] == [b[:5] for b in want]
+    assert [b[5] for b in got] == pytest.approx([b[5] for b in want], rel=1e-12, abs=1e-9)
+
+
 @settings(
     max_examples=40,
     deadline=None,
@@ -239,7 +267,9 @@ def expected_series(
 @given(raw=_readings, stays=_stays, points=st.sampled_from((1, 3, 7, 20)))
 def test_rollup_totals_and_series_equal_the_raw_computation(database, raw, stays, points):
     with database.transaction() as conn, conn.cursor() as cur:
-        cur.execute("TRUNCATE readings, reading_rollups, work_queue, probes")
+        cur.execute(
+            "TRUNCATE readings, reading_rollups, reading_rollups_coarse, work_queue, probes"
+        )
     readings = {
         phase: [(loc, _at(s), v, q) for loc, s, v, q, p in raw if p == phase]
         for phase in ("first", "late", "waiting")
@@ -261,15 +291,30 @@ def test_rollup_totals_and_series_equal_the_raw_computation(database, raw, stays
         Span(m.site_id, m.location, m.start, m.end)
         for m in merge_stays([Stay(s.site_id, s.location, s.start, s.end) for s in spans])
     ]
+    # Each level is exact; the series takes the widest level with `points` cells.
+    wanted = {w: expected_series(everything, merged, points, w) for w in LEVELS_S}
     with database.transaction() as conn, conn.cursor() as cur:
-        cells, series = cell_series(cur, merged, "temperature", points)
-    want_cells, want = expected_series(everything, merged, points)
-    assert cells == want_cells
-    assert [b[:5] for b in series] == [b[:5] for b in want]
-    assert [b[5] for b in series] == pytest.approx([b[5] for b in want], rel=1e-12, abs=1e-9)
+        for width_s in LEVELS_S:
+            cells, series = level_series(cur, merged, "temperature", points, width_s)
+            assert cells == wanted[width_s][0], width_s
+            assert_same_series(series, wanted[width_s][1])
+        width_s, cells, series = cell_series(cur, merged, "temperature", points, NOW)
+    if wanted[300][0]:
+        assert width_s == max(w for w in LEVELS_S if w == 300 or wanted[w][0] >= points)
+        assert (cells, series) == level_series_of(database, merged, points, width_s)
+    else:
+        assert (cells, series) == (0, [])
 
     derive(database)  # maintained cells are exactly what a rebuild from raw readings gives
-    kept = rollup_rows(database)
+    kept, kept_coarse = rollup_rows(database), coarse_rows(database)
     with database.transaction() as conn, conn.cursor() as cur:
         rebuild_rollups(cur)
     assert_same_cells(kept, rollup_rows(database))
+    assert_same_cells(kept_coarse, coarse_rows(database), keys=5)
+
+
+def level_series_of(
+    database: Database, spans: Sequence[Span], points: int, width_s: int
+) -> tuple[int, list[tuple[object, ...]]]:
+    with database.transaction() as conn, conn.cursor() as cur:
+        return level_series(cur, spans, "temperature", points, width_s)
