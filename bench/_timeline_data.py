@@ -205,7 +205,7 @@ def load_readings(
             cur.execute("SET maintenance_work_mem = '512MB'")
             for _, definition in indexes:
                 cur.execute(definition)
-            # The COPY bypassed the work queue that keeps the five-minute rollups: rebuild them.
+            # The COPY bypassed the work queue that keeps the rollups: rebuild them.
             rebuild_rollups(cur)
             cur.execute("ANALYZE presence")
             cur.execute("ANALYZE unit_contents")
@@ -214,6 +214,7 @@ def load_readings(
         with conn.cursor() as cur:
             cur.execute("VACUUM ANALYZE readings")  # as autovacuum would, before measuring
             cur.execute("VACUUM ANALYZE reading_rollups")
+            cur.execute("VACUUM ANALYZE reading_rollups_coarse")
     finally:
         conn.close()
     return loaded

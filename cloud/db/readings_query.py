@@ -11,12 +11,12 @@ and are exact: whole cells from the rollups, partial ones from the raw readings.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.coldchain.mkt import mkt_from_terms
-from cloud.db.rollups_query import FINE_WIDTH_S, Span, cell_series, span_totals
+from cloud.db.rollups_query import Span, Totals, level_series, series_width, span_totals
 
 
 @dataclass(frozen=True)
@@ -90,17 +90,47 @@ def batch_series(
     The time from the first to the last linked reading is divided into `points` buckets: of
     whole cells of the widest rollup level (5 min to 1 day) that has at least `points` cells
     in that time, shared out as evenly as they allow; else (shorter than `points` five-minute
-    cells) of equal time. Empty buckets are left out. A reading linked through
-    two overlapping stays at the same place counts once.
+    cells) of equal time. Empty buckets are left out. A reading linked through two
+    overlapping stays at the same place counts once.
     """
+    spans = _spans(merge_stays(batch_stays(cur, batch_id)))
+    return _series(cur, batch_id, spans, span_totals(cur, spans, quantity), points, quantity)
+
+
+def batch_conditions(
+    cur: Cursor, batch_id: int, *, points: int = 500, quantity: str = "temperature"
+) -> tuple[list[StaySummary], list[SeriesPoint]]:
+    """stay_summaries and batch_series of the batch, sharing what they read."""
+    stays = batch_stays(cur, batch_id)
+    totals = span_totals(cur, _spans(stays), quantity)
+    summaries = _summaries(cur, batch_id, stays, totals, quantity)
+    series = _series(cur, batch_id, _spans(merge_stays(stays)), totals, points, quantity)
+    return summaries, series
+
+
+def _spans(stays: Sequence[Stay]) -> list[Span]:
+    return [Span(s.site_id, s.location, s.start, s.end) for s in stays]
+
+
+def _series(
+    cur: Cursor,
+    batch_id: int,
+    merged: Sequence[Span],
+    totals: Sequence[Totals],
+    points: int,
+    quantity: str,
+) -> list[SeriesPoint]:
+    """The series over `merged`; `totals` (of stays with the same union) fix the level."""
     if points < 1:
         raise ValueError("points must be at least 1")
-    spans = [
-        Span(s.site_id, s.location, s.start, s.end) for s in merge_stays(batch_stays(cur, batch_id))
-    ]
-    width_s, cells, buckets = cell_series(cur, spans, quantity, points, datetime.now(UTC))
-    if width_s == FINE_WIDTH_S and cells < points:
+    firsts = [t.first for t in totals if t.first is not None]
+    lasts = [t.last for t in totals if t.last is not None]
+    if not firsts or not lasts:
+        return []
+    width_s = series_width(min(firsts), max(lasts), points)
+    if width_s is None:
         return _fine_series(cur, batch_id, points=points, quantity=quantity)
+    _, buckets = level_series(cur, merged, quantity, points, width_s)
     return [SeriesPoint(*bucket) for bucket in buckets]
 
 
@@ -133,11 +163,14 @@ def stay_summaries(
     None when the batch has no cold-chain profile for `quantity`.
     """
     stays = batch_stays(cur, batch_id)
+    return _summaries(cur, batch_id, stays, span_totals(cur, _spans(stays), quantity), quantity)
+
+
+def _summaries(
+    cur: Cursor, batch_id: int, stays: Sequence[Stay], totals: Sequence[Totals], quantity: str
+) -> list[StaySummary]:
     if not stays:
         return []
-    totals = span_totals(
-        cur, [Span(s.site_id, s.location, s.start, s.end) for s in stays], quantity
-    )
     outside = _out_of_range_s(cur, batch_id, stays, quantity)
     summaries = []
     for stay, total, out in zip(stays, totals, outside, strict=True):

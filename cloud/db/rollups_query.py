@@ -10,7 +10,7 @@ rolled up or read raw, never stale.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from psycopg2.extensions import cursor as Cursor
 
@@ -19,9 +19,7 @@ from cloud.db.rollups_store import COARSE_WIDTHS_S, WORK_KIND
 FINE_WIDTH_S = 300
 LEVELS_S = (FINE_WIDTH_S, *COARSE_WIDTHS_S)
 TOTALS_WIDTH_S = 3600
-# How far past now an open stay may hold readings (device clocks ahead) when the series
-# picks its level: the level search starts where the stays' extent allows, see series_level.
-_OPEN_END_MARGIN = timedelta(days=1)
+_GRID_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)  # of every level, as _ORIGIN
 _ORIGIN = "TIMESTAMPTZ '2000-01-03 00:00:00+00'"
 _FLOOR5 = f"date_bin(INTERVAL '5 minutes', {{0}}, {_ORIGIN})"
 _FIVE_MINUTES = "INTERVAL '5 minutes'"
@@ -125,6 +123,8 @@ class Totals:
     max: float | None
     sum: float | None
     sum_arrhenius: float | None
+    first: datetime | None = None  # time of the first reading
+    last: datetime | None = None  # time of the last reading
 
 
 Bucket = tuple[datetime, datetime, int, float, float, float]  # first, last, count, min/max/mean
@@ -148,20 +148,21 @@ def span_totals(cur: Cursor, spans: Sequence[Span], quantity: str) -> list[Total
         return []
     cells = " UNION ALL ".join(
         "SELECT g.idx, c.samples::bigint AS n, c.min_value AS lo, c.max_value AS hi, "
-        f"c.sum_value AS sv, c.sum_arrhenius AS sa FROM {source}"
+        "c.sum_value AS sv, c.sum_arrhenius AS sa, c.first_time AS f, c.last_time AS l "
+        f"FROM {source}"
         for source in _cell_sources(TOTALS_WIDTH_S)
     )
     cur.execute(
         f"WITH {_RANGES}, pieces AS ({cells} "
         " UNION ALL SELECT g.idx, 1, r.value, r.value, r.value, "
-        f"  exp(-10000.0 / (r.value + 273.15)) FROM {_RAW_JOIN}) "
-        "SELECT sum(p.n), min(p.lo), max(p.hi), sum(p.sv), sum(p.sa) "
+        f"  exp(-10000.0 / (r.value + 273.15)), r.time, r.time FROM {_RAW_JOIN}) "
+        "SELECT sum(p.n), min(p.lo), max(p.hi), sum(p.sv), sum(p.sa), min(p.f), max(p.l) "
         "FROM spans s LEFT JOIN pieces p ON p.idx = s.idx GROUP BY s.idx ORDER BY s.idx",
         _params(spans, quantity, TOTALS_WIDTH_S),
     )
     return [
-        Totals(int(n), lo, hi, sv, sa) if n else Totals(0, None, None, None, None)
-        for n, lo, hi, sv, sa in cur.fetchall()
+        Totals(int(n), lo, hi, sv, sa, f, last) if n else Totals(0, None, None, None, None)
+        for n, lo, hi, sv, sa, f, last in cur.fetchall()
     ]
 
 
@@ -203,35 +204,10 @@ def level_series(
     return count, [(f, last, int(n), lo, hi, mean) for _, _, f, last, n, lo, hi, mean in rows]
 
 
-def series_level(spans: Sequence[Span], points: int, now: datetime) -> int:
-    """The widest level whose cells over the spans' extent number at least `points`.
-
-    No level wider than this can have `points` cells between the first and the last reading
-    (those lie in the extent; an open stay's extent ends a day after `now`).
-    """
-    start = min(s.start for s in spans)
-    end = max(s.end if s.end is not None else now + _OPEN_END_MARGIN for s in spans)
+def series_width(first: datetime, last: datetime, points: int) -> int | None:
+    """The widest level with at least `points` cells from `first` to `last`, else None."""
     for width_s in reversed(LEVELS_S):
         width = timedelta(seconds=width_s)
-        if (end - start) // width + 1 >= points:
+        if (last - _GRID_ORIGIN) // width - (first - _GRID_ORIGIN) // width + 1 >= points:
             return width_s
-    return FINE_WIDTH_S
-
-
-def cell_series(
-    cur: Cursor, spans: Sequence[Span], quantity: str, points: int, now: datetime
-) -> tuple[int, int, list[Bucket]]:
-    """(width, C, buckets): the widest level with at least `points` cells over the readings.
-
-    Levels are tried from series_level down; at five minutes C may be below `points` (the
-    caller then uses finer buckets than cells).
-    """
-    if not spans:
-        return FINE_WIDTH_S, 0, []
-    widest = series_level(spans, points, now)
-    for width_s in (w for w in reversed(COARSE_WIDTHS_S) if w <= widest):
-        count, buckets = level_series(cur, spans, quantity, points, width_s)
-        if count >= points or count == 0:
-            return width_s, count, buckets
-    count, buckets = level_series(cur, spans, quantity, points, FINE_WIDTH_S)
-    return FINE_WIDTH_S, count, buckets
+    return None

@@ -6,16 +6,13 @@ timeline and the cold-chain evaluation agree on which readings belong to a batch
 
 from psycopg2.extensions import cursor as Cursor
 
-from cloud.db.readings_query import SeriesPoint, StaySummary, batch_series, stay_summaries
+from cloud.db.readings_query import SeriesPoint, StaySummary, batch_conditions
 
-__all__ = ["SeriesPoint", "StaySummary", "series", "summaries"]
-
-
-def summaries(cur: Cursor, batch_id: int) -> list[StaySummary]:
-    """Each stay of the batch with its temperature summary (min, max, mean, MKT, out of range)."""
-    return stay_summaries(cur, batch_id)
+__all__ = ["SeriesPoint", "StaySummary", "summaries_and_series"]
 
 
-def series(cur: Cursor, batch_id: int, points: int) -> list[SeriesPoint]:
-    """The batch's temperature over its life, downsampled to at most `points` buckets."""
-    return batch_series(cur, batch_id, points=points)
+def summaries_and_series(
+    cur: Cursor, batch_id: int, points: int
+) -> tuple[list[StaySummary], list[SeriesPoint]]:
+    """Each stay with its temperature summary, and the series in at most `points` buckets."""
+    return batch_conditions(cur, batch_id, points=points)

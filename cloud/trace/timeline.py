@@ -121,7 +121,9 @@ _POINTS = TypeAdapter(list[Point])
 _ORDER = {"origin": 0, "event": 1, "stay": 2, "alert": 3}
 
 
-def _entries(cur: Cursor, batch_id: int, header: dict[str, Any]) -> list[Entry]:
+def _entries(
+    cur: Cursor, batch_id: int, header: dict[str, Any], stays: list[conditions.StaySummary]
+) -> list[Entry]:
     entries: list[Entry] = []
     made = header["production_date"] or header["pack_date"]
     if isinstance(made, date):
@@ -147,7 +149,7 @@ def _entries(cur: Cursor, batch_id: int, header: dict[str, Any]) -> list[Entry]:
                 via_sscc=via,
             )
         )
-    for summary in conditions.summaries(cur, batch_id):
+    for summary in stays:
         stay = summary.stay
         entries.append(
             Entry(
@@ -195,14 +197,15 @@ def batch_timeline(
 
 
 def timeline_in(cur: Cursor, batch: int | tuple[str, str], *, points: int = 500) -> Timeline | None:
-    """batch_timeline read in the caller's transaction (one snapshot with what it read before)."""
+    """batch_timeline, read with the caller's cursor (in its transaction)."""
     batch_id = store.find_batch(cur, *batch) if isinstance(batch, tuple) else batch
     header = store.batch_header(cur, batch_id) if batch_id is not None else None
     if batch_id is None or header is None:
         return None
     origin = Origin.model_validate(header)
-    entries = _entries(cur, batch_id, header)
-    series = _POINTS.validate_python([p.__dict__ for p in conditions.series(cur, batch_id, points)])
+    summaries, points_read = conditions.summaries_and_series(cur, batch_id, points)
+    entries = _entries(cur, batch_id, header, summaries)
+    series = _POINTS.validate_python([p.__dict__ for p in points_read])
     inputs = store.batches_linked(cur, [batch_id], inputs=True)
     outputs = store.batches_linked(cur, [batch_id], inputs=False)
     units = store.units_of(cur, [batch_id])

@@ -18,8 +18,8 @@ from cloud.db.rollups_query import (
     LEVELS_S,
     Span,
     Totals,
-    cell_series,
     level_series,
+    series_width,
     span_totals,
 )
 from cloud.db.rollups_store import rebuild_rollups, refresh_rollups
@@ -75,7 +75,8 @@ def raw_totals(database: Database, span: Span) -> Totals:
     with database.transaction() as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT count(*), min(value), max(value), sum(value), "
-            "sum(exp(-10000.0 / (value + 273.15))) FROM readings WHERE site_id = %s "
+            "sum(exp(-10000.0 / (value + 273.15))), min(time), max(time) "
+            "FROM readings WHERE site_id = %s "
             "AND location = %s AND quantity = 'temperature' AND time >= %s "
             "AND (%s::timestamptz IS NULL OR time < %s) AND quality <> 'suspect'",
             (span.site_id, span.location, span.start, span.end, span.end),
@@ -114,6 +115,7 @@ def totals_of(database: Database, spans: Sequence[Span]) -> list[Totals]:
 
 def assert_totals_equal(got: Totals, want: Totals) -> None:
     assert (got.count, got.min, got.max) == (want.count, want.min, want.max)
+    assert (got.first, got.last) == (want.first, want.last)
     if want.count:
         assert got.sum == pytest.approx(want.sum, rel=1e-12, abs=1e-9)
         assert got.sum_arrhenius is not None and want.sum_arrhenius is not None
@@ -298,12 +300,15 @@ def test_rollup_totals_and_series_equal_the_raw_computation(database, raw, stays
             cells, series = level_series(cur, merged, "temperature", points, width_s)
             assert cells == wanted[width_s][0], width_s
             assert_same_series(series, wanted[width_s][1])
-        width_s, cells, series = cell_series(cur, merged, "temperature", points, NOW)
+        totals = span_totals(cur, merged, "temperature")
     if wanted[300][0]:
-        assert width_s == max(w for w in LEVELS_S if w == 300 or wanted[w][0] >= points)
-        assert (cells, series) == level_series_of(database, merged, points, width_s)
+        # The level: the widest with `points` cells between the first and the last reading.
+        first = min(t.first for t in totals if t.first is not None)
+        last = max(t.last for t in totals if t.last is not None)
+        widest = [w for w in LEVELS_S if wanted[w][0] >= points]
+        assert series_width(first, last, points) == (max(widest) if widest else None)
     else:
-        assert (cells, series) == (0, [])
+        assert all(t.count == 0 for t in totals)
 
     derive(database)  # maintained cells are exactly what a rebuild from raw readings gives
     kept, kept_coarse = rollup_rows(database), coarse_rows(database)
@@ -311,10 +316,3 @@ def test_rollup_totals_and_series_equal_the_raw_computation(database, raw, stays
         rebuild_rollups(cur)
     assert_same_cells(kept, rollup_rows(database))
     assert_same_cells(kept_coarse, coarse_rows(database), keys=5)
-
-
-def level_series_of(
-    database: Database, spans: Sequence[Span], points: int, width_s: int
-) -> tuple[int, list[tuple[object, ...]]]:
-    with database.transaction() as conn, conn.cursor() as cur:
-        return level_series(cur, spans, "temperature", points, width_s)
