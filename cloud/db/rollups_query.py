@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.db import prepared
 from cloud.db.rollups_store import COARSE_WIDTHS_S, WORK_KIND
 
 FINE_WIDTH_S = 300
@@ -23,7 +24,7 @@ _GRID_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)  # of every level, as _ORIGIN
 _ORIGIN = "TIMESTAMPTZ '2000-01-03 00:00:00+00'"
 _FLOOR5 = f"date_bin(INTERVAL '5 minutes', {{0}}, {_ORIGIN})"
 _FIVE_MINUTES = "INTERVAL '5 minutes'"
-_FLOOR_W = f"date_bin(make_interval(secs => %(width)s), {{0}}, {_ORIGIN})"
+_FLOOR_W = f"date_bin(make_interval(secs => %(width)s::int), {{0}}, {_ORIGIN})"
 
 
 def _floor(grid: str, at: str) -> str:
@@ -48,8 +49,8 @@ _RANGES = (
     f"  coalesce({_FLOOR5.format('w.to_time')} + INTERVAL '5 minutes', 'infinity') AS d_hi "
     " FROM unnest(%(sites)s::text[], %(locations)s::text[], %(starts)s::timestamptz[], "
     "  %(ends)s::timestamptz[]) WITH ORDINALITY AS t(site_id, location, s, e, idx) "
-    " LEFT JOIN work_queue w ON w.kind = %(kind)s "
-    "  AND w.key = t.site_id || '|' || t.location || '|' || %(quantity)s), "
+    " LEFT JOIN work_queue w ON w.kind = %(kind)s::text "
+    "  AND w.key = t.site_id || '|' || t.location || '|' || %(quantity)s::text), "
     "parts AS (SELECT idx, site_id, location, s AS a, e AS b, false AS raw FROM spans "
     "  WHERE NOT dirty "
     " UNION ALL SELECT idx, site_id, location, s, least(e, d_lo), false FROM spans "
@@ -61,7 +62,7 @@ _RANGES = (
     "bounds AS (SELECT idx, site_id, location, a, b, "
     f"  {_ceil(_FLOOR5, _FIVE_MINUTES, 'a')} AS lo, "
     f"  {_floor(_FLOOR5, 'b')} AS hi, "
-    f"  {_ceil(_FLOOR_W, 'make_interval(secs => %(width)s)', 'a')} AS wlo, "
+    f"  {_ceil(_FLOOR_W, 'make_interval(secs => %(width)s::int)', 'a')} AS wlo, "
     f"  {_floor(_FLOOR_W, 'b')} AS whi "
     " FROM parts WHERE NOT raw), "
     "coarse AS (SELECT idx, site_id, location, wlo AS a, whi AS b FROM bounds "
@@ -74,13 +75,13 @@ _RANGES = (
     " UNION ALL SELECT idx, site_id, location, greatest(hi, lo), b FROM bounds)"
 )
 _SAME_SERIES = (
-    "{0}.site_id = g.site_id AND {0}.location = g.location AND {0}.quantity = %(quantity)s"
+    "{0}.site_id = g.site_id AND {0}.location = g.location AND {0}.quantity = %(quantity)s::text"
 )
 # The W cells of the coarse ranges: from reading_rollups_coarse, or, when W is five minutes,
 # from reading_rollups (the fine ranges are then empty: whole W cells are whole 5-min cells).
 _COARSE_JOIN = (
     "coarse g JOIN reading_rollups_coarse c ON "
-    f"{_SAME_SERIES.format('c')} AND c.width_s = %(width)s "
+    f"{_SAME_SERIES.format('c')} AND c.width_s = %(width)s::int "
     "AND c.bucket >= g.a AND c.bucket < g.b"
 )
 _FINE_AS_COARSE_JOIN = (
@@ -97,11 +98,9 @@ _RAW_JOIN = (
 )
 
 
-def _cell_sources(width_s: int) -> list[str]:
+def _cell_sources(coarse: bool) -> list[str]:
     """The joins that give the W cells and five-minute cells of the ranges (alias c)."""
-    if width_s == FINE_WIDTH_S:
-        return [_FINE_AS_COARSE_JOIN]
-    return [_COARSE_JOIN, _FINE_JOIN]
+    return [_COARSE_JOIN, _FINE_JOIN] if coarse else [_FINE_AS_COARSE_JOIN]
 
 
 @dataclass(frozen=True)
@@ -142,24 +141,53 @@ def _params(spans: Sequence[Span], quantity: str, width_s: int) -> dict[str, obj
     }
 
 
-def span_totals(cur: Cursor, spans: Sequence[Span], quantity: str) -> list[Totals]:
-    """Count, min, max, sum and Σ Arrhenius terms of the readings of each span, in order."""
-    if not spans:
-        return []
+def _totals_sql() -> str:
     cells = " UNION ALL ".join(
         "SELECT g.idx, c.samples::bigint AS n, c.min_value AS lo, c.max_value AS hi, "
         "c.sum_value AS sv, c.sum_arrhenius AS sa, c.first_time AS f, c.last_time AS l "
         f"FROM {source}"
-        for source in _cell_sources(TOTALS_WIDTH_S)
+        for source in _cell_sources(coarse=True)
     )
-    cur.execute(
+    return (
         f"WITH {_RANGES}, pieces AS ({cells} "
         " UNION ALL SELECT g.idx, 1, r.value, r.value, r.value, "
         f"  exp(-10000.0 / (r.value + 273.15)), r.time, r.time FROM {_RAW_JOIN}) "
         "SELECT sum(p.n), min(p.lo), max(p.hi), sum(p.sv), sum(p.sa), min(p.f), max(p.l) "
-        "FROM spans s LEFT JOIN pieces p ON p.idx = s.idx GROUP BY s.idx ORDER BY s.idx",
-        _params(spans, quantity, TOTALS_WIDTH_S),
+        "FROM spans s LEFT JOIN pieces p ON p.idx = s.idx GROUP BY s.idx ORDER BY s.idx"
     )
+
+
+def _series_sql(coarse: bool) -> str:
+    # The number of the W cell holding {0}, a time on the five-minute grid (exact in float8).
+    cell = "floor(date_part('epoch', {0}) / %(width)s::int)::bigint"
+    cells = " UNION ALL ".join(
+        f"SELECT {cell.format('c.bucket')} AS cell, c.samples AS n, c.first_time AS f, "
+        "c.last_time AS l, c.min_value AS lo, c.max_value AS hi, c.sum_value AS sv "
+        f"FROM {source}"
+        for source in _cell_sources(coarse)
+    )
+    return (
+        f"WITH {_RANGES}, pieces AS MATERIALIZED ({cells} "
+        f" UNION ALL SELECT {cell.format(_FLOOR_W.format('r.time'))}, count(*)::int, "
+        "  min(r.time), max(r.time), min(r.value), max(r.value), sum(r.value) "
+        f" FROM {_RAW_JOIN} GROUP BY 1), "
+        "span AS (SELECT min(cell) AS c0, max(cell) - min(cell) + 1 AS cells FROM pieces) "
+        "SELECT span.cells, ((p.cell - span.c0 + 1) * %(points)s::int - 1) / span.cells AS i, "
+        "  min(p.f), max(p.l), sum(p.n), min(p.lo), max(p.hi), sum(p.sv) / sum(p.n) "
+        "FROM pieces p, span GROUP BY 1, 2 ORDER BY 2"
+    )
+
+
+_TOTALS = prepared.statement("txng_span_totals", _totals_sql())
+_FINE_SERIES = prepared.statement("txng_series_fine", _series_sql(coarse=False))
+_COARSE_SERIES = prepared.statement("txng_series_coarse", _series_sql(coarse=True))
+
+
+def span_totals(cur: Cursor, spans: Sequence[Span], quantity: str) -> list[Totals]:
+    """Count, min, max, sum, Σ Arrhenius terms, first and last reading of each span, in order."""
+    if not spans:
+        return []
+    prepared.execute(cur, _TOTALS, _params(spans, quantity, TOTALS_WIDTH_S))
     return [
         Totals(int(n), lo, hi, sv, sa, f, last) if n else Totals(0, None, None, None, None)
         for n, lo, hi, sv, sa, f, last in cur.fetchall()
@@ -178,25 +206,8 @@ def level_series(
     """
     if not spans:
         return 0, []
-    # The number of the W cell holding {0}, a time on the five-minute grid (exact in float8).
-    cell = "floor(date_part('epoch', {0}) / %(width)s)::bigint"
-    cells = " UNION ALL ".join(
-        f"SELECT {cell.format('c.bucket')} AS cell, c.samples AS n, c.first_time AS f, "
-        "c.last_time AS l, c.min_value AS lo, c.max_value AS hi, c.sum_value AS sv "
-        f"FROM {source}"
-        for source in _cell_sources(width_s)
-    )
-    cur.execute(
-        f"WITH {_RANGES}, pieces AS MATERIALIZED ({cells} "
-        f" UNION ALL SELECT {cell.format(_FLOOR_W.format('r.time'))}, count(*)::int, "
-        "  min(r.time), max(r.time), min(r.value), max(r.value), sum(r.value) "
-        f" FROM {_RAW_JOIN} GROUP BY 1), "
-        "span AS (SELECT min(cell) AS c0, max(cell) - min(cell) + 1 AS cells FROM pieces) "
-        "SELECT span.cells, ((p.cell - span.c0 + 1) * %(points)s - 1) / span.cells AS i, "
-        "  min(p.f), max(p.l), sum(p.n), min(p.lo), max(p.hi), sum(p.sv) / sum(p.n) "
-        "FROM pieces p, span GROUP BY 1, 2 ORDER BY 2",
-        {**_params(spans, quantity, width_s), "points": points},
-    )
+    stmt = _FINE_SERIES if width_s == FINE_WIDTH_S else _COARSE_SERIES
+    prepared.execute(cur, stmt, {**_params(spans, quantity, width_s), "points": points})
     rows = cur.fetchall()
     if not rows:
         return 0, []
