@@ -93,6 +93,15 @@ _VI: dict[str, str] = {
     "entry.event": "Sự kiện",
     "entry.stay": "Lưu trú",
     "entry.alert": "Cảnh báo",
+    "forwarding": "Gửi lên cổng truy xuất nguồn gốc",
+    "forwarding.not_queued": "Chưa có sự kiện nào chờ gửi",
+    "forwarding.pending": "Đang gửi",
+    "forwarding.parked": "Tạm giữ: thiếu dữ liệu",
+    "forwarding.delivered": "Đã gửi đủ",
+    "sent": "đã gửi",
+    "waiting": "chờ",
+    "held": "tạm giữ",
+    "missing": "thiếu",
 }
 
 _EN: dict[str, str] = {
@@ -183,6 +192,15 @@ _EN: dict[str, str] = {
     "entry.event": "Event",
     "entry.stay": "Stay",
     "entry.alert": "Alert",
+    "forwarding": "Forwarding to the traceability portal",
+    "forwarding.not_queued": "No events queued",
+    "forwarding.pending": "Sending",
+    "forwarding.parked": "Held: data missing",
+    "forwarding.delivered": "All sent",
+    "sent": "sent",
+    "waiting": "waiting",
+    "held": "held",
+    "missing": "missing",
 }
 
 CATALOGUES: Final = {"vi": _VI, "en": _EN}

@@ -7,6 +7,8 @@ from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.db.forward_store import EVENT
+
 
 def find_batch(cur: Cursor, gtin: str, lot: str) -> int | None:
     """The id of batch (gtin, lot), if it exists."""
@@ -69,6 +71,25 @@ def batch_alerts(cur: Cursor, batch_id: int) -> list[AlertRow]:
         "SELECT id, kind, severity, state, site_id, location, started_at, ended_at FROM alerts "
         "WHERE batch_ids @> ARRAY[%s]::bigint[] ORDER BY started_at, id",
         (batch_id,),
+    )
+    return [tuple(row) for row in cur.fetchall()]
+
+
+ForwardRow = tuple[str, str, int, datetime | None, list[str]]
+
+
+def forwarding_of(cur: Cursor, event_ids: Sequence[str]) -> list[ForwardRow]:
+    """(destination, state, events, last sent, missing fields) of the events' forwarding."""
+    if not event_ids:
+        return []
+    cur.execute(
+        "SELECT o.destination, o.state, count(*), max(o.sent_at), "
+        " coalesce(array_agg(DISTINCT o.missing_field) "
+        "  FILTER (WHERE o.missing_field IS NOT NULL), '{}') "
+        "FROM forward_destinations d JOIN forward_outbox o ON o.destination = d.name "
+        " AND o.kind = %s AND o.key = ANY(%s::text[]) "
+        "GROUP BY 1, 2 ORDER BY 1, 2",
+        (EVENT, list(event_ids)),
     )
     return [tuple(row) for row in cur.fetchall()]
 

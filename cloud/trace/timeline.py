@@ -5,7 +5,8 @@ into (from packing on), every stay (its own and in units) with min, max, mean, M
 of range, the alerts naming the batch, a downsampled temperature series; one step back = the
 batches it was made from (batch_inputs: master data now, transformation events later); one
 step forward = the units it was packed into and the batches made from it. Forwarding status to
-the national portal is a placeholder until forwarding exists.
+the national portal and other destinations: per destination, how many of its events were
+sent, wait, are parked (and which fields they lack) or were skipped.
 """
 
 from datetime import UTC, date, datetime, time
@@ -98,10 +99,23 @@ class UnitRef(_Model):
     site: str
 
 
-class Forwarding(_Model):
-    """Delivery to the national portal (filled in once forwarding exists)."""
+class DestinationForwarding(_Model):
+    """How the batch's events stand with one destination (the national portal, …)."""
 
-    status: Literal["not_available"] = "not_available"
+    destination: str
+    sent: int
+    pending: int
+    parked: int
+    skipped: int
+    last_sent_at: datetime | None
+    missing_fields: list[str]
+
+
+class Forwarding(_Model):
+    """Delivery of the batch's events: parked (held: data missing), pending, delivered."""
+
+    status: Literal["not_queued", "parked", "pending", "delivered"]
+    destinations: list[DestinationForwarding]
 
 
 class Timeline(_Model):
@@ -114,7 +128,7 @@ class Timeline(_Model):
     inputs: list[BatchRef]
     units: list[UnitRef]
     outputs: list[BatchRef]
-    forwarding: Forwarding = Forwarding()
+    forwarding: Forwarding
 
 
 _POINTS = TypeAdapter(list[Point])
@@ -188,6 +202,29 @@ def _entries(
     return sorted(entries, key=lambda e: (e.time, _ORDER[e.kind]))
 
 
+def _forwarding(cur: Cursor, entries: list[Entry]) -> Forwarding:
+    events = [e.event_id for e in entries if e.event_id is not None]
+    per: dict[str, dict[str, Any]] = {}
+    for destination, state, count, sent_at, missing in store.forwarding_of(cur, events):
+        row = per.setdefault(
+            destination,
+            {"destination": destination, "last_sent_at": None, "missing_fields": []}
+            | dict.fromkeys(("sent", "pending", "parked", "skipped"), 0),
+        )
+        row[state] = count
+        row["last_sent_at"] = max(filter(None, (row["last_sent_at"], sent_at)), default=None)
+        row["missing_fields"] = sorted({*row["missing_fields"], *missing})
+    destinations = [DestinationForwarding(**row) for row in per.values()]
+    status: Literal["not_queued", "parked", "pending", "delivered"] = "not_queued"
+    if any(d.parked for d in destinations):
+        status = "parked"
+    elif any(d.pending for d in destinations):
+        status = "pending"
+    elif destinations:
+        status = "delivered"
+    return Forwarding(status=status, destinations=destinations)
+
+
 def batch_timeline(
     database: Database, batch: int | tuple[str, str], *, points: int = 500
 ) -> Timeline | None:
@@ -217,4 +254,5 @@ def timeline_in(cur: Cursor, batch: int | tuple[str, str], *, points: int = 500)
         inputs=[BatchRef(id=r[1], gtin=r[2], lot=r[3]) for r in inputs],
         units=[UnitRef(sscc=u[1], packed_at=u[2], site=u[3]) for u in units],
         outputs=[BatchRef(id=r[1], gtin=r[2], lot=r[3]) for r in outputs],
+        forwarding=_forwarding(cur, entries),
     )

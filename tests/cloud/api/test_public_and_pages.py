@@ -61,6 +61,7 @@ def test_pages_render_for_an_operator(client, world):
     assert batch.status_code == 200
     assert 'data-testid="temperature-chart"' in batch.text
     assert 'class="band"' in batch.text and 'class="excursion"' in batch.text
+    assert 'data-testid="forwarding"' in batch.text and "Chưa có sự kiện nào chờ gửi" in batch.text
     assert client.get(f"/ui/batches/{world.batch_b}").status_code == 404
     assert LOT_A in client.get("/ui/batches?q=LOT").text
     assert "alert-action" in client.get("/ui/alerts").text

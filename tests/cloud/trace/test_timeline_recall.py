@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from cloud.db.forward_store import EVENT, enqueue
 from cloud.db.pool import Database
 from cloud.trace.recall import recall_trace
 from cloud.trace.timeline import batch_timeline
@@ -115,7 +116,47 @@ def test_the_timeline_tells_what_happened_in_order(scenario):
     assert [(b.gtin, b.lot) for b in timeline.inputs] == [(FRESH, "NL1")]
     assert [(b.gtin, b.lot) for b in timeline.outputs] == [(GIFT, "G1")]
     assert [u.sscc for u in timeline.units] == [SSCC_1]
-    assert timeline.forwarding.status == "not_available"
+    assert (timeline.forwarding.status, timeline.forwarding.destinations) == ("not_queued", [])
+
+
+def test_the_timeline_tells_how_forwarding_of_its_events_stands(scenario):
+    timeline = batch_timeline(scenario, (DRIED, "LN1"))
+    assert timeline is not None
+    events = [e.event_id for e in timeline.entries if e.event_id is not None]
+    assert len(events) == 5
+    sent_at = START + 30 * H
+    with scenario.transaction() as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO forward_destinations (name, adapter) VALUES ('portal', 'portal')")
+        enqueue(cur, kind=EVENT, items=[(event_id, {}) for event_id in events])
+        cur.execute(
+            "UPDATE forward_outbox SET state = 'sent', sent_at = %s WHERE key = ANY(%s)",
+            (sent_at, events[:3]),
+        )
+    delivering = batch_timeline(scenario, (DRIED, "LN1"))
+    assert delivering is not None
+    assert delivering.forwarding.status == "pending"
+    (portal,) = delivering.forwarding.destinations
+    assert (portal.destination, portal.sent, portal.pending, portal.parked) == ("portal", 3, 2, 0)
+    assert portal.last_sent_at == sent_at
+
+    with scenario.transaction() as conn, conn.cursor() as cur:
+        cur.execute(
+            "UPDATE forward_outbox SET state = 'parked', missing_field = 'producer_tax_code' "
+            "WHERE key = %s",
+            (events[3],),
+        )
+        cur.execute("UPDATE forward_outbox SET state = 'skipped' WHERE key = %s", (events[4],))
+    held = batch_timeline(scenario, (DRIED, "LN1"))
+    assert held is not None
+    assert held.forwarding.status == "parked"
+    (portal,) = held.forwarding.destinations
+    assert (portal.sent, portal.pending, portal.parked, portal.skipped) == (3, 0, 1, 1)
+    assert portal.missing_fields == ["producer_tax_code"]
+
+    with scenario.transaction() as conn, conn.cursor() as cur:
+        cur.execute("UPDATE forward_outbox SET state = 'sent' WHERE key = %s", (events[3],))
+    done = batch_timeline(scenario, (DRIED, "LN1"))
+    assert done is not None and done.forwarding.status == "delivered"
 
 
 def test_recall_goes_forward_and_backward_across_two_hops(scenario):
