@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -40,15 +40,25 @@ def language(request: Request) -> str:
     return asked if asked in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render template `name` in the request's language."""
+def render_html(request: Request, name: str, **context: Any) -> str:
+    """Template `name` rendered in the request's language."""
     lang = language(request)
-    html = templates.get_template(name).render(
+    return templates.get_template(name).render(
         request=request, lang=lang, t=translator(lang), languages=LANGUAGES, **context
     )
-    response = HTMLResponse(html, status_code=status_code)
+
+
+def remember_language(request: Request, response: Response) -> None:
+    """Set the language cookie when ?lang= named a known language."""
+    lang = language(request)
     if request.query_params.get("lang") == lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render template `name` in the request's language."""
+    response = HTMLResponse(render_html(request, name, **context), status_code=status_code)
+    remember_language(request, response)
     return response
 
 

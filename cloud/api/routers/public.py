@@ -1,18 +1,22 @@
 """The consumer page behind a pack's QR code: GS1 Digital Link /01/{gtin}/10/{lot}, public."""
 
+from collections.abc import Callable
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
 from psycopg2.extensions import cursor as Cursor
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from cloud.api.deps import DatabaseDep, SlotDep
+from cloud.api.deps import connection_slot
 from cloud.api.errors import ApiError, ErrorBody
+from cloud.api.single_flight import SingleFlight
 from cloud.api.ttl_cache import TtlCache
-from cloud.api.ui_support import render
+from cloud.api.ui_support import language, remember_language, render, render_html
 from cloud.db import api_public as store
 from cloud.db.pool import Database
 
@@ -85,18 +89,79 @@ def consumer_view(cur: Cursor, gtin: str, lot: str) -> ConsumerBatch | None:
     )
 
 
-def cached_view(request: Request, database: Database, gtin: str, lot: str) -> ConsumerBatch | None:
-    """consumer_view, reused a few seconds per (GTIN, lot); request.state.cache: hit or miss."""
-    key = (gtin.zfill(14), lot)
-    cache: TtlCache[tuple[str, str], ConsumerBatch] = request.app.state.public_cache
-    view = cache.get(key)
-    request.state.cache = "hit" if view is not None else "miss"
-    if view is None:
-        with database.transaction() as conn, conn.cursor() as cur:
-            view = consumer_view(cur, gtin, lot)
+BatchKey = tuple[str, str]  # (GTIN padded to 14 digits, lot)
+BodyKey = tuple[str, str, str]  # (GTIN padded to 14 digits, lot, "json" or the page language)
+Produce = Callable[[ConsumerBatch], bytes]
+_slot = asynccontextmanager(connection_slot)  # SlotDep's semaphore, taken on a miss only
+
+
+class Fresh(NamedTuple):
+    """A body just made: None when the batch is unknown; whether the database was asked."""
+
+    content: bytes | None
+    queried: bool
+
+
+class PublicBodies:
+    """A process's finished answers of the public routes, kept as long as their views."""
+
+    def __init__(self, ttl_s: float):
+        self.cache = TtlCache[BodyKey, bytes](ttl_s)
+        self.flights = SingleFlight[BodyKey, Fresh]()
+
+
+def public_bodies(request: Request) -> PublicBodies:
+    """The application's PublicBodies, made on first use (in the event loop: no race)."""
+    state = request.app.state
+    bodies: PublicBodies | None = getattr(state, "public_bodies", None)
+    if bodies is None:
+        bodies = state.public_bodies = PublicBodies(state.settings.api_public_cache_s)
+    return bodies
+
+
+def _query_and_produce(
+    database: Database, batch: BatchKey, produce: Produce
+) -> tuple[ConsumerBatch | None, bytes | None]:
+    with database.transaction() as conn, conn.cursor() as cur:
+        view = consumer_view(cur, *batch)
+    return view, (produce(view) if view is not None else None)
+
+
+async def _fresh_body(request: Request, key: BodyKey, produce: Produce) -> Fresh:
+    """produce(the batch's view) in a worker thread; the database only when no view is kept."""
+    batch: BatchKey = (key[0], key[1])
+    views: TtlCache[BatchKey, ConsumerBatch] = request.app.state.public_cache
+    view = views.get(batch)
+    queried = view is None
+    if view is not None:
+        content: bytes | None = await run_in_threadpool(produce, view)
+    else:
+        async with _slot(request):
+            view, content = await run_in_threadpool(
+                _query_and_produce, request.app.state.database, batch, produce
+            )
         if view is not None:
-            cache.put(key, view)
-    return view
+            views.put(batch, view)
+    if content is not None:
+        public_bodies(request).cache.put(key, content)
+    return Fresh(content, queried)
+
+
+async def cached_body(request: Request, key: BodyKey, produce: Produce) -> tuple[bytes | None, str]:
+    """(body of the batch's answer or None if unknown, X-Cache: hit unless the database was asked).
+
+    Kept bodies return at once; concurrent misses of one key share one query and one rendering.
+    """
+    bodies = public_bodies(request)
+    content = bodies.cache.get(key)
+    if content is not None:
+        return content, "hit"
+    fresh = await bodies.flights.run(key, lambda: _fresh_body(request, key, produce))
+    return fresh.content, "miss" if fresh.queried else "hit"
+
+
+def _json_body(view: ConsumerBatch) -> bytes:
+    return view.model_dump_json().encode()
 
 
 @router.get(
@@ -105,20 +170,12 @@ def cached_view(request: Request, database: Database, gtin: str, lot: str) -> Co
     summary="Public facts of a batch (JSON)",
     responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
-def consumer_json(
-    request: Request,
-    response: Response,
-    database: DatabaseDep,
-    _slot: SlotDep,
-    gtin: GtinPath,
-    lot: LotPath,
-) -> ConsumerBatch:
+async def consumer_json(request: Request, gtin: GtinPath, lot: LotPath) -> Response:
     """The consumer page's data; no login needed."""
-    view = cached_view(request, database, gtin, lot)
-    if view is None:
+    content, cache = await cached_body(request, (gtin.zfill(14), lot, "json"), _json_body)
+    if content is None:
         raise ApiError(404, "not_found", f"no batch {gtin}/{lot}")
-    response.headers["X-Cache"] = request.state.cache
-    return view
+    return Response(content, media_type="application/json", headers={"X-Cache": cache})
 
 
 @router.get(
@@ -127,14 +184,21 @@ def consumer_json(
     summary="Consumer page (GS1 Digital Link)",
     responses={404: {"description": "Unknown batch (an HTML page)"}},
 )
-def consumer_page(
-    request: Request, database: DatabaseDep, _slot: SlotDep, gtin: GtinPath, lot: LotPath
-) -> HTMLResponse:
+async def consumer_page(request: Request, gtin: GtinPath, lot: LotPath) -> Response:
     """The phone-friendly page a pack's QR code opens; query parameters are accepted."""
-    view = cached_view(request, database, gtin, lot)
-    if view is None:
-        return render(request, "consumer_missing.html", status_code=404, gtin=gtin, lot=lot)
-    response = render(request, "consumer.html", batch=view)
-    response.headers["Cache-Control"] = "public, max-age=60"
-    response.headers["X-Cache"] = request.state.cache
+
+    def page(view: ConsumerBatch) -> bytes:
+        # Shared by the requests of one key: the page takes only its language from `request`.
+        return render_html(request, "consumer.html", batch=view).encode()
+
+    key = (gtin.zfill(14), lot, language(request))
+    content, cache = await cached_body(request, key, page)
+    if content is None:
+        return await run_in_threadpool(
+            render, request, "consumer_missing.html", status_code=404, gtin=gtin, lot=lot
+        )
+    response = HTMLResponse(
+        content, headers={"Cache-Control": "public, max-age=60", "X-Cache": cache}
+    )
+    remember_language(request, response)
     return response
