@@ -55,7 +55,11 @@ class Database:
             self._open += 1
         try:
             return psycopg2.connect(
-                self.url, application_name=self._application_name, connect_timeout=5
+                self.url,
+                application_name=self._application_name,
+                connect_timeout=5,
+                # Prepared statements (cloud/db/prepared.py: ours only) keep one plan.
+                options="-c plan_cache_mode=force_generic_plan",
             )
         except TRANSIENT_ERRORS as err:
             self._forget()
