@@ -16,6 +16,7 @@ from datetime import datetime
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.coldchain.mkt import mkt_from_terms
+from cloud.db import prepared
 from cloud.db.rollups_query import Span, Totals, level_series, series_width, span_totals
 
 
@@ -55,13 +56,16 @@ class StaySummary:
     out_of_range_s: float | None
 
 
+_STAYS = prepared.statement(
+    "txng_batch_stays",
+    "SELECT site_id, location, start_time, end_time, via_sscc FROM batch_presence "
+    "WHERE batch_id = %(batch)s::bigint ORDER BY start_time, end_time NULLS LAST, location",
+)
+
+
 def batch_stays(cur: Cursor, batch_id: int) -> list[Stay]:
     """Every stay of the batch (its own and via logistic units), in time order."""
-    cur.execute(
-        "SELECT site_id, location, start_time, end_time, via_sscc FROM batch_presence "
-        "WHERE batch_id = %s ORDER BY start_time, end_time NULLS LAST, location",
-        (batch_id,),
-    )
+    prepared.execute(cur, _STAYS, {"batch": batch_id})
     return [Stay(*row) for row in cur.fetchall()]
 
 
@@ -192,26 +196,33 @@ def _summaries(
     return summaries
 
 
+_OUT_OF_RANGE = prepared.statement(
+    "txng_stays_out_of_range",
+    "SELECT EXISTS (SELECT 1 FROM batches b JOIN products p ON p.gtin = b.gtin "
+    " LEFT JOIN product_groups g ON g.id = p.product_group "
+    " JOIN cold_chain_profiles c ON c.id = coalesce(p.profile_id, g.profile_id) "
+    " WHERE b.id = %(batch)s::bigint AND c.quantity = %(quantity)s::text), "
+    "(SELECT coalesce(array_agg(o ORDER BY idx), '{}') FROM ("
+    " SELECT st.idx, coalesce(sum(extract(epoch FROM "
+    "  least(coalesce(x.end_time, x.last_time), coalesce(st.e, 'infinity')) "
+    "  - greatest(x.start_time, st.s))) FILTER (WHERE x.id IS NOT NULL), 0)::float8 AS o "
+    " FROM unnest(%(sites)s::text[], %(locations)s::text[], %(starts)s::timestamptz[], "
+    "  %(ends)s::timestamptz[]) WITH ORDINALITY AS st(site_id, location, s, e, idx) "
+    " LEFT JOIN excursions x ON x.batch_id = %(batch)s::bigint AND x.site_id = st.site_id "
+    "  AND x.location = st.location AND x.quantity = %(quantity)s::text "
+    "  AND x.start_time < coalesce(st.e, 'infinity') "
+    "  AND coalesce(x.end_time, x.last_time) > st.s "
+    " GROUP BY st.idx) per_stay)",
+)
+
+
 def _out_of_range_s(
     cur: Cursor, batch_id: int, stays: Sequence[Stay], quantity: str
 ) -> list[float | None]:
     """Per stay: seconds of the batch's excursions within it (None: no profile applies)."""
-    cur.execute(
-        "SELECT EXISTS (SELECT 1 FROM batches b JOIN products p ON p.gtin = b.gtin "
-        " LEFT JOIN product_groups g ON g.id = p.product_group "
-        " JOIN cold_chain_profiles c ON c.id = coalesce(p.profile_id, g.profile_id) "
-        " WHERE b.id = %(batch)s AND c.quantity = %(quantity)s), "
-        "(SELECT coalesce(array_agg(o ORDER BY idx), '{}') FROM ("
-        " SELECT st.idx, coalesce(sum(extract(epoch FROM "
-        "  least(coalesce(x.end_time, x.last_time), coalesce(st.e, 'infinity')) "
-        "  - greatest(x.start_time, st.s))) FILTER (WHERE x.id IS NOT NULL), 0)::float8 AS o "
-        " FROM unnest(%(sites)s::text[], %(locations)s::text[], %(starts)s::timestamptz[], "
-        "  %(ends)s::timestamptz[]) WITH ORDINALITY AS st(site_id, location, s, e, idx) "
-        " LEFT JOIN excursions x ON x.batch_id = %(batch)s AND x.site_id = st.site_id "
-        "  AND x.location = st.location AND x.quantity = %(quantity)s "
-        "  AND x.start_time < coalesce(st.e, 'infinity') "
-        "  AND coalesce(x.end_time, x.last_time) > st.s "
-        " GROUP BY st.idx) per_stay)",
+    prepared.execute(
+        cur,
+        _OUT_OF_RANGE,
         {
             "batch": batch_id,
             "quantity": quantity,

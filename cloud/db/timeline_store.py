@@ -1,12 +1,14 @@
 """SQL of a batch's timeline and recall: header, events, alerts, inputs, units and places."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.db import prepared
 from cloud.db.forward_store import EVENT
 
 
@@ -17,15 +19,103 @@ def find_batch(cur: Cursor, gtin: str, lot: str) -> int | None:
     return int(row[0]) if row else None
 
 
+_HEADER_SQL = (
+    "SELECT b.id, b.gtin, b.lot, b.verified, b.source, b.production_date, b.pack_date, "
+    "b.expiry_date, b.origin_code, b.site_id, b.quantity, b.unit, b.first_seen, "
+    "p.name AS product_name, p.producer_name, p.producer_address, p.ocop_stars "
+    "FROM batches b LEFT JOIN products p ON p.gtin = b.gtin WHERE b.id = %(b)s::bigint"
+)
+# The batch's own scans (GTIN + lot, or a serial commissioned into it) and the scans of the
+# logistic units it was packed into, from the time it was packed.
+_EVENTS_SQL = (
+    "SELECT e.time, e.id::text AS id, e.site_id, e.location, e.biz_step, e.device_id, "
+    " e.reader, NULL::text AS via FROM events e JOIN batches b ON e.gtin = b.gtin "
+    " AND e.lot = b.lot WHERE b.id = %(b)s::bigint "
+    "UNION ALL "
+    "SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader, "
+    " NULL FROM events e JOIN commissioned_items c ON e.gtin = c.gtin "
+    " AND e.serial = c.serial WHERE c.batch_id = %(b)s::bigint AND e.lot IS NULL "
+    "UNION ALL "
+    "SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader, "
+    " u.sscc::text FROM unit_contents u JOIN events e ON e.sscc = u.sscc "
+    " AND e.time >= u.packed_at WHERE u.batch_id = %(b)s::bigint"
+)
+_ALERTS_SQL = (
+    "SELECT id, kind, severity, state, site_id, location, started_at, ended_at FROM alerts "
+    "WHERE batch_ids @> ARRAY[%(b)s::bigint]::bigint[] ORDER BY started_at, id"
+)
+_FORWARDING_SQL = (
+    "SELECT o.destination, o.state, count(*) AS events, max(o.sent_at) AS sent_at, "
+    " coalesce(array_agg(DISTINCT o.missing_field) "
+    "  FILTER (WHERE o.missing_field IS NOT NULL), '{{}}') AS missing "
+    "FROM forward_destinations d JOIN forward_outbox o ON o.destination = d.name "
+    " AND o.kind = %(kind)s::text AND o.key = ANY({keys}) "
+    "GROUP BY 1, 2 ORDER BY 1, 2"
+)
+# One step back (inputs: near = batch_id) or forward (near = input_batch_id) of `ids`.
+_LINKED_SQL = (
+    "SELECT x.{near} AS from_id, b.id, b.gtin, b.lot, b.production_date, b.origin_code, "
+    "b.quantity FROM batch_inputs x JOIN batches b ON b.id = x.{far} "
+    "WHERE x.{near} = ANY({ids}) ORDER BY b.id"
+)
+_UNITS_SQL = (
+    "SELECT batch_id, sscc, packed_at, site_id FROM unit_contents WHERE batch_id = ANY({ids}) "
+    "ORDER BY packed_at, sscc"
+)
+_LINKS = {True: ("batch_id", "input_batch_id"), False: ("input_batch_id", "batch_id")}
+
+
+def _json_rows(sql: str, order: str) -> str:
+    """SQL: the rows of `sql` as one JSON array in `order` (of columns r.…; empty: [])."""
+    return f"(SELECT coalesce(json_agg(r ORDER BY {order}), '[]') FROM ({sql}) r)"
+
+
+_ONE = "ARRAY[%(b)s::bigint]"
+_BACK, _FORTH = (_LINKED_SQL.format(near=n, far=f, ids=_ONE) for n, f in _LINKS.values())
+_FACTS = prepared.statement(
+    "txng_timeline_facts",
+    f"WITH ev AS ({_EVENTS_SQL}) SELECT (SELECT row_to_json(h) FROM ({_HEADER_SQL}) h), "
+    + ", ".join(
+        (
+            _json_rows("SELECT time, id, site_id, location, biz_step, via FROM ev", "r.time, r.id"),
+            _json_rows(_ALERTS_SQL, "r.started_at, r.id"),
+            _json_rows(_BACK, "r.id"),
+            _json_rows(_FORTH, "r.id"),
+            _json_rows(_UNITS_SQL.format(ids=_ONE), "r.packed_at, r.sscc"),
+            _json_rows(
+                _FORWARDING_SQL.format(keys="ARRAY(SELECT id FROM ev)"),
+                "r.destination, r.state",
+            ),
+        )
+    ),
+)
+
+
+@dataclass(frozen=True)
+class TimelineFacts:
+    """What a timeline shows besides conditions, as JSON values (times as ISO 8601 text)."""
+
+    header: dict[str, Any]
+    events: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    inputs: list[dict[str, Any]]
+    outputs: list[dict[str, Any]]
+    units: list[dict[str, Any]]
+    forwarding: list[dict[str, Any]]
+
+
+def timeline_facts(cur: Cursor, batch_id: int) -> TimelineFacts | None:
+    """Header, events, alerts, one step back and forward, units and forwarding, in one query."""
+    prepared.execute(cur, _FACTS, {"b": batch_id, "kind": EVENT})
+    row = cur.fetchone()
+    if row is None or row[0] is None:
+        return None
+    return TimelineFacts(*row)
+
+
 def batch_header(cur: Cursor, batch_id: int) -> dict[str, Any] | None:
     """The batch with its product's name and producer (None: no such batch)."""
-    cur.execute(
-        "SELECT b.id, b.gtin, b.lot, b.verified, b.source, b.production_date, b.pack_date, "
-        "b.expiry_date, b.origin_code, b.site_id, b.quantity, b.unit, b.first_seen, "
-        "p.name AS product_name, p.producer_name, p.producer_address, p.ocop_stars "
-        "FROM batches b LEFT JOIN products p ON p.gtin = b.gtin WHERE b.id = %s",
-        (batch_id,),
-    )
+    cur.execute(_HEADER_SQL, {"b": batch_id})
     row = cur.fetchone()
     if row is None:
         return None
@@ -37,28 +127,8 @@ EventRow = tuple[datetime, str, str, str, str, str, str, str | None]
 
 
 def batch_events(cur: Cursor, batch_id: int) -> list[EventRow]:
-    """(time, id, site, location, biz step, device, reader, via SSCC) of the batch's events.
-
-    The batch's own scans (GTIN + lot, or a serial commissioned into it) and the scans of the
-    logistic units it was packed into, from the time it was packed.
-    """
-    cur.execute(
-        """
-        SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader,
-               NULL::text FROM events e JOIN batches b ON e.gtin = b.gtin AND e.lot = b.lot
-         WHERE b.id = %(b)s
-        UNION ALL
-        SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader,
-               NULL FROM events e JOIN commissioned_items c ON e.gtin = c.gtin
-               AND e.serial = c.serial WHERE c.batch_id = %(b)s AND e.lot IS NULL
-        UNION ALL
-        SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader,
-               u.sscc::text FROM unit_contents u JOIN events e ON e.sscc = u.sscc
-               AND e.time >= u.packed_at WHERE u.batch_id = %(b)s
-        ORDER BY 1, 2
-        """,
-        {"b": batch_id},
-    )
+    """(time, id, site, location, biz step, device, reader, via SSCC) of the batch's events."""
+    cur.execute(f"{_EVENTS_SQL} ORDER BY 1, 2", {"b": batch_id})
     return [tuple(row) for row in cur.fetchall()]
 
 
@@ -67,30 +137,7 @@ AlertRow = tuple[int, str, str, str, str | None, str | None, datetime, datetime 
 
 def batch_alerts(cur: Cursor, batch_id: int) -> list[AlertRow]:
     """(id, kind, severity, state, site, location, started, ended) of alerts naming the batch."""
-    cur.execute(
-        "SELECT id, kind, severity, state, site_id, location, started_at, ended_at FROM alerts "
-        "WHERE batch_ids @> ARRAY[%s]::bigint[] ORDER BY started_at, id",
-        (batch_id,),
-    )
-    return [tuple(row) for row in cur.fetchall()]
-
-
-ForwardRow = tuple[str, str, int, datetime | None, list[str]]
-
-
-def forwarding_of(cur: Cursor, event_ids: Sequence[str]) -> list[ForwardRow]:
-    """(destination, state, events, last sent, missing fields) of the events' forwarding."""
-    if not event_ids:
-        return []
-    cur.execute(
-        "SELECT o.destination, o.state, count(*), max(o.sent_at), "
-        " coalesce(array_agg(DISTINCT o.missing_field) "
-        "  FILTER (WHERE o.missing_field IS NOT NULL), '{}') "
-        "FROM forward_destinations d JOIN forward_outbox o ON o.destination = d.name "
-        " AND o.kind = %s AND o.key = ANY(%s::text[]) "
-        "GROUP BY 1, 2 ORDER BY 1, 2",
-        (EVENT, list(event_ids)),
-    )
+    cur.execute(_ALERTS_SQL, {"b": batch_id})
     return [tuple(row) for row in cur.fetchall()]
 
 
@@ -102,23 +149,16 @@ def batches_linked(cur: Cursor, batch_ids: Sequence[int], *, inputs: bool) -> li
 
     inputs=True: what each batch was made from; False: what was made from each batch.
     """
-    near, far = ("batch_id", "input_batch_id") if inputs else ("input_batch_id", "batch_id")
+    near, far = _LINKS[inputs]
     cur.execute(
-        f"SELECT x.{near}, b.id, b.gtin, b.lot, b.production_date, b.origin_code, b.quantity "
-        f"FROM batch_inputs x JOIN batches b ON b.id = x.{far} WHERE x.{near} = ANY(%s) "
-        "ORDER BY b.id",
-        (list(batch_ids),),
+        _LINKED_SQL.format(near=near, far=far, ids="%(ids)s::bigint[]"), {"ids": list(batch_ids)}
     )
     return [tuple(row) for row in cur.fetchall()]
 
 
 def units_of(cur: Cursor, batch_ids: Sequence[int]) -> list[tuple[int, str, datetime, str]]:
     """(batch id, SSCC, packed at, site) of the logistic units the batches were packed into."""
-    cur.execute(
-        "SELECT batch_id, sscc, packed_at, site_id FROM unit_contents WHERE batch_id = ANY(%s) "
-        "ORDER BY packed_at, sscc",
-        (list(batch_ids),),
-    )
+    cur.execute(_UNITS_SQL.format(ids="%(ids)s::bigint[]"), {"ids": list(batch_ids)})
     return [tuple(row) for row in cur.fetchall()]
 
 

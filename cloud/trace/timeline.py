@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from psycopg2.extensions import cursor as Cursor
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict
 
 from cloud.db import timeline_store as store
 from cloud.db.pool import Database
@@ -131,36 +131,35 @@ class Timeline(_Model):
     forwarding: Forwarding
 
 
-_POINTS = TypeAdapter(list[Point])
 _ORDER = {"origin": 0, "event": 1, "stay": 2, "alert": 3}
 
 
 def _entries(
-    cur: Cursor, batch_id: int, header: dict[str, Any], stays: list[conditions.StaySummary]
+    origin: Origin, facts: store.TimelineFacts, stays: list[conditions.StaySummary]
 ) -> list[Entry]:
     entries: list[Entry] = []
-    made = header["production_date"] or header["pack_date"]
-    if isinstance(made, date):
+    made = origin.production_date or origin.pack_date
+    if made is not None:
         entries.append(
             Entry(
                 kind="origin",
                 time=datetime.combine(made, time(), UTC),
-                site=header["site_id"],
-                location=header["origin_code"],
+                site=origin.site_id,
+                location=origin.origin_code,
             )
         )
-    for at, event_id, site, location, step, _device, _reader, via in store.batch_events(
-        cur, batch_id
-    ):
+    for event in facts.events:
         entries.append(
-            Entry(
-                kind="event",
-                time=at,
-                site=site,
-                location=location,
-                biz_step=step,
-                event_id=event_id,
-                via_sscc=via,
+            Entry.model_validate(
+                {
+                    "kind": "event",
+                    "time": event["time"],
+                    "site": event["site_id"],
+                    "location": event["location"],
+                    "biz_step": event["biz_step"],
+                    "event_id": event["id"],
+                    "via_sscc": event["via"],
+                }
             )
         )
     for summary in stays:
@@ -183,38 +182,37 @@ def _entries(
                 ),
             )
         )
-    for alert_id, kind, severity, state, a_site, a_location, started, ended in store.batch_alerts(
-        cur, batch_id
-    ):
+    for alert in facts.alerts:
         entries.append(
-            Entry(
-                kind="alert",
-                time=started,
-                end=ended,
-                site=a_site,
-                location=a_location,
-                alert_id=alert_id,
-                alert_kind=kind,
-                severity=severity,
-                state=state,
+            Entry.model_validate(
+                {
+                    "kind": "alert",
+                    "time": alert["started_at"],
+                    "end": alert["ended_at"],
+                    "site": alert["site_id"],
+                    "location": alert["location"],
+                    "alert_id": alert["id"],
+                    "alert_kind": alert["kind"],
+                    "severity": alert["severity"],
+                    "state": alert["state"],
+                }
             )
         )
     return sorted(entries, key=lambda e: (e.time, _ORDER[e.kind]))
 
 
-def _forwarding(cur: Cursor, entries: list[Entry]) -> Forwarding:
-    events = [e.event_id for e in entries if e.event_id is not None]
+def _forwarding(rows: list[dict[str, Any]]) -> Forwarding:
     per: dict[str, dict[str, Any]] = {}
-    for destination, state, count, sent_at, missing in store.forwarding_of(cur, events):
-        row = per.setdefault(
-            destination,
-            {"destination": destination, "last_sent_at": None, "missing_fields": []}
+    for row in rows:
+        summary = per.setdefault(
+            row["destination"],
+            {"destination": row["destination"], "last_sent_at": None, "missing_fields": []}
             | dict.fromkeys(("sent", "pending", "parked", "skipped"), 0),
         )
-        row[state] = count
-        row["last_sent_at"] = max(filter(None, (row["last_sent_at"], sent_at)), default=None)
-        row["missing_fields"] = sorted({*row["missing_fields"], *missing})
-    destinations = [DestinationForwarding(**row) for row in per.values()]
+        summary[row["state"]] = row["events"]
+        summary["last_sent_at"] = summary["last_sent_at"] or row["sent_at"]  # sent only
+        summary["missing_fields"] = sorted({*summary["missing_fields"], *row["missing"]})
+    destinations = [DestinationForwarding.model_validate(d) for d in per.values()]
     status: Literal["not_queued", "parked", "pending", "delivered"] = "not_queued"
     if any(d.parked for d in destinations):
         status = "parked"
@@ -236,23 +234,20 @@ def batch_timeline(
 def timeline_in(cur: Cursor, batch: int | tuple[str, str], *, points: int = 500) -> Timeline | None:
     """batch_timeline, read with the caller's cursor (in its transaction)."""
     batch_id = store.find_batch(cur, *batch) if isinstance(batch, tuple) else batch
-    header = store.batch_header(cur, batch_id) if batch_id is not None else None
-    if batch_id is None or header is None:
+    facts = store.timeline_facts(cur, batch_id) if batch_id is not None else None
+    if batch_id is None or facts is None:
         return None
-    origin = Origin.model_validate(header)
+    origin = Origin.model_validate(facts.header)
     summaries, points_read = conditions.summaries_and_series(cur, batch_id, points)
-    entries = _entries(cur, batch_id, header, summaries)
-    series = _POINTS.validate_python([p.__dict__ for p in points_read])
-    inputs = store.batches_linked(cur, [batch_id], inputs=True)
-    outputs = store.batches_linked(cur, [batch_id], inputs=False)
-    units = store.units_of(cur, [batch_id])
-    return Timeline(
-        batch=BatchRef(id=batch_id, gtin=header["gtin"], lot=header["lot"]),
-        origin=origin,
-        entries=entries,
-        series=series,
-        inputs=[BatchRef(id=r[1], gtin=r[2], lot=r[3]) for r in inputs],
-        units=[UnitRef(sscc=u[1], packed_at=u[2], site=u[3]) for u in units],
-        outputs=[BatchRef(id=r[1], gtin=r[2], lot=r[3]) for r in outputs],
-        forwarding=_forwarding(cur, entries),
+    return Timeline.model_validate(
+        {
+            "batch": facts.header,
+            "origin": origin,
+            "entries": _entries(origin, facts, summaries),
+            "series": [p.__dict__ for p in points_read],
+            "inputs": facts.inputs,
+            "units": [{**u, "site": u["site_id"]} for u in facts.units],
+            "outputs": facts.outputs,
+            "forwarding": _forwarding(facts.forwarding),
+        }
     )
