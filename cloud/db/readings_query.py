@@ -17,7 +17,15 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.coldchain.mkt import mkt_from_terms
 from cloud.db import prepared
-from cloud.db.rollups_query import Span, Totals, level_series, series_width, span_totals
+from cloud.db.rollups_query import (
+    Span,
+    Totals,
+    level_series,
+    level_series_json,
+    series_json_sql,
+    series_width,
+    span_totals,
+)
 
 
 @dataclass(frozen=True)
@@ -105,15 +113,50 @@ def batch_conditions(
     cur: Cursor, batch_id: int, *, points: int = 500, quantity: str = "temperature"
 ) -> tuple[list[StaySummary], list[SeriesPoint]]:
     """stay_summaries and batch_series of the batch, sharing what they read."""
-    stays = batch_stays(cur, batch_id)
-    totals = span_totals(cur, _spans(stays), quantity)
-    summaries = _summaries(cur, batch_id, stays, totals, quantity)
+    stays, totals, summaries = _read_stays(cur, batch_id, quantity)
     series = _series(cur, batch_id, _spans(merge_stays(stays)), totals, points, quantity)
     return summaries, series
 
 
+def batch_conditions_json(
+    cur: Cursor, batch_id: int, *, points: int = 500, quantity: str = "temperature"
+) -> tuple[list[StaySummary], str]:
+    """batch_conditions with the series as the API's JSON array (built by the database)."""
+    stays, totals, summaries = _read_stays(cur, batch_id, quantity)
+    width_s = _series_width(totals, points)
+    if width_s == 0:
+        return summaries, "[]"
+    if width_s is None:
+        cur.execute(
+            series_json_sql(_FINE_SQL, "s.bucket"), _fine_params(batch_id, points, quantity)
+        )
+        row = cur.fetchone()
+        return summaries, str(row[0]) if row else "[]"
+    merged = _spans(merge_stays(stays))
+    return summaries, level_series_json(cur, merged, quantity, points, width_s)
+
+
+def _read_stays(
+    cur: Cursor, batch_id: int, quantity: str
+) -> tuple[list[Stay], list[Totals], list[StaySummary]]:
+    stays = batch_stays(cur, batch_id)
+    totals = span_totals(cur, _spans(stays), quantity)
+    return stays, totals, _summaries(cur, batch_id, stays, totals, quantity)
+
+
 def _spans(stays: Sequence[Stay]) -> list[Span]:
     return [Span(s.site_id, s.location, s.start, s.end) for s in stays]
+
+
+def _series_width(totals: Sequence[Totals], points: int) -> int | None:
+    """The series' rollup level from the first and last reading; 0: no readings, None: finer."""
+    if points < 1:
+        raise ValueError("points must be at least 1")
+    firsts = [t.first for t in totals if t.first is not None]
+    lasts = [t.last for t in totals if t.last is not None]
+    if not firsts or not lasts:
+        return 0
+    return series_width(min(firsts), max(lasts), points)
 
 
 def _series(
@@ -125,37 +168,36 @@ def _series(
     quantity: str,
 ) -> list[SeriesPoint]:
     """The series over `merged`; `totals` (of stays with the same union) fix the level."""
-    if points < 1:
-        raise ValueError("points must be at least 1")
-    firsts = [t.first for t in totals if t.first is not None]
-    lasts = [t.last for t in totals if t.last is not None]
-    if not firsts or not lasts:
+    width_s = _series_width(totals, points)
+    if width_s == 0:
         return []
-    width_s = series_width(min(firsts), max(lasts), points)
     if width_s is None:
-        return _fine_series(cur, batch_id, points=points, quantity=quantity)
+        cur.execute(_FINE_SQL, _fine_params(batch_id, points, quantity))
+        return [SeriesPoint(*row[1:]) for row in cur.fetchall()]
     _, buckets = level_series(cur, merged, quantity, points, width_s)
     return [SeriesPoint(*bucket) for bucket in buckets]
 
 
-def _fine_series(cur: Cursor, batch_id: int, *, points: int, quantity: str) -> list[SeriesPoint]:
-    """A short life's series in `points` equal-time buckets, from the raw readings."""
-    cur.execute(
-        "WITH stays AS (SELECT site_id, location, start_time, end_time FROM batch_presence "
-        "  WHERE batch_id = %(batch)s), "
-        "linked AS MATERIALIZED (SELECT DISTINCT r.id, r.time, r.value FROM stays s "
-        "  JOIN readings r ON r.site_id = s.site_id AND r.location = s.location "
-        "  AND r.quantity = %(quantity)s AND r.time >= s.start_time "
-        "  AND (s.end_time IS NULL OR r.time < s.end_time) AND r.quality <> 'suspect'), "
-        "span AS (SELECT min(time) AS t0, "
-        "  greatest(extract(epoch FROM max(time) - min(time)), 1e-6) AS width FROM linked) "
-        "SELECT least(floor(extract(epoch FROM l.time - span.t0) / span.width * %(points)s), "
-        "  %(points)s - 1)::int AS bucket, min(l.time), max(l.time), count(*), "
-        "  min(l.value), max(l.value), avg(l.value) "
-        "FROM linked l, span GROUP BY bucket ORDER BY bucket",
-        {"batch": batch_id, "quantity": quantity, "points": points},
-    )
-    return [SeriesPoint(*row[1:]) for row in cur.fetchall()]
+# A short life's series (fewer five-minute cells than points): `points` equal-time buckets of
+# the raw readings.
+_FINE_SQL = (
+    "WITH stays AS (SELECT site_id, location, start_time, end_time FROM batch_presence "
+    "  WHERE batch_id = %(batch)s), "
+    "linked AS MATERIALIZED (SELECT DISTINCT r.id, r.time, r.value FROM stays s "
+    "  JOIN readings r ON r.site_id = s.site_id AND r.location = s.location "
+    "  AND r.quantity = %(quantity)s AND r.time >= s.start_time "
+    "  AND (s.end_time IS NULL OR r.time < s.end_time) AND r.quality <> 'suspect'), "
+    "span AS (SELECT min(time) AS t0, "
+    "  greatest(extract(epoch FROM max(time) - min(time)), 1e-6) AS width FROM linked) "
+    "SELECT least(floor(extract(epoch FROM l.time - span.t0) / span.width * %(points)s), "
+    "  %(points)s - 1)::int AS bucket, min(l.time) AS first_time, max(l.time) AS last_time, "
+    "  count(*) AS count, min(l.value) AS min, max(l.value) AS max, avg(l.value) AS mean "
+    "FROM linked l, span GROUP BY bucket ORDER BY bucket"
+)
+
+
+def _fine_params(batch_id: int, points: int, quantity: str) -> dict[str, object]:
+    return {"batch": batch_id, "quantity": quantity, "points": points}
 
 
 def stay_summaries(

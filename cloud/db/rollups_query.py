@@ -173,14 +173,40 @@ def _series_sql(coarse: bool) -> str:
         f" FROM {_RAW_JOIN} GROUP BY 1), "
         "span AS (SELECT min(cell) AS c0, max(cell) - min(cell) + 1 AS cells FROM pieces) "
         "SELECT span.cells, ((p.cell - span.c0 + 1) * %(points)s::int - 1) / span.cells AS i, "
-        "  min(p.f), max(p.l), sum(p.n), min(p.lo), max(p.hi), sum(p.sv) / sum(p.n) "
+        "  min(p.f) AS first_time, max(p.l) AS last_time, sum(p.n) AS count, "
+        "  min(p.lo) AS min, max(p.hi) AS max, sum(p.sv) / sum(p.n) AS mean "
         "FROM pieces p, span GROUP BY 1, 2 ORDER BY 2"
     )
+
+
+def iso_utc(at: str) -> str:
+    """SQL: timestamptz `at` as the API writes times (UTC, `Z`, microseconds only if any)."""
+    return (
+        f"to_char({at} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') "
+        f"|| CASE WHEN mod(date_part('microseconds', {at})::bigint, 1000000) = 0 THEN '' "
+        f"ELSE to_char({at} AT TIME ZONE 'UTC', '.US') END || 'Z'"
+    )
+
+
+def series_json_sql(buckets_sql: str, order: str) -> str:
+    """SQL: the buckets of `buckets_sql` (first_time … mean columns) as one JSON array text."""
+    point = (
+        f"json_build_object('first_time', {iso_utc('s.first_time')}, "
+        f"'last_time', {iso_utc('s.last_time')}, 'count', s.count, 'min', s.min, "
+        "'max', s.max, 'mean', s.mean)"
+    )
+    return f"SELECT coalesce(json_agg({point} ORDER BY {order}), '[]')::text FROM ({buckets_sql}) s"
 
 
 _TOTALS = prepared.statement("txng_span_totals", _totals_sql())
 _FINE_SERIES = prepared.statement("txng_series_fine", _series_sql(coarse=False))
 _COARSE_SERIES = prepared.statement("txng_series_coarse", _series_sql(coarse=True))
+_FINE_SERIES_JSON = prepared.statement(
+    "txng_series_fine_json", series_json_sql(_series_sql(coarse=False), "s.i")
+)
+_COARSE_SERIES_JSON = prepared.statement(
+    "txng_series_coarse_json", series_json_sql(_series_sql(coarse=True), "s.i")
+)
 
 
 def span_totals(cur: Cursor, spans: Sequence[Span], quantity: str) -> list[Totals]:
@@ -213,6 +239,18 @@ def level_series(
         return 0, []
     count = int(rows[0][0])
     return count, [(f, last, int(n), lo, hi, mean) for _, _, f, last, n, lo, hi, mean in rows]
+
+
+def level_series_json(
+    cur: Cursor, spans: Sequence[Span], quantity: str, points: int, width_s: int
+) -> str:
+    """level_series's buckets as the JSON array the API sends (first_time … mean)."""
+    if not spans:
+        return "[]"
+    stmt = _FINE_SERIES_JSON if width_s == FINE_WIDTH_S else _COARSE_SERIES_JSON
+    prepared.execute(cur, stmt, {**_params(spans, quantity, width_s), "points": points})
+    row = cur.fetchone()
+    return str(row[0]) if row else "[]"
 
 
 def series_width(first: datetime, last: datetime, points: int) -> int | None:

@@ -6,9 +6,14 @@ timeline and the cold-chain evaluation agree on which readings belong to a batch
 
 from psycopg2.extensions import cursor as Cursor
 
-from cloud.db.readings_query import SeriesPoint, StaySummary, batch_conditions
+from cloud.db.readings_query import (
+    SeriesPoint,
+    StaySummary,
+    batch_conditions,
+    batch_conditions_json,
+)
 
-__all__ = ["SeriesPoint", "StaySummary", "summaries_and_series"]
+__all__ = ["SeriesPoint", "StaySummary", "summaries_and_series", "summaries_and_series_json"]
 
 
 def summaries_and_series(
@@ -16,3 +21,10 @@ def summaries_and_series(
 ) -> tuple[list[StaySummary], list[SeriesPoint]]:
     """Each stay with its temperature summary, and the series in at most `points` buckets."""
     return batch_conditions(cur, batch_id, points=points)
+
+
+def summaries_and_series_json(
+    cur: Cursor, batch_id: int, points: int
+) -> tuple[list[StaySummary], str]:
+    """Summaries and series, the series as the API's JSON array text."""
+    return batch_conditions_json(cur, batch_id, points=points)

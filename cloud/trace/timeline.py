@@ -237,14 +237,36 @@ def timeline_in(cur: Cursor, batch: int | tuple[str, str], *, points: int = 500)
     facts = store.timeline_facts(cur, batch_id) if batch_id is not None else None
     if batch_id is None or facts is None:
         return None
-    origin = Origin.model_validate(facts.header)
     summaries, points_read = conditions.summaries_and_series(cur, batch_id, points)
+    return _assemble(facts, summaries, [p.__dict__ for p in points_read])
+
+
+def timeline_json(cur: Cursor, batch_id: int, *, points: int = 500) -> str | None:
+    """The timeline as the API's JSON text; the series' JSON comes as the database wrote it.
+
+    Same document as Timeline.model_dump_json (the series last): a 500-point series costs
+    no Python objects.
+    """
+    facts = store.timeline_facts(cur, batch_id)
+    if facts is None:
+        return None
+    summaries, series = conditions.summaries_and_series_json(cur, batch_id, points)
+    rest = _assemble(facts, summaries, []).model_dump_json(exclude={"series"})
+    return f'{rest[:-1]},"series":{series}}}'
+
+
+def _assemble(
+    facts: store.TimelineFacts,
+    summaries: list[conditions.StaySummary],
+    series: list[dict[str, Any]],
+) -> Timeline:
+    origin = Origin.model_validate(facts.header)
     return Timeline.model_validate(
         {
             "batch": facts.header,
             "origin": origin,
             "entries": _entries(origin, facts, summaries),
-            "series": [p.__dict__ for p in points_read],
+            "series": series,
             "inputs": facts.inputs,
             "units": [{**u, "site": u["site_id"]} for u in facts.units],
             "outputs": facts.outputs,

@@ -14,7 +14,7 @@ from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
 from cloud.db import api_catalog as store
 from cloud.db.readings_query import batch_series
-from cloud.trace.timeline import Timeline, timeline_in
+from cloud.trace.timeline import Timeline, timeline_json
 
 router = APIRouter(
     prefix="/api/batches",
@@ -107,11 +107,11 @@ def get_timeline(
 ) -> Response:
     """Origin, events, stays with conditions, alerts, series, one step back and forward."""
     visible_batch(cur, principal, batch_id)
-    timeline = timeline_in(cur, batch_id, points=points)
-    if timeline is None:
+    body = timeline_json(cur, batch_id, points=points)
+    if body is None:
         raise ApiError(404, "not_found", f"no batch {batch_id}")
-    # Serialized once, by the model itself (the OpenAPI schema is still response_model's).
-    return Response(timeline.model_dump_json(), media_type="application/json")
+    # Written as Timeline's JSON (the OpenAPI schema is still response_model's).
+    return Response(body, media_type="application/json")
 
 
 class SeriesPoint(BaseModel):

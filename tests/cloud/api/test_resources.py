@@ -1,5 +1,11 @@
 """Every resource route: lists with filters and paging, one row, 404 and 422."""
 
+import json
+
+import pytest
+
+from cloud.db.pool import Database
+from cloud.trace.timeline import Timeline, batch_timeline
 from tests.cloud.api.conftest import auth
 from tests.cloud.api.seed import GTIN_A, GTIN_B, LOT_A, SITE_A, SITE_B
 
@@ -58,6 +64,21 @@ def test_batch_timeline_and_readings(client, world):
         client.get(f"/api/batches/{world.batch_a}/readings?points=1", headers=headers).status_code
         == 422
     )
+
+
+@pytest.mark.parametrize("points", [10, 500])
+def test_the_timeline_route_sends_the_timeline_model_document(client, world, database_url, points):
+    # The route writes the series' JSON in the database; it must be the model's document.
+    headers = auth(world, "admin")
+    sent = client.get(f"/api/batches/{world.batch_a}/timeline?points={points}", headers=headers)
+    database = Database(database_url, max_connections=1)
+    try:
+        model = batch_timeline(database, world.batch_a, points=points)
+    finally:
+        database.close()
+    assert model is not None and model.series
+    assert Timeline.model_validate_json(sent.content) == model
+    assert sent.json()["series"] == json.loads(model.model_dump_json())["series"]
 
 
 def test_locations(client, world):

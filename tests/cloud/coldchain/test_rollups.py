@@ -1,5 +1,6 @@
 """Rollups (5 min to 1 day): kept by the cold-chain work as readings land (late ones too), exact."""
 
+import json
 import math
 import uuid
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,7 @@ from cloud.db.rollups_query import (
     Span,
     Totals,
     level_series,
+    level_series_json,
     series_width,
     span_totals,
 )
@@ -256,6 +258,12 @@ def expected_series(
     ]
 
 
+def _bucket_of(point: dict[str, object]) -> tuple[object, ...]:
+    """A bucket as level_series gives it, from the API's JSON point."""
+    times = (datetime.fromisoformat(str(point[k])) for k in ("first_time", "last_time"))
+    return (*times, *(point[k] for k in ("count", "min", "max", "mean")))
+
+
 def assert_same_series(got: Sequence[tuple[object, ...]], want: Sequence[tuple[object, ...]]):
     assert [b[:5] for b in got] == [b[:5] for b in want]
     assert [b[5] for b in got] == pytest.approx([b[5] for b in want], rel=1e-12, abs=1e-9)
@@ -300,6 +308,9 @@ def test_rollup_totals_and_series_equal_the_raw_computation(database, raw, stays
             cells, series = level_series(cur, merged, "temperature", points, width_s)
             assert cells == wanted[width_s][0], width_s
             assert_same_series(series, wanted[width_s][1])
+            # The API's JSON of the same buckets, written by the database.
+            sent = json.loads(level_series_json(cur, merged, "temperature", points, width_s))
+            assert [_bucket_of(p) for p in sent] == series
         totals = span_totals(cur, merged, "temperature")
     if wanted[300][0]:
         # The level: the widest with `points` cells between the first and the last reading.
