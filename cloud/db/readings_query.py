@@ -123,17 +123,17 @@ def batch_conditions_json(
 ) -> tuple[list[StaySummary], str]:
     """batch_conditions with the series as the API's JSON array (built by the database)."""
     stays, totals, summaries = _read_stays(cur, batch_id, quantity)
-    width_s = _series_width(totals, points)
-    if width_s == 0:
+    life = _life(totals, points)
+    if life is None:
         return summaries, "[]"
+    width_s = series_width(life, points)
     if width_s is None:
-        cur.execute(
-            series_json_sql(_FINE_SQL, "s.bucket"), _fine_params(batch_id, points, quantity)
-        )
+        fine = series_json_sql(_FINE_SQL, "s.bucket")
+        cur.execute(fine, _fine_params(batch_id, points, quantity))
         row = cur.fetchone()
         return summaries, str(row[0]) if row else "[]"
     merged = _spans(merge_stays(stays))
-    return summaries, level_series_json(cur, merged, quantity, points, width_s)
+    return summaries, level_series_json(cur, merged, quantity, points, width_s, life)
 
 
 def _read_stays(
@@ -148,15 +148,13 @@ def _spans(stays: Sequence[Stay]) -> list[Span]:
     return [Span(s.site_id, s.location, s.start, s.end) for s in stays]
 
 
-def _series_width(totals: Sequence[Totals], points: int) -> int | None:
-    """The series' rollup level from the first and last reading; 0: no readings, None: finer."""
+def _life(totals: Sequence[Totals], points: int) -> tuple[datetime, datetime] | None:
+    """The first and the last reading's time over the stays (None: no readings)."""
     if points < 1:
         raise ValueError("points must be at least 1")
     firsts = [t.first for t in totals if t.first is not None]
     lasts = [t.last for t in totals if t.last is not None]
-    if not firsts or not lasts:
-        return 0
-    return series_width(min(firsts), max(lasts), points)
+    return (min(firsts), max(lasts)) if firsts and lasts else None
 
 
 def _series(
@@ -168,13 +166,14 @@ def _series(
     quantity: str,
 ) -> list[SeriesPoint]:
     """The series over `merged`; `totals` (of stays with the same union) fix the level."""
-    width_s = _series_width(totals, points)
-    if width_s == 0:
+    life = _life(totals, points)
+    if life is None:
         return []
+    width_s = series_width(life, points)
     if width_s is None:
         cur.execute(_FINE_SQL, _fine_params(batch_id, points, quantity))
         return [SeriesPoint(*row[1:]) for row in cur.fetchall()]
-    _, buckets = level_series(cur, merged, quantity, points, width_s)
+    _, buckets = level_series(cur, merged, quantity, points, width_s, life)
     return [SeriesPoint(*bucket) for bucket in buckets]
 
 

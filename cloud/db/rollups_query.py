@@ -20,7 +20,9 @@ from cloud.db.rollups_store import COARSE_WIDTHS_S, WORK_KIND
 FINE_WIDTH_S = 300
 LEVELS_S = (FINE_WIDTH_S, *COARSE_WIDTHS_S)
 TOTALS_WIDTH_S = 3600
-_GRID_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)  # of every level, as _ORIGIN
+# Cell k of a level of width W is [k·W, (k+1)·W) in Unix time: the grid's origin (_ORIGIN) is
+# a whole number of days after 1970-01-01, so this numbering and date_bin agree.
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ORIGIN = "TIMESTAMPTZ '2000-01-03 00:00:00+00'"
 _FLOOR5 = f"date_bin(INTERVAL '5 minutes', {{0}}, {_ORIGIN})"
 _FIVE_MINUTES = "INTERVAL '5 minutes'"
@@ -166,16 +168,16 @@ def _series_sql(coarse: bool) -> str:
         f"FROM {source}"
         for source in _cell_sources(coarse)
     )
+    # Cells c0 … c0 + cells - 1 hold the first reading to the last (the caller knows them).
     return (
-        f"WITH {_RANGES}, pieces AS MATERIALIZED ({cells} "
+        f"WITH {_RANGES}, pieces AS ({cells} "
         f" UNION ALL SELECT {cell.format(_FLOOR_W.format('r.time'))}, count(*)::int, "
         "  min(r.time), max(r.time), min(r.value), max(r.value), sum(r.value) "
-        f" FROM {_RAW_JOIN} GROUP BY 1), "
-        "span AS (SELECT min(cell) AS c0, max(cell) - min(cell) + 1 AS cells FROM pieces) "
-        "SELECT span.cells, ((p.cell - span.c0 + 1) * %(points)s::int - 1) / span.cells AS i, "
+        f" FROM {_RAW_JOIN} GROUP BY 1) "
+        "SELECT ((p.cell - %(c0)s::bigint + 1) * %(points)s::int - 1) / %(cells)s::bigint AS i, "
         "  min(p.f) AS first_time, max(p.l) AS last_time, sum(p.n) AS count, "
         "  min(p.lo) AS min, max(p.hi) AS max, sum(p.sv) / sum(p.n) AS mean "
-        "FROM pieces p, span GROUP BY 1, 2 ORDER BY 2"
+        "FROM pieces p GROUP BY 1 ORDER BY 1"
     )
 
 
@@ -221,42 +223,67 @@ def span_totals(cur: Cursor, spans: Sequence[Span], quantity: str) -> list[Total
 
 
 def level_series(
-    cur: Cursor, spans: Sequence[Span], quantity: str, points: int, width_s: int
+    cur: Cursor,
+    spans: Sequence[Span],
+    quantity: str,
+    points: int,
+    width_s: int,
+    life: tuple[datetime, datetime],
 ) -> tuple[int, list[Bucket]]:
     """The spans' readings in at most `points` buckets of whole cells `width_s` seconds wide.
 
-    The cells from the first reading's to the last's are shared out in order, as evenly as
+    `life`: the first and the last reading's time over the spans (span_totals gives them).
+    The C cells from the first reading's to the last's are shared out in order, as evenly as
     whole cells allow (bucket i holds cells floor(i·C/points) to floor((i+1)·C/points) - 1);
     empty buckets are left out. Spans must not overlap at one place (a reading counts once).
-    Returns C, the number of cells, with the buckets.
+    Returns C with the buckets.
     """
-    if not spans:
-        return 0, []
+    cells, params = _series_params(spans, quantity, points, width_s, life)
     stmt = _FINE_SERIES if width_s == FINE_WIDTH_S else _COARSE_SERIES
-    prepared.execute(cur, stmt, {**_params(spans, quantity, width_s), "points": points})
-    rows = cur.fetchall()
-    if not rows:
-        return 0, []
-    count = int(rows[0][0])
-    return count, [(f, last, int(n), lo, hi, mean) for _, _, f, last, n, lo, hi, mean in rows]
+    prepared.execute(cur, stmt, params)
+    return cells, [(f, last, int(n), lo, hi, mean) for _, f, last, n, lo, hi, mean in cur]
 
 
 def level_series_json(
-    cur: Cursor, spans: Sequence[Span], quantity: str, points: int, width_s: int
+    cur: Cursor,
+    spans: Sequence[Span],
+    quantity: str,
+    points: int,
+    width_s: int,
+    life: tuple[datetime, datetime],
 ) -> str:
     """level_series's buckets as the JSON array the API sends (first_time … mean)."""
-    if not spans:
-        return "[]"
+    _, params = _series_params(spans, quantity, points, width_s, life)
     stmt = _FINE_SERIES_JSON if width_s == FINE_WIDTH_S else _COARSE_SERIES_JSON
-    prepared.execute(cur, stmt, {**_params(spans, quantity, width_s), "points": points})
+    prepared.execute(cur, stmt, params)
     row = cur.fetchone()
     return str(row[0]) if row else "[]"
 
 
-def series_width(first: datetime, last: datetime, points: int) -> int | None:
-    """The widest level with at least `points` cells from `first` to `last`, else None."""
+def _series_params(
+    spans: Sequence[Span],
+    quantity: str,
+    points: int,
+    width_s: int,
+    life: tuple[datetime, datetime],
+) -> tuple[int, dict[str, object]]:
+    """The number of cells of the life, and the series statement's parameters."""
+    width = timedelta(seconds=width_s)
+    first, last = ((at - _UNIX_EPOCH) // width for at in life)
+    cells = last - first + 1
+    return cells, {
+        **_params(spans, quantity, width_s),
+        "points": points,
+        "c0": first,
+        "cells": cells,
+    }
+
+
+def series_width(life: tuple[datetime, datetime], points: int) -> int | None:
+    """The widest level with at least `points` cells from the first to the last reading."""
     for width_s in reversed(LEVELS_S):
         width = timedelta(seconds=width_s)
-        if (last - _GRID_ORIGIN) // width - (first - _GRID_ORIGIN) // width + 1 >= points:
+        first, last = ((at - _UNIX_EPOCH) // width for at in life)
+        if last - first + 1 >= points:
             return width_s
     return None
