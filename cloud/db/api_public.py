@@ -4,39 +4,32 @@ from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.db import prepared
 from cloud.db.api_common import Where, fetch_dicts
 
-
-def consumer_batch(cur: Cursor, *, gtin: str, lot: str) -> dict[str, Any] | None:
-    """A batch with its product, producer, origin and cold-chain facts (no device or person)."""
-    cur.execute(
-        "SELECT b.id, b.gtin, b.lot, b.production_date, b.pack_date, b.expiry_date, "
-        "b.origin_code, b.quantity, b.unit, b.verified, p.name AS product_name, "
-        "p.image_url, p.producer_name, p.producer_address, p.ocop_stars, p.net_content, "
-        "p.standards, p.shelf_life_days, s.name AS site_name, "
-        "ol.name AS origin_name, ol.kind AS origin_kind, ol.latitude, ol.longitude, "
-        "pf.min_value, pf.max_value, pf.quantity AS profile_quantity, "
-        "(SELECT count(*) FROM excursions x WHERE x.batch_id = b.id) AS excursions, "
-        "(SELECT count(*) FROM excursions x WHERE x.batch_id = b.id AND x.end_time IS NULL) "
-        "  AS open_excursions, "
-        "(SELECT count(*) FROM alerts a WHERE a.batch_ids @> ARRAY[b.id] "
-        "  AND a.kind LIKE '%%excursion%%') AS excursion_alerts "
-        "FROM batches b JOIN products p ON p.gtin = b.gtin "
-        "LEFT JOIN product_groups g ON g.id = p.product_group "
-        "LEFT JOIN cold_chain_profiles pf ON pf.id = COALESCE(p.profile_id, g.profile_id) "
-        "LEFT JOIN sites s ON s.id = b.site_id "
-        "LEFT JOIN locations ol ON ol.site_id = b.site_id AND ol.code = b.origin_code "
-        "WHERE b.gtin = %s AND b.lot = %s",
-        (gtin, lot),
-    )
-    rows = fetch_dicts(cur)
-    return rows[0] if rows else None
-
-
-def consumer_stages(cur: Cursor, *, batch_id: int) -> list[dict[str, Any]]:
-    """The batch's stages: business step, place name and kind, first and last time there."""
-    cur.execute(
-        """
+_CONSUMER_BATCH = prepared.statement(
+    "txng_consumer_batch",
+    "SELECT b.id, b.gtin, b.lot, b.production_date, b.pack_date, b.expiry_date, "
+    "b.origin_code, b.quantity, b.unit, b.verified, p.name AS product_name, "
+    "p.image_url, p.producer_name, p.producer_address, p.ocop_stars, p.net_content, "
+    "p.standards, p.shelf_life_days, s.name AS site_name, "
+    "ol.name AS origin_name, ol.kind AS origin_kind, ol.latitude, ol.longitude, "
+    "pf.min_value, pf.max_value, pf.quantity AS profile_quantity, "
+    "(SELECT count(*) FROM excursions x WHERE x.batch_id = b.id) AS excursions, "
+    "(SELECT count(*) FROM excursions x WHERE x.batch_id = b.id AND x.end_time IS NULL) "
+    "  AS open_excursions, "
+    "(SELECT count(*) FROM alerts a WHERE a.batch_ids @> ARRAY[b.id] "
+    "  AND a.kind LIKE '%%excursion%%') AS excursion_alerts "
+    "FROM batches b JOIN products p ON p.gtin = b.gtin "
+    "LEFT JOIN product_groups g ON g.id = p.product_group "
+    "LEFT JOIN cold_chain_profiles pf ON pf.id = COALESCE(p.profile_id, g.profile_id) "
+    "LEFT JOIN sites s ON s.id = b.site_id "
+    "LEFT JOIN locations ol ON ol.site_id = b.site_id AND ol.code = b.origin_code "
+    "WHERE b.gtin = %(gtin)s AND b.lot = %(lot)s",
+)
+_CONSUMER_STAGES = prepared.statement(
+    "txng_consumer_stages",
+    """
         WITH ev AS (
             SELECT e.time, e.site_id, e.location, e.biz_step FROM events e
               JOIN batches b ON e.gtin = b.gtin AND e.lot = b.lot WHERE b.id = %(b)s
@@ -51,8 +44,19 @@ def consumer_stages(cur: Cursor, *, batch_id: int) -> list[dict[str, Any]]:
          GROUP BY ev.biz_step, ev.site_id, ev.location, s.name, l.name, l.kind
          ORDER BY first_time
         """,
-        {"b": batch_id},
-    )
+)
+
+
+def consumer_batch(cur: Cursor, *, gtin: str, lot: str) -> dict[str, Any] | None:
+    """A batch with its product, producer, origin and cold-chain facts (no device or person)."""
+    prepared.execute(cur, _CONSUMER_BATCH, {"gtin": gtin, "lot": lot})
+    rows = fetch_dicts(cur)
+    return rows[0] if rows else None
+
+
+def consumer_stages(cur: Cursor, *, batch_id: int) -> list[dict[str, Any]]:
+    """The batch's stages: business step, place name and kind, first and last time there."""
+    prepared.execute(cur, _CONSUMER_STAGES, {"b": batch_id})
     return fetch_dicts(cur)
 
 
