@@ -11,10 +11,15 @@ V = TypeVar("V")
 
 
 class TtlCache(Generic[K, V]):
-    """Values kept `ttl_s` seconds after they were put (0: nothing is kept), at most `size`."""
+    """Values kept `ttl_s` seconds after they were put (0: nothing is kept), at most `size`.
 
-    def __init__(self, ttl_s: float, size: int = 10_000):
+    An expired value stays another `stale_s` seconds for `stale`, which a caller may serve
+    while it fetches the value anew (stale-while-revalidate); `get` never returns it.
+    """
+
+    def __init__(self, ttl_s: float, size: int = 10_000, stale_s: float = 0.0):
         self._ttl_s = ttl_s
+        self._stale_s = stale_s
         self._size = size
         self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
@@ -29,9 +34,18 @@ class TtlCache(Generic[K, V]):
             if entry is not None and entry[0] > now:
                 self.hits += 1
                 return entry[1]
-            if entry is not None:
+            if entry is not None and entry[0] + self._stale_s <= now:
                 del self._entries[key]
             self.misses += 1
+            return None
+
+    def stale(self, key: K) -> V | None:
+        """The value of `key` if it expired less than `stale_s` seconds ago (not counted)."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] <= now < entry[0] + self._stale_s:
+                return entry[1]
             return None
 
     def put(self, key: K, value: V) -> None:

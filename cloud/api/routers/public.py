@@ -1,6 +1,8 @@
 """The consumer page behind a pack's QR code: GS1 Digital Link /01/{gtin}/10/{lot}, public."""
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +23,7 @@ from cloud.db import api_public as store
 from cloud.db.pool import Database
 
 router = APIRouter(tags=["public"])
+log = logging.getLogger(__name__)
 
 GtinPath = Annotated[
     str, Path(pattern=r"^(\d{8}|\d{12,14})$", description="GTIN (8, 12, 13 or 14 digits)")
@@ -106,8 +109,24 @@ class PublicBodies:
     """A process's finished answers of the public routes, kept as long as their views."""
 
     def __init__(self, ttl_s: float):
-        self.cache = TtlCache[BodyKey, bytes](ttl_s)
+        # An expired body is still served for another `ttl_s` while one request fetches the
+        # new one, so no asker waits on the database for a page it was just shown.
+        self.cache = TtlCache[BodyKey, bytes](ttl_s, stale_s=ttl_s)
         self.flights = SingleFlight[BodyKey, Fresh]()
+        self.refreshing: dict[BodyKey, asyncio.Task[Fresh]] = {}
+
+    def refresh(self, key: BodyKey, work: Callable[[], Awaitable[Fresh]]) -> None:
+        """Fetch `key` anew in the background, unless that is under way already."""
+        if key in self.refreshing:
+            return
+        task = asyncio.ensure_future(self.flights.run(key, work))
+        self.refreshing[key] = task
+        task.add_done_callback(lambda done: self._refreshed(key, done))
+
+    def _refreshed(self, key: BodyKey, task: "asyncio.Task[Fresh]") -> None:
+        del self.refreshing[key]
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("refreshing a consumer page failed: %s", task.exception())
 
 
 def public_bodies(request: Request) -> PublicBodies:
@@ -148,14 +167,20 @@ async def _fresh_body(request: Request, key: BodyKey, produce: Produce) -> Fresh
 
 
 async def cached_body(request: Request, key: BodyKey, produce: Produce) -> tuple[bytes | None, str]:
-    """(body of the batch's answer or None if unknown, X-Cache: hit unless the database was asked).
+    """(body of the batch's answer or None if unknown, X-Cache: hit, stale or miss).
 
-    Kept bodies return at once; concurrent misses of one key share one query and one rendering.
+    Kept bodies return at once (hit); a body expired less than a TTL ago too, while it is
+    fetched anew in the background (stale); else this request fetches it (miss if the database
+    was asked). Concurrent fetches of one key share one query and one rendering.
     """
     bodies = public_bodies(request)
     content = bodies.cache.get(key)
     if content is not None:
         return content, "hit"
+    stale = bodies.cache.stale(key)
+    if stale is not None:
+        bodies.refresh(key, lambda: _fresh_body(request, key, produce))
+        return stale, "stale"
     fresh = await bodies.flights.run(key, lambda: _fresh_body(request, key, produce))
     return fresh.content, "miss" if fresh.queried else "hit"
 

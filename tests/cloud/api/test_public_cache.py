@@ -2,6 +2,7 @@
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from cloud.api.routers import public
 from cloud.api.settings import load_api_settings
 from tests.cloud.api.seed import GTIN_A, LOT_A, SITE_A
 from tests.support.sql import query
+from tests.support.waiting import wait_for
 
 PAGE = f"/01/{GTIN_A}/10/{LOT_A}"
 JSON = f"/api/public/01/{GTIN_A}/10/{LOT_A}"
@@ -87,6 +89,25 @@ def test_a_kept_page_hides_a_change_and_zero_seconds_shows_it_at_once(
     assert [r.headers["X-Cache"] for r in fresh] == ["miss"] * 4
     assert all("Long nhãn mới" in r.text for r in fresh)
     assert len(queries) == 1 + 4
+
+
+def test_an_expired_page_is_served_once_more_while_it_is_fetched_anew(database_url, world, queries):
+    ttl_s = 2.0
+    app = create_app(load_api_settings(database_url=database_url, api_public_cache_s=ttl_s))
+    with TestClient(app) as client:
+        kept = client.get(PAGE)
+        assert kept.headers["X-Cache"] == "miss"
+        query(
+            world.url,
+            "UPDATE products SET name = 'Long nhãn mới' WHERE gtin = %s RETURNING gtin",
+            (GTIN_A,),
+        )
+        time.sleep(ttl_s * 1.1)  # expired, within the stale window (one more TTL)
+        stale = client.get(PAGE)
+        assert (stale.headers["X-Cache"], stale.content) == ("stale", kept.content)
+        fresh = wait_for(lambda: (r := client.get(PAGE)).headers["X-Cache"] == "hit" and r)
+        assert "Long nhãn mới" in fresh.text and "Long nhãn sấy" not in fresh.text
+    assert len(queries) == 2  # the first answer and one background fetch
 
 
 def test_an_unknown_batch_stays_404_until_it_is_created(client, world, queries):

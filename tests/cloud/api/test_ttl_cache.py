@@ -1,4 +1,4 @@
-"""The consumer page's short-lived cache: entries expire, the oldest go first, 0 keeps nothing."""
+"""The consumer page's short-lived cache: expiry, a stale grace, oldest out first, 0 keeps none."""
 
 import time
 
@@ -23,3 +23,17 @@ def test_the_oldest_entries_go_when_full_and_zero_seconds_keeps_nothing():
     off = TtlCache[str, int](0)
     off.put("a", 1)
     assert off.get("a") is None
+
+
+def test_an_expired_value_stays_for_stale_only_its_grace_seconds():
+    cache = TtlCache[str, int](0.2, stale_s=0.4)
+    cache.put("a", 1)
+    assert (cache.get("a"), cache.stale("a")) == (1, None)  # fresh: not stale
+    time.sleep(0.3)
+    assert (cache.get("a"), cache.stale("a")) == (None, 1)
+    time.sleep(0.4)
+    assert (cache.get("a"), cache.stale("a")) == (None, None)
+    no_grace = TtlCache[str, int](0.1)
+    no_grace.put("a", 1)
+    time.sleep(0.15)
+    assert (no_grace.get("a"), no_grace.stale("a")) == (None, None)
