@@ -7,8 +7,9 @@ CPU, as `txng cloud api` with TXNG_API_WORKERS); the clients are a minimal
 asyncio HTTP/1.1 keep-alive client in this process.
 
 1. public: GET /01/{gtin}/10/{lot} (the consumer page, HTML) for random batches. Each API
-   process reuses a page's public data for TXNG_API_PUBLIC_CACHE_S seconds (default 15);
-   `public_cache_hit_rate` is the share of answers that said X-Cache: hit.
+   process keeps a finished page TXNG_API_PUBLIC_CACHE_S seconds (default 15) and serves it
+   one more TTL while one background fetch renews it; `public_cache_hit_rate` and
+   `public_cache_stale_rate` are the shares of answers that said X-Cache: hit and stale.
 2. timeline: GET /api/batches/{id}/timeline (JSON, 500 series points) with an admin token,
    for random batches; nothing of it is cached (`timeline_cache_hit_rate` stays 0).
 
@@ -28,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -166,20 +168,20 @@ async def _get(
 
 async def hammer(
     base: str, paths: list[str], *, clients: int, seconds: float, headers: dict[str, str]
-) -> tuple[list[float], float, int, int]:
-    """(latencies in ms, elapsed s, errors, cache hits) of `clients` closed-loop clients.
+) -> tuple[list[float], float, int, Counter[str | None]]:
+    """(latencies in ms, elapsed s, errors, X-Cache counts) of `clients` closed-loop clients.
 
     A minimal keep-alive HTTP/1.1 client, so that the clients' own CPU (on the same machine)
     takes as little as possible from the server being measured.
     """
     latencies: list[float] = []
     errors = 0
-    hits = 0
+    caches: Counter[str | None] = Counter()
     host, port = base.removeprefix("http://").split(":")
     deadline = time.monotonic() + seconds
 
     async def client(k: int) -> None:
-        nonlocal errors, hits
+        nonlocal errors
         rng = random.Random(k)
         reader, writer = await asyncio.open_connection(host, int(port))
         try:
@@ -190,30 +192,31 @@ async def hammer(
                 latencies.append((time.perf_counter() - t) * 1000)
                 if status != 200:
                     errors += 1
-                hits += cache == "hit"
+                caches[cache] += 1
         finally:
             writer.close()
 
     began = time.monotonic()
     await asyncio.gather(*(client(k) for k in range(clients)))
-    return latencies, time.monotonic() - began, errors, hits
+    return latencies, time.monotonic() - began, errors, caches
 
 
 def measure(
     base: str, name: str, paths: list[str], args: argparse.Namespace, headers: dict[str, str]
 ) -> dict[str, float]:
     asyncio.run(hammer(base, paths, clients=args.clients, seconds=args.warmup, headers=headers))
-    latencies, elapsed, errors, hits = asyncio.run(
+    latencies, elapsed, errors, caches = asyncio.run(
         hammer(base, paths, clients=args.clients, seconds=args.seconds, headers=headers)
     )
-    log(f"{name}: {len(latencies)} requests in {elapsed:.1f} s, {errors} errors, {hits} cache hits")
+    log(f"{name}: {len(latencies)} requests in {elapsed:.1f} s, {errors} errors, X-Cache {caches}")
     if errors:
         raise SystemExit(f"{name}: {errors} requests failed")
     return {
         f"{name}_ms_p50": round(statistics.median(latencies), 1),
         f"{name}_ms_p95": round(percentile(latencies, 0.95), 1),
         f"{name}_rps": round(len(latencies) / elapsed, 1),
-        f"{name}_cache_hit_rate": round(hits / len(latencies), 3),
+        f"{name}_cache_hit_rate": round(caches["hit"] / len(latencies), 3),
+        f"{name}_cache_stale_rate": round(caches["stale"] / len(latencies), 3),
     }
 
 
