@@ -1,12 +1,13 @@
 """One error body for every failure: {"error": {"code", "message", "details"}}."""
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -18,15 +19,17 @@ log = logging.getLogger(__name__)
 class ErrorDetail(BaseModel):
     """What went wrong, for machines (`code`) and people (`message`)."""
 
-    code: str
-    message: str
-    details: list[dict[str, Any]] | None = None
+    code: str = Field(description="Stable error code (not_found, forbidden, invalid, …)")
+    message: str = Field(description="What went wrong, in words")
+    details: list[dict[str, Any]] | None = Field(
+        default=None, description="Invalid input: each `field` (dotted path) with its `reason`"
+    )
 
 
 class ErrorBody(BaseModel):
     """The body of every error response."""
 
-    error: ErrorDetail
+    error: ErrorDetail = Field(description="The error")
 
 
 class ApiError(Exception):
@@ -78,9 +81,38 @@ class RefuseNul:
         await self._app(scope, receive, send)
 
 
+def _with_error_body(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """app.openapi, documenting invalid requests (422) with ErrorBody, as they are answered."""
+    generate = app.openapi
+    fastapi_shape = "#/components/schemas/HTTPValidationError"
+    ours = "#/components/schemas/ErrorBody"
+
+    def point_to_ours(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("$ref") == fastapi_shape:
+                node["$ref"] = ours
+            for value in node.values():
+                point_to_ours(value)
+        elif isinstance(node, list):
+            for value in node:
+                point_to_ours(value)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            point_to_ours(document["paths"])
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+        return app.openapi_schema or generate()
+
+    return openapi
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Make every error, expected or not, come out in the one body shape."""
+    """Make every error, expected or not, come out in the one body shape (and say so)."""
     app.add_middleware(RefuseNul)
+    app.openapi = _with_error_body(app)  # type: ignore[method-assign]
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:

@@ -1,7 +1,7 @@
 """Liveness and readiness."""
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cloud.api.deps import CursorDep
 
@@ -11,8 +11,8 @@ router = APIRouter(tags=["health"])
 class Health(BaseModel):
     """The API is up; `database` says whether the database answered."""
 
-    status: str
-    database: bool
+    status: str = Field(description="ok while the API answers")
+    database: bool = Field(description="Whether the database answered")
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness and database readiness")
