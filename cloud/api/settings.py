@@ -33,7 +33,8 @@ class ApiSettings(BaseSettings):
         default=15.0,
         ge=0,
         le=60,
-        description="Seconds a consumer page's public data is reused in a process (0: never)",
+        description="Seconds a consumer page is reused in a process, then served stale as long "
+        "again while it is renewed (0: never)",
     )
     mosquitto_password_file: Path | None = Field(
         default=None, description="Broker password file rotate-credentials writes (optional)"
