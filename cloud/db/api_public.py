@@ -6,6 +6,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
 from cloud.db.api_common import Where, fetch_dicts
+from cloud.db.timeline_store import BATCH_EVENTS_SQL
 
 _CONSUMER_BATCH = prepared.statement(
     "txng_consumer_batch",
@@ -29,21 +30,13 @@ _CONSUMER_BATCH = prepared.statement(
 )
 _CONSUMER_STAGES = prepared.statement(
     "txng_consumer_stages",
-    """
-        WITH ev AS (
-            SELECT e.time, e.site_id, e.location, e.biz_step FROM events e
-              JOIN batches b ON e.gtin = b.gtin AND e.lot = b.lot WHERE b.id = %(b)s
-            UNION ALL
-            SELECT e.time, e.site_id, e.location, e.biz_step FROM unit_contents u
-              JOIN events e ON e.sscc = u.sscc AND e.time >= u.packed_at WHERE u.batch_id = %(b)s
-        )
-        SELECT ev.biz_step, min(ev.time) AS first_time, max(ev.time) AS last_time,
-               s.name AS site_name, l.name AS location_name, l.kind AS location_kind
-          FROM ev LEFT JOIN sites s ON s.id = ev.site_id
-          LEFT JOIN locations l ON l.site_id = ev.site_id AND l.code = ev.location
-         GROUP BY ev.biz_step, ev.site_id, ev.location, s.name, l.name, l.kind
-         ORDER BY first_time
-        """,
+    f"WITH ev AS ({BATCH_EVENTS_SQL}) "
+    "SELECT ev.biz_step, min(ev.time) AS first_time, max(ev.time) AS last_time, "
+    "  s.name AS site_name, l.name AS location_name, l.kind AS location_kind "
+    "FROM ev LEFT JOIN sites s ON s.id = ev.site_id "
+    "LEFT JOIN locations l ON l.site_id = ev.site_id AND l.code = ev.location "
+    "GROUP BY ev.biz_step, ev.site_id, ev.location, s.name, l.name, l.kind "
+    "ORDER BY first_time",
 )
 
 
@@ -55,7 +48,11 @@ def consumer_batch(cur: Cursor, *, gtin: str, lot: str) -> dict[str, Any] | None
 
 
 def consumer_stages(cur: Cursor, *, batch_id: int) -> list[dict[str, Any]]:
-    """The batch's stages: business step, place name and kind, first and last time there."""
+    """The batch's stages: business step, place name and kind, first and last time there.
+
+    From the same events as the batch's timeline (its own, its commissioned serials', its
+    units' from packing on).
+    """
     prepared.execute(cur, _CONSUMER_STAGES, {"b": batch_id})
     return fetch_dicts(cur)
 

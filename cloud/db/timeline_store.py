@@ -26,8 +26,8 @@ _HEADER_SQL = (
     "FROM batches b LEFT JOIN products p ON p.gtin = b.gtin WHERE b.id = %(b)s::bigint"
 )
 # The batch's own scans (GTIN + lot, or a serial commissioned into it) and the scans of the
-# logistic units it was packed into, from the time it was packed.
-_EVENTS_SQL = (
+# logistic units it was packed into, from the time it was packed (%(b)s: the batch id).
+BATCH_EVENTS_SQL = (
     "SELECT e.time, e.id::text AS id, e.site_id, e.location, e.biz_step, e.device_id, "
     " e.reader, NULL::text AS via FROM events e JOIN batches b ON e.gtin = b.gtin "
     " AND e.lot = b.lot WHERE b.id = %(b)s::bigint "
@@ -74,7 +74,7 @@ _ONE = "ARRAY[%(b)s::bigint]"
 _BACK, _FORTH = (_LINKED_SQL.format(near=n, far=f, ids=_ONE) for n, f in _LINKS.values())
 _FACTS = prepared.statement(
     "txng_timeline_facts",
-    f"WITH ev AS ({_EVENTS_SQL}) SELECT (SELECT row_to_json(h) FROM ({_HEADER_SQL}) h), "
+    f"WITH ev AS ({BATCH_EVENTS_SQL}) SELECT (SELECT row_to_json(h) FROM ({_HEADER_SQL}) h), "
     + ", ".join(
         (
             _json_rows("SELECT time, id, site_id, location, biz_step, via FROM ev", "r.time, r.id"),
@@ -128,7 +128,7 @@ EventRow = tuple[datetime, str, str, str, str, str, str, str | None]
 
 def batch_events(cur: Cursor, batch_id: int) -> list[EventRow]:
     """(time, id, site, location, biz step, device, reader, via SSCC) of the batch's events."""
-    cur.execute(f"{_EVENTS_SQL} ORDER BY 1, 2", {"b": batch_id})
+    cur.execute(f"{BATCH_EVENTS_SQL} ORDER BY 1, 2", {"b": batch_id})
     return [tuple(row) for row in cur.fetchall()]
 
 

@@ -33,7 +33,8 @@ class World:
     letter_a: int
 
 
-def _ingest(database: Database, messages: list[tuple[str, bytes]], at: datetime) -> None:
+def ingest(database: Database, messages: list[tuple[str, bytes]], at: datetime) -> None:
+    """Store MQTT messages as the ingester does (triage, then one persist)."""
     plans = [triage(InboundMessage(t, p, 1, 0, 0, at), max_bytes=1 << 20) for t, p in messages]
     persist_batch(database, plans, register_unknown=True)
 
@@ -105,13 +106,13 @@ def seed(url: str) -> World:
                 device=DEVICE_B,
             )
         )
-        _ingest(database, messages, datetime.now(UTC))
+        ingest(database, messages, datetime.now(UTC))
         worker = DeriveWorker(database, batch_size=50)
         for _ in range(200):
             if not worker.run_once():
                 break
         # A dead letter of site A: a message that breaks the contract.
-        _ingest(database, [(f"txng/v1/{SITE_A}/{DEVICE_A}/events", b"not json")], datetime.now(UTC))
+        ingest(database, [(f"txng/v1/{SITE_A}/{DEVICE_A}/events", b"not json")], datetime.now(UTC))
         # Open alerts at both sites.
         query(
             url,

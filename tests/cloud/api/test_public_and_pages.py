@@ -1,8 +1,13 @@
 """The consumer page (GS1 Digital Link, public, nothing private) and the server-rendered pages."""
 
+from datetime import UTC, datetime
+
 import pytest
 
-from tests.cloud.api.seed import GTIN_A, LOT_A, PASSWORD
+from cloud.db.pool import Database
+from tests.cloud.api.seed import DEVICE_A, GTIN_A, LOT_A, PASSWORD, SITE_A, ingest
+from tests.support.factory import message, scan_of
+from tests.support.sql import query
 
 
 @pytest.mark.parametrize(
@@ -31,6 +36,31 @@ def test_consumer_page_shows_nothing_private(client, world):
     assert data["cold_chain"] == "excursion"
     assert [s["biz_step"] for s in data["stages"]] == ["receiving"]
     assert data["trace_code"] == f"(01){GTIN_A}(10){LOT_A}"
+
+
+def test_consumer_page_stages_follow_serials_commissioned_into_the_batch(client, world):
+    # As the timeline does: a pack scanned by GTIN + serial only is still this batch.
+    query(
+        world.url,
+        "INSERT INTO commissioned_items (gtin, serial, batch_id) VALUES (%s, 'SN-1', %s) "
+        "RETURNING serial",
+        (GTIN_A, world.batch_a),
+    )
+    database = Database(world.url, max_connections=1)
+    try:
+        scan = scan_of(
+            2,
+            at=datetime.now(UTC),
+            location="dock",
+            biz_step="shipping",
+            gtin=GTIN_A,
+            serial="SN-1",
+        )
+        ingest(database, [message([scan], site=SITE_A, device=DEVICE_A)], datetime.now(UTC))
+    finally:
+        database.close()
+    data = client.get(f"/api/public/01/{GTIN_A}/10/{LOT_A}").json()
+    assert [s["biz_step"] for s in data["stages"]] == ["receiving", "shipping"]
 
 
 def test_consumer_page_in_english(client, world):
