@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from psycopg2.extensions import cursor as Cursor
 
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError
@@ -64,11 +65,20 @@ def current_principal(request: Request, cur: CursorDep) -> Principal | None:
 MaybePrincipalDep = Annotated[Principal | None, Depends(current_principal)]
 
 
-async def require_user(principal: MaybePrincipalDep) -> Principal:
-    """Any authenticated user (401 otherwise)."""
+def _signed_in(principal: Principal | None) -> Principal:
     if principal is None:
         raise ApiError(401, "unauthorized", "log in or send an API token (Authorization: Bearer)")
     return principal
+
+
+async def require_user(principal: MaybePrincipalDep) -> Principal:
+    """Any authenticated user (401 otherwise)."""
+    return _signed_in(principal)
+
+
+def authenticated_user(request: Request, cur: Cursor) -> Principal:
+    """require_user for a route that opens its own transaction (`cur`) in a worker thread."""
+    return _signed_in(current_principal(request, cur))
 
 
 PrincipalDep = Annotated[Principal, Depends(require_user)]

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -51,3 +52,6 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 CursorDep = Annotated[Cursor, Depends(get_cursor)]
 SlotDep = Annotated[None, Depends(connection_slot)]  # for routes that open transactions late
+
+# The same wait, as `async with hold_slot(request):` in a route that opens its own transaction.
+hold_slot = asynccontextmanager(connection_slot)

@@ -3,7 +3,6 @@
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal, NamedTuple
@@ -14,7 +13,7 @@ from psycopg2.extensions import cursor as Cursor
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from cloud.api.deps import connection_slot
+from cloud.api.deps import hold_slot
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.single_flight import SingleFlight
 from cloud.api.ttl_cache import TtlCache
@@ -95,7 +94,6 @@ def consumer_view(cur: Cursor, gtin: str, lot: str) -> ConsumerBatch | None:
 BatchKey = tuple[str, str]  # (GTIN padded to 14 digits, lot)
 BodyKey = tuple[str, str, str]  # (GTIN padded to 14 digits, lot, "json" or the page language)
 Produce = Callable[[ConsumerBatch], bytes]
-_slot = asynccontextmanager(connection_slot)  # SlotDep's semaphore, taken on a miss only
 
 
 class Fresh(NamedTuple):
@@ -155,7 +153,7 @@ async def _fresh_body(request: Request, key: BodyKey, produce: Produce) -> Fresh
     if view is not None:
         content: bytes | None = await run_in_threadpool(produce, view)
     else:
-        async with _slot(request):
+        async with hold_slot(request):  # only on a miss
             view, content = await run_in_threadpool(
                 _query_and_produce, request.app.state.database, batch, produce
             )
