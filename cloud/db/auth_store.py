@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.db import prepared
+
 ROLES = ("admin", "operator", "inspector")
 
 
@@ -79,6 +81,20 @@ def add_token(
     return int(row[0])
 
 
+_USER_BY_TOKEN = prepared.statement(
+    "txng_user_by_token",
+    f"WITH live AS (SELECT t.id AS token_id, t.last_used_at, {_USER_COLUMNS} "
+    " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = %(hash)s::bytea "
+    " AND NOT u.disabled AND t.revoked_at IS NULL "
+    " AND (t.expires_at IS NULL OR t.expires_at > now())), "
+    "touched AS (UPDATE api_tokens SET last_used_at = now() WHERE id IN ("
+    " SELECT t.id FROM api_tokens t JOIN live ON t.id = live.token_id "
+    " WHERE live.last_used_at IS NULL OR live.last_used_at < now() - INTERVAL '1 minute' "
+    " FOR UPDATE OF t SKIP LOCKED)) "
+    "SELECT id, username, role, site_id, display_name FROM live",
+)
+
+
 def user_by_token(cur: Cursor, *, token_hash: bytes) -> UserRow | None:
     """The enabled user owning a live (not revoked, not expired) token.
 
@@ -86,18 +102,7 @@ def user_by_token(cur: Cursor, *, token_hash: bytes) -> UserRow | None:
     row's lock until it ends, so locking it on every request would queue all the requests
     of one token (an integration's, a dashboard's) behind one another.
     """
-    cur.execute(
-        f"WITH live AS (SELECT t.id AS token_id, t.last_used_at, {_USER_COLUMNS} "
-        " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = %s "
-        " AND NOT u.disabled AND t.revoked_at IS NULL "
-        " AND (t.expires_at IS NULL OR t.expires_at > now())), "
-        "touched AS (UPDATE api_tokens SET last_used_at = now() WHERE id IN ("
-        " SELECT t.id FROM api_tokens t JOIN live ON t.id = live.token_id "
-        " WHERE live.last_used_at IS NULL OR live.last_used_at < now() - INTERVAL '1 minute' "
-        " FOR UPDATE OF t SKIP LOCKED)) "
-        "SELECT id, username, role, site_id, display_name FROM live",
-        (token_hash,),
-    )
+    prepared.execute(cur, _USER_BY_TOKEN, {"hash": token_hash})
     row = cur.fetchone()
     return UserRow(*row) if row else None
 
