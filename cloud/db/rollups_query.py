@@ -1,8 +1,8 @@
 """SQL that reads stays' readings from the rollups, exactly.
 
-A stay [start, end) is read at one rollup level of width W (5 min, 15 min, 1 h, 6 h, 1 day):
-its whole W cells, the whole five-minute cells of its two partial W cells, and the raw
-readings of its two partial five-minute cells. The time range of the series' cold-chain work
+A stay [start, end) is read at one rollup level of width W (5 min to 1 day): its whole W
+cells, the whole five-minute cells of its two partial W cells, and the raw readings of its
+two partial five-minute cells. The time range of the series' cold-chain work
 still queued is read raw: that work row is inserted in the transaction that stores the
 readings and deleted in the one that rolls them up, so in any one snapshot a cell is either
 rolled up or read raw, never stale.

@@ -1,7 +1,7 @@
 """SQL of the reading rollups: recompute the cells a time range touches, or all.
 
-A five-minute cell is recomputed from the raw readings, and a coarse cell (15 min, 1 h, 6 h,
-1 day) from the five-minute cells inside it, in the same transaction; never incremented, so
+A five-minute cell is recomputed from the raw readings, and a coarse cell (15 min to 1 day)
+from the five-minute cells inside it, in the same transaction; never incremented, so
 redoing work changes nothing. Writers of one series take its advisory lock first: a worker
 whose snapshot missed another's readings can then never overwrite that worker's newer cell.
 """
@@ -12,7 +12,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 CELL = timedelta(minutes=5)
-COARSE_WIDTHS_S = (900, 3600, 21600, 86400)  # as the CHECK of reading_rollups_coarse.width_s
+COARSE_WIDTHS_S = (900, 1800, 3600, 7200, 21600, 43200, 86400)  # the CHECK of width_s (0016)
 # The derive work that refreshes a series' cells (key: site|location|quantity, with the time
 # range of the readings stored): while it waits, readers take those cells from raw readings.
 WORK_KIND = "coldchain_location"
