@@ -64,6 +64,22 @@ def _verify(args: argparse.Namespace) -> int:
     return verify_command(site=args.site, database_url_option=args.database_url)
 
 
+def _forward_parked(args: argparse.Namespace) -> int:
+    from cloud.forward.admin_command import parked_command
+
+    return parked_command(destination=args.destination, database_url_option=args.database_url)
+
+
+def _forward_requeue(args: argparse.Namespace) -> int:
+    from cloud.forward.admin_command import requeue_command
+
+    return requeue_command(
+        destination=args.destination,
+        missing_field=args.missing,
+        database_url_option=args.database_url,
+    )
+
+
 def _devices_add(args: argparse.Namespace) -> int:
     from cloud.broker.command import devices_add_command
 
@@ -143,6 +159,20 @@ def _add_master_data(groups: "argparse._SubParsersAction[argparse.ArgumentParser
     verify.add_argument("--site", help="only this site")
     verify.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
     verify.set_defaults(handler=_verify)
+    forward = groups.add_parser("forward", help="forwarding outbox: parked items").add_subparsers(
+        dest="command", required=True
+    )
+    parked = forward.add_parser("parked", help="list the items a destination holds back")
+    requeue = forward.add_parser("requeue", help="send parked items again (after a fix)")
+    requeue.add_argument("--missing", help="only the items that lacked this field")
+    for command, handler in ((parked, _forward_parked), (requeue, _forward_requeue)):
+        command.add_argument(
+            "--destination",
+            default="national-portal",
+            help="destination name (default: %(default)s)",
+        )
+        command.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
+        command.set_defaults(handler=handler)
 
 
 def _portal_sim_arguments(parser: argparse.ArgumentParser) -> None:

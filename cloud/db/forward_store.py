@@ -204,3 +204,19 @@ def parked_items(cur: Cursor, *, destination: str) -> list[tuple[str, str, str |
         (destination,),
     )
     return [(r[0], r[1], r[2], r[3]) for r in cur.fetchall()]
+
+
+def requeue_parked(cur: Cursor, *, destination: str, missing_field: str | None) -> int:
+    """Send parked items of the destination again (those lacking `missing_field`, or all).
+
+    For after the cause is fixed (master data imported, the mapping corrected): the items go
+    back to pending, due now, and the forwarder builds them anew; one that still lacks data
+    is parked again with the reason.
+    """
+    cur.execute(
+        "UPDATE forward_outbox SET state = 'pending', next_attempt_at = now(), "
+        "missing_field = NULL WHERE destination = %s AND state = 'parked' "
+        "AND (%s::text IS NULL OR missing_field = %s)",
+        (destination, missing_field, missing_field),
+    )
+    return int(cur.rowcount)
