@@ -187,15 +187,6 @@ def save_remote_object(
     )
 
 
-def outbox_counts(cur: Cursor, *, destination: str) -> dict[str, int]:
-    """How many items of the destination are in each state."""
-    cur.execute(
-        "SELECT state, count(*) FROM forward_outbox WHERE destination = %s GROUP BY state",
-        (destination,),
-    )
-    return {state: int(count) for state, count in cur.fetchall()}
-
-
 def parked_items(cur: Cursor, *, destination: str) -> list[tuple[str, str, str | None, str | None]]:
     """(kind, key, missing field, last error) of every parked item of the destination."""
     cur.execute(

@@ -123,17 +123,8 @@ def batch_conditions_json(
 ) -> tuple[list[StaySummary], str]:
     """batch_conditions with the series as the API's JSON array (built by the database)."""
     stays, totals, summaries = _read_stays(cur, batch_id, quantity)
-    life = _life(totals, points)
-    if life is None:
-        return summaries, "[]"
-    width_s = series_width(life, points)
-    if width_s is None:
-        fine = series_json_sql(_FINE_SQL, "s.bucket")
-        cur.execute(fine, _fine_params(batch_id, points, quantity))
-        row = cur.fetchone()
-        return summaries, str(row[0]) if row else "[]"
-    merged = _spans(merge_stays(stays))
-    return summaries, level_series_json(cur, merged, quantity, points, width_s, life)
+    series = _series_json(cur, batch_id, _spans(merge_stays(stays)), totals, points, quantity)
+    return summaries, series
 
 
 def _read_stays(
@@ -148,13 +139,21 @@ def _spans(stays: Sequence[Stay]) -> list[Span]:
     return [Span(s.site_id, s.location, s.start, s.end) for s in stays]
 
 
-def _life(totals: Sequence[Totals], points: int) -> tuple[datetime, datetime] | None:
-    """The first and the last reading's time over the stays (None: no readings)."""
+def _level(
+    totals: Sequence[Totals], points: int
+) -> tuple[tuple[datetime, datetime], int | None] | None:
+    """(first and last reading's time, the series' rollup width); None: no readings.
+
+    The width is None when the life is shorter than `points` five-minute cells (_FINE_SQL).
+    """
     if points < 1:
         raise ValueError("points must be at least 1")
     firsts = [t.first for t in totals if t.first is not None]
     lasts = [t.last for t in totals if t.last is not None]
-    return (min(firsts), max(lasts)) if firsts and lasts else None
+    if not firsts or not lasts:
+        return None
+    life = (min(firsts), max(lasts))
+    return life, series_width(life, points)
 
 
 def _series(
@@ -166,15 +165,37 @@ def _series(
     quantity: str,
 ) -> list[SeriesPoint]:
     """The series over `merged`; `totals` (of stays with the same union) fix the level."""
-    life = _life(totals, points)
-    if life is None:
+    level = _level(totals, points)
+    if level is None:
         return []
-    width_s = series_width(life, points)
+    life, width_s = level
     if width_s is None:
         cur.execute(_FINE_SQL, _fine_params(batch_id, points, quantity))
         return [SeriesPoint(*row[1:]) for row in cur.fetchall()]
     _, buckets = level_series(cur, merged, quantity, points, width_s, life)
     return [SeriesPoint(*bucket) for bucket in buckets]
+
+
+def _series_json(
+    cur: Cursor,
+    batch_id: int,
+    merged: Sequence[Span],
+    totals: Sequence[Totals],
+    points: int,
+    quantity: str,
+) -> str:
+    """_series as the API's JSON array text, written by the database."""
+    level = _level(totals, points)
+    if level is None:
+        return "[]"
+    life, width_s = level
+    if width_s is None:
+        cur.execute(
+            series_json_sql(_FINE_SQL, "s.bucket"), _fine_params(batch_id, points, quantity)
+        )
+        row = cur.fetchone()
+        return str(row[0]) if row else "[]"
+    return level_series_json(cur, merged, quantity, points, width_s, life)
 
 
 # A short life's series (fewer five-minute cells than points): `points` equal-time buckets of

@@ -123,24 +123,6 @@ def batch_header(cur: Cursor, batch_id: int) -> dict[str, Any] | None:
     return dict(zip(names, row, strict=True))
 
 
-EventRow = tuple[datetime, str, str, str, str, str, str, str | None]
-
-
-def batch_events(cur: Cursor, batch_id: int) -> list[EventRow]:
-    """(time, id, site, location, biz step, device, reader, via SSCC) of the batch's events."""
-    cur.execute(f"{BATCH_EVENTS_SQL} ORDER BY 1, 2", {"b": batch_id})
-    return [tuple(row) for row in cur.fetchall()]
-
-
-AlertRow = tuple[int, str, str, str, str | None, str | None, datetime, datetime | None]
-
-
-def batch_alerts(cur: Cursor, batch_id: int) -> list[AlertRow]:
-    """(id, kind, severity, state, site, location, started, ended) of alerts naming the batch."""
-    cur.execute(_ALERTS_SQL, {"b": batch_id})
-    return [tuple(row) for row in cur.fetchall()]
-
-
 BatchRow = tuple[int, int, str, str, date | None, str | None, Decimal | None]
 
 

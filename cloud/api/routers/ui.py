@@ -14,7 +14,6 @@ from cloud.api.routers.batches import Batch
 from cloud.api.routers.devices import device_from_row
 from cloud.api.ui_support import render
 from cloud.db import api_catalog, api_dashboard, api_operations, api_public
-from cloud.db.readings_query import batch_series
 from cloud.trace.timeline import timeline_in
 
 router = APIRouter(tags=["web UI"], include_in_schema=False)
@@ -93,14 +92,13 @@ def batch_page(
     if principal is None:
         return _login(request)
     row = api_catalog.get_batch(cur, batch_id=batch_id, site=principal.scope())
-    timeline = timeline_in(cur, batch_id) if row else None
+    timeline = timeline_in(cur, batch_id, points=300) if row else None
     if row is None or timeline is None:
         return render(request, "not_found.html", status_code=404, user=principal)
     band = api_catalog.batch_band(cur, batch_id=batch_id)
     excursions = api_catalog.batch_excursions(cur, batch_id=batch_id)
-    series = batch_series(cur, batch_id, points=300)
     chart = temperature_svg(
-        series,
+        timeline.series,
         low=band["min_value"] if band else None,
         high=band["max_value"] if band else None,
         excursions=excursions,
