@@ -191,13 +191,24 @@ def iso_utc(at: str) -> str:
 
 
 def series_json_sql(buckets_sql: str, order: str) -> str:
-    """SQL: the buckets of `buckets_sql` (first_time … mean columns) as one JSON array text."""
+    """SQL: the buckets of `buckets_sql` (first_time … mean columns) as one JSON array text.
+
+    Written by concatenation, not json_build_object, which looks up each argument's type and
+    output function again on every row: for a 500-point series that was most of the query's
+    time. The numbers are the same text either way (float8out, as in json_build_object), and
+    the columns are never null (rollup and reading columns are NOT NULL) nor infinite or NaN
+    (readings are checked finite when they arrive).
+    """
     point = (
-        f"json_build_object('first_time', {iso_utc('s.first_time')}, "
-        f"'last_time', {iso_utc('s.last_time')}, 'count', s.count, 'min', s.min, "
-        "'max', s.max, 'mean', s.mean)"
+        f"'{{\"first_time\":\"' || {iso_utc('s.first_time')} "
+        f"|| '\",\"last_time\":\"' || {iso_utc('s.last_time')} "
+        "|| '\",\"count\":' || s.count || ',\"min\":' || s.min "
+        "|| ',\"max\":' || s.max || ',\"mean\":' || s.mean || '}'"
     )
-    return f"SELECT coalesce(json_agg({point} ORDER BY {order}), '[]')::text FROM ({buckets_sql}) s"
+    return (
+        f"SELECT '[' || coalesce(string_agg({point}, ',' ORDER BY {order}), '') || ']' "
+        f"FROM ({buckets_sql}) s"
+    )
 
 
 _TOTALS = prepared.statement("txng_span_totals", _totals_sql())
