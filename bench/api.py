@@ -3,7 +3,10 @@
 Data: the batches benchmark's (bench/_timeline_data.py: 1,000 batches received, stored in one
 of 200 cold rooms, packed into units and shipped; a minute reading per room for 30 days, as
 many rooms as the COPY budget allows). The API runs as `uvicorn` in a subprocess (one worker per
-CPU, as `txng cloud api` with TXNG_API_WORKERS); the clients are a minimal
+CPU, as `txng cloud api` with TXNG_API_WORKERS), each worker with TXNG_API_DATABASE_CONNECTIONS
+such that all workers together hold 2 connections per CPU: the database runs on these same
+cores, and more connections than that only make its backends take turns (measured here: 8
+per worker cost 10-20 % more PostgreSQL CPU per timeline than 2). The clients are a minimal
 asyncio HTTP/1.1 keep-alive client in this process.
 
 1. public: GET /01/{gtin}/10/{lot} (the consumer page, HTML) for random batches. Each API
@@ -230,8 +233,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--connections", type=int, default=8, help="per worker")
+    parser.add_argument("--connections", type=int, help="per worker (default: 2 per CPU in all)")
     args = parser.parse_args()
+    if args.connections is None:
+        args.connections = max(1, 2 * (os.cpu_count() or 1) // args.workers)
     began = time.monotonic()
     with database() as db_url:
         readings = load(db_url, args)
@@ -244,7 +249,7 @@ def main() -> int:
             result |= measure(base, "public", public, args, {})
             auth = {"Authorization": f"Bearer {token}"}
             result |= measure(base, "timeline", timelines, args, auth)
-    result |= {"clients": args.clients, "workers": args.workers}
+    result |= {"clients": args.clients, "workers": args.workers, "connections": args.connections}
     log(f"total {time.monotonic() - began:.0f} s")
     print(json.dumps(result))
     return 0

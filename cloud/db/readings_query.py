@@ -99,10 +99,11 @@ def batch_series(
 ) -> list[SeriesPoint]:
     """The batch's readings over its life in at most `points` buckets (min/max/mean).
 
-    The time from the first to the last linked reading is divided into `points` buckets: of
-    whole cells of the widest rollup level (5 min to 1 day) that has at least `points` cells
-    in that time, shared out as evenly as they allow; else (shorter than `points` five-minute
-    cells) of equal time. Empty buckets are left out. A reading linked through two
+    The time from the first to the last linked reading is divided into buckets: the cells of
+    the finest rollup level (5 min to 1 day) that has at most `points` of them in that time,
+    one bucket each (a life of more than `points` days: its days shared out as evenly as
+    they allow); else (shorter than `points` five-minute cells) `points` equal-time buckets
+    of the raw readings. Empty buckets are left out. A reading linked through two
     overlapping stays at the same place counts once.
     """
     spans = _spans(merge_stays(batch_stays(cur, batch_id)))

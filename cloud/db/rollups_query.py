@@ -1,11 +1,12 @@
 """SQL that reads stays' readings from the rollups, exactly.
 
-A stay [start, end) is read at one rollup level of width W (5 min to 1 day): its whole W
-cells, the whole five-minute cells of its two partial W cells, and the raw readings of its
-two partial five-minute cells. The time range of the series' cold-chain work
-still queued is read raw: that work row is inserted in the transaction that stores the
-readings and deleted in the one that rolls them up, so in any one snapshot a cell is either
-rolled up or read raw, never stale.
+A series reads a stay [start, end) at one rollup level of width W (5 min to 1 day): its whole
+W cells, the whole five-minute cells of its two partial W cells, and the raw readings of its
+two partial five-minute cells. Totals read a cascade: whole days, whole hours of the partial
+days, whole five-minute cells of the partial hours, raw readings of the rest. The time range
+of the series' cold-chain work still queued is read raw: that work row is inserted in the
+transaction that stores the readings and deleted in the one that rolls them up, so in any one
+snapshot a cell is either rolled up or read raw, never stale.
 """
 
 from collections.abc import Sequence
@@ -19,7 +20,6 @@ from cloud.db.rollups_store import COARSE_WIDTHS_S, WORK_KIND
 
 FINE_WIDTH_S = 300
 LEVELS_S = (FINE_WIDTH_S, *COARSE_WIDTHS_S)
-TOTALS_WIDTH_S = 3600
 # Cell k of a level of width W is [k·W, (k+1)·W) in Unix time: the grid's origin (_ORIGIN) is
 # a whole number of days after 1970-01-01, so this numbering and date_bin agree.
 _UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -42,9 +42,7 @@ def _ceil(grid: str, step: str, at: str) -> str:
 
 # spans: the spans with their queued (dirty) range [d_lo, d_hi) on the five-minute grid.
 # parts: the spans cut around the dirty range; raw parts are read from the raw readings.
-# bounds: each clean part [a, b) with its whole five-minute cells [lo, hi) and W cells [wlo, whi).
-# coarse, fine, rawr: the ranges read from W cells, five-minute cells and raw readings.
-_RANGES = (
+_SPANS_AND_PARTS = (
     "spans AS (SELECT t.idx, t.site_id, t.location, t.s, coalesce(t.e, 'infinity') AS e, "
     "  w.key IS NOT NULL AS dirty, "
     f"  coalesce({_FLOOR5.format('w.from_time')}, '-infinity') AS d_lo, "
@@ -60,22 +58,58 @@ _RANGES = (
     " UNION ALL SELECT idx, site_id, location, greatest(s, d_lo), least(e, d_hi), true "
     "  FROM spans WHERE dirty AND greatest(s, d_lo) < least(e, d_hi) "
     " UNION ALL SELECT idx, site_id, location, greatest(s, d_hi), e, false FROM spans "
-    "  WHERE dirty AND greatest(s, d_hi) < e), "
-    "bounds AS (SELECT idx, site_id, location, a, b, "
-    f"  {_ceil(_FLOOR5, _FIVE_MINUTES, 'a')} AS lo, "
-    f"  {_floor(_FLOOR5, 'b')} AS hi, "
-    f"  {_ceil(_FLOOR_W, 'make_interval(secs => %(width)s::int)', 'a')} AS wlo, "
-    f"  {_floor(_FLOOR_W, 'b')} AS whi "
-    " FROM parts WHERE NOT raw), "
-    "coarse AS (SELECT idx, site_id, location, wlo AS a, whi AS b FROM bounds "
-    "  WHERE wlo < whi), "
-    "fine AS (SELECT idx, site_id, location, lo AS a, "
-    "  CASE WHEN wlo < whi THEN wlo ELSE hi END AS b FROM bounds "
-    " UNION ALL SELECT idx, site_id, location, whi, hi FROM bounds WHERE wlo < whi), "
-    "rawr AS (SELECT idx, site_id, location, a, b FROM parts WHERE raw "
-    " UNION ALL SELECT idx, site_id, location, a, least(lo, b) FROM bounds "
-    " UNION ALL SELECT idx, site_id, location, greatest(hi, lo), b FROM bounds)"
+    "  WHERE dirty AND greatest(s, d_hi) < e)"
 )
+_FLOOR_MID = f"date_bin(make_interval(secs => %(mid)s::int), {{0}}, {_ORIGIN})"
+
+
+def _inner(grid: str, step: str, lo: str, hi: str) -> str:
+    """SQL columns `lo`, `hi`: the whole cells of a grid inside a clean part [a, b)."""
+    return f"{_ceil(grid, step, 'a')} AS {lo}, {_floor(grid, 'b')} AS {hi}"
+
+
+def _around(lo: str, hi: str, inner_lo: str, inner_hi: str, name: str) -> str:
+    """SQL: CTE `name`, the range [lo, hi) of each part less the range of the next level."""
+    return (
+        f"{name} AS (SELECT idx, site_id, location, {lo} AS a, "
+        f"  CASE WHEN {inner_lo} < {inner_hi} THEN {inner_lo} ELSE {hi} END AS b FROM bounds "
+        f" UNION ALL SELECT idx, site_id, location, {inner_hi}, {hi} FROM bounds "
+        f"  WHERE {inner_lo} < {inner_hi})"
+    )
+
+
+def _ranges(cascade: bool) -> str:
+    """SQL CTEs: each clean part cut into ranges of whole cells, outermost the finest.
+
+    bounds: each clean part [a, b) with its whole five-minute cells [lo, hi), its whole W cells
+    [wlo, whi) and, in a cascade, its whole cells of a middle width (%(mid)s) [mlo, mhi).
+    coarse, (mid,) fine, rawr: the ranges read from W cells, middle cells, five-minute cells
+    and raw readings. The grids nest (each width a multiple of the next finer, one origin), so
+    each level's whole cells lie within the next finer level's.
+    """
+    width = "make_interval(secs => %(width)s::int)"
+    columns = [_inner(_FLOOR5, _FIVE_MINUTES, "lo", "hi"), _inner(_FLOOR_W, width, "wlo", "whi")]
+    if cascade:
+        columns.append(_inner(_FLOOR_MID, "make_interval(secs => %(mid)s::int)", "mlo", "mhi"))
+    levels = [
+        "bounds AS (SELECT idx, site_id, location, a, b, "
+        f"{', '.join(columns)} FROM parts WHERE NOT raw)",
+        "coarse AS (SELECT idx, site_id, location, wlo AS a, whi AS b FROM bounds "
+        "  WHERE wlo < whi)",
+    ]
+    if cascade:
+        levels.append(_around("mlo", "mhi", "wlo", "whi", "mid"))
+        levels.append(_around("lo", "hi", "mlo", "mhi", "fine"))
+    else:
+        levels.append(_around("lo", "hi", "wlo", "whi", "fine"))
+    levels.append(
+        "rawr AS (SELECT idx, site_id, location, a, b FROM parts WHERE raw "
+        " UNION ALL SELECT idx, site_id, location, a, least(lo, b) FROM bounds "
+        " UNION ALL SELECT idx, site_id, location, greatest(hi, lo), b FROM bounds)"
+    )
+    return ", ".join([_SPANS_AND_PARTS, *levels])
+
+
 _SAME_SERIES = (
     "{0}.site_id = g.site_id AND {0}.location = g.location AND {0}.quantity = %(quantity)s::text"
 )
@@ -88,6 +122,11 @@ _COARSE_JOIN = (
 )
 _FINE_AS_COARSE_JOIN = (
     f"coarse g JOIN reading_rollups c ON {_SAME_SERIES.format('c')} "
+    "AND c.bucket >= g.a AND c.bucket < g.b"
+)
+_MID_JOIN = (
+    "mid g JOIN reading_rollups_coarse c ON "
+    f"{_SAME_SERIES.format('c')} AND c.width_s = %(mid)s::int "
     "AND c.bucket >= g.a AND c.bucket < g.b"
 )
 _FINE_JOIN = (
@@ -103,6 +142,12 @@ _RAW_JOIN = (
 def _cell_sources(coarse: bool) -> list[str]:
     """The joins that give the W cells and five-minute cells of the ranges (alias c)."""
     return [_COARSE_JOIN, _FINE_JOIN] if coarse else [_FINE_AS_COARSE_JOIN]
+
+
+# Totals read whole days, then whole hours, then whole five-minute cells, then raw readings:
+# a 30-day stay reads about 30 + 46 + 22 rows instead of 720 hours.
+_TOTALS_WIDTH_S = 86400
+_TOTALS_MID_S = 3600
 
 
 @dataclass(frozen=True)
@@ -148,10 +193,10 @@ def _totals_sql() -> str:
         "SELECT g.idx, c.samples::bigint AS n, c.min_value AS lo, c.max_value AS hi, "
         "c.sum_value AS sv, c.sum_arrhenius AS sa, c.first_time AS f, c.last_time AS l "
         f"FROM {source}"
-        for source in _cell_sources(coarse=True)
+        for source in (_COARSE_JOIN, _MID_JOIN, _FINE_JOIN)
     )
     return (
-        f"WITH {_RANGES}, pieces AS ({cells} "
+        f"WITH {_ranges(cascade=True)}, pieces AS ({cells} "
         " UNION ALL SELECT g.idx, 1, r.value, r.value, r.value, "
         f"  exp(-10000.0 / (r.value + 273.15)), r.time, r.time FROM {_RAW_JOIN}) "
         "SELECT sum(p.n), min(p.lo), max(p.hi), sum(p.sv), sum(p.sa), min(p.f), max(p.l) "
@@ -170,7 +215,7 @@ def _series_sql(coarse: bool) -> str:
     )
     # Cells c0 … c0 + cells - 1 hold the first reading to the last (the caller knows them).
     return (
-        f"WITH {_RANGES}, pieces AS ({cells} "
+        f"WITH {_ranges(cascade=False)}, pieces AS ({cells} "
         f" UNION ALL SELECT {cell.format(_FLOOR_W.format('r.time'))}, count(*)::int, "
         "  min(r.time), max(r.time), min(r.value), max(r.value), sum(r.value) "
         f" FROM {_RAW_JOIN} GROUP BY 1) "
@@ -226,7 +271,8 @@ def span_totals(cur: Cursor, spans: Sequence[Span], quantity: str) -> list[Total
     """Count, min, max, sum, Σ Arrhenius terms, first and last reading of each span, in order."""
     if not spans:
         return []
-    prepared.execute(cur, _TOTALS, _params(spans, quantity, TOTALS_WIDTH_S))
+    params = _params(spans, quantity, _TOTALS_WIDTH_S) | {"mid": _TOTALS_MID_S}
+    prepared.execute(cur, _TOTALS, params)
     return [
         Totals(int(n), lo, hi, sv, sa, f, last) if n else Totals(0, None, None, None, None)
         for n, lo, hi, sv, sa, f, last in cur.fetchall()
@@ -291,10 +337,20 @@ def _series_params(
 
 
 def series_width(life: tuple[datetime, datetime], points: int) -> int | None:
-    """The widest level with at least `points` cells from the first to the last reading."""
-    for width_s in reversed(LEVELS_S):
+    """The series' level: one bucket per cell of the finest level with at most `points` cells.
+
+    From the first to the last reading. None when even five-minute cells are fewer than
+    `points` (a short life: raw readings in `points` equal-time buckets); the widest level
+    when every level has more (a life of more than `points` days: its days are shared out).
+    As a chart's data source picks an interval: the widest buckets still give no more than
+    the points asked for, whole calendar-aligned cells of one width.
+    """
+
+    def cells(width_s: int) -> int:
         width = timedelta(seconds=width_s)
         first, last = ((at - _UNIX_EPOCH) // width for at in life)
-        if last - first + 1 >= points:
-            return width_s
-    return None
+        return last - first + 1
+
+    if cells(FINE_WIDTH_S) < points:
+        return None
+    return next((w for w in LEVELS_S if cells(w) <= points), LEVELS_S[-1])

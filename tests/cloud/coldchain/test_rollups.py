@@ -301,7 +301,7 @@ def test_rollup_totals_and_series_equal_the_raw_computation(database, raw, stays
         Span(m.site_id, m.location, m.start, m.end)
         for m in merge_stays([Stay(s.site_id, s.location, s.start, s.end) for s in spans])
     ]
-    # Each level is exact; the series takes the widest level with `points` cells.
+    # Each level is exact, also with fewer cells than `points` (one bucket per cell).
     wanted = {w: expected_series(everything, merged, points, w) for w in LEVELS_S}
     with database.transaction() as conn, conn.cursor() as cur:
         totals = span_totals(cur, merged, "temperature")
@@ -317,9 +317,13 @@ def test_rollup_totals_and_series_equal_the_raw_computation(database, raw, stays
                 # The API's JSON of the same buckets, written by the database.
                 sent = level_series_json(cur, merged, "temperature", points, width_s, life)
                 assert [_bucket_of(p) for p in json.loads(sent)] == series
-        # The level: the widest with `points` cells between the first and the last reading.
-        widest = [w for w in LEVELS_S if wanted[w][0] >= points]
-        assert series_width(life, points) == (max(widest) if widest else None)
+        # The level: none (raw) when five-minute cells are fewer than `points`, else the
+        # finest with at most `points` cells (the widest if every level has more).
+        fitting = [w for w in LEVELS_S if wanted[w][0] <= points]
+        if wanted[300][0] < points:
+            assert series_width(life, points) is None
+        else:
+            assert series_width(life, points) == (min(fitting) if fitting else LEVELS_S[-1])
     else:
         assert (firsts, lasts) == ([], [])
 
