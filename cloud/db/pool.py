@@ -95,19 +95,38 @@ class Database:
         psycopg2 errors are translated: connection loss → DatabaseUnavailable, anything the
         server refused about the data → DataRejected.
         """
+        with self._connection(autocommit=False) as conn, conn:
+            yield conn
+
+    @contextmanager
+    def statements(self) -> Iterator[Connection]:
+        """A connection in autocommit: each statement is its own transaction.
+
+        For read-only work whose statements need no snapshot in common (under READ
+        COMMITTED each statement of a transaction takes a new one anyway): it saves the
+        BEGIN and COMMIT round trips. Errors are translated as in transaction().
+        """
+        with self._connection(autocommit=True) as conn:
+            yield conn
+
+    @contextmanager
+    def _connection(self, *, autocommit: bool) -> Iterator[Connection]:
         if self._closed:
             raise DatabaseUnavailable("the database pool is closed")
         conn = self._acquire()
         broken = False
         try:
-            with conn:
-                yield conn
+            if conn.autocommit != autocommit:
+                conn.autocommit = autocommit
+            yield conn
         except TRANSIENT_ERRORS as err:
             broken = True
             raise DatabaseUnavailable(str(err).strip()) from err
         except psycopg2.Error as err:
             raise DataRejected(str(err).strip()) from err
         finally:
+            if autocommit and not broken and not conn.closed:
+                conn.autocommit = False
             self._release(conn, broken=broken)
 
     def close(self) -> None:

@@ -25,6 +25,9 @@ from cloud.db.rollups_query import (
     series_json_sql,
     series_width,
     span_totals,
+    totals_of,
+    totals_params,
+    totals_sql,
 )
 
 
@@ -131,9 +134,13 @@ def batch_conditions_json(
 def _read_stays(
     cur: Cursor, batch_id: int, quantity: str
 ) -> tuple[list[Stay], list[Totals], list[StaySummary]]:
-    stays = batch_stays(cur, batch_id)
-    totals = span_totals(cur, _spans(stays), quantity)
-    return stays, totals, _summaries(cur, batch_id, stays, totals, quantity)
+    """The batch's stays, their totals and their summaries, from one statement."""
+    prepared.execute(cur, _STAY_TOTALS, {"batch": batch_id, **totals_params(quantity)})
+    rows = cur.fetchall()
+    stays = [Stay(*row[:5]) for row in rows]
+    totals = [totals_of(row[5:12]) for row in rows]
+    outside = [None if row[12] is None else float(row[12]) for row in rows]
+    return stays, totals, _summaries(stays, totals, outside, quantity)
 
 
 def _spans(stays: Sequence[Stay]) -> list[Span]:
@@ -229,16 +236,15 @@ def stay_summaries(
     Time out of range is the overlap of the batch's stored excursions with the stay; it is
     None when the batch has no cold-chain profile for `quantity`.
     """
-    stays = batch_stays(cur, batch_id)
-    return _summaries(cur, batch_id, stays, span_totals(cur, _spans(stays), quantity), quantity)
+    return _read_stays(cur, batch_id, quantity)[2]
 
 
 def _summaries(
-    cur: Cursor, batch_id: int, stays: Sequence[Stay], totals: Sequence[Totals], quantity: str
+    stays: Sequence[Stay],
+    totals: Sequence[Totals],
+    outside: Sequence[float | None],
+    quantity: str,
 ) -> list[StaySummary]:
-    if not stays:
-        return []
-    outside = _out_of_range_s(cur, batch_id, stays, quantity)
     summaries = []
     for stay, total, out in zip(stays, totals, outside, strict=True):
         mkt = None
@@ -259,43 +265,25 @@ def _summaries(
     return summaries
 
 
-_OUT_OF_RANGE = prepared.statement(
-    "txng_stays_out_of_range",
-    "SELECT EXISTS (SELECT 1 FROM batches b JOIN products p ON p.gtin = b.gtin "
-    " LEFT JOIN product_groups g ON g.id = p.product_group "
-    " JOIN cold_chain_profiles c ON c.id = coalesce(p.profile_id, g.profile_id) "
-    " WHERE b.id = %(batch)s::bigint AND c.quantity = %(quantity)s::text), "
-    "(SELECT coalesce(array_agg(o ORDER BY idx), '{}') FROM ("
-    " SELECT st.idx, coalesce(sum(extract(epoch FROM "
-    "  least(coalesce(x.end_time, x.last_time), coalesce(st.e, 'infinity')) "
-    "  - greatest(x.start_time, st.s))) FILTER (WHERE x.id IS NOT NULL), 0)::float8 AS o "
-    " FROM unnest(%(sites)s::text[], %(locations)s::text[], %(starts)s::timestamptz[], "
-    "  %(ends)s::timestamptz[]) WITH ORDINALITY AS st(site_id, location, s, e, idx) "
-    " LEFT JOIN excursions x ON x.batch_id = %(batch)s::bigint AND x.site_id = st.site_id "
-    "  AND x.location = st.location AND x.quantity = %(quantity)s::text "
-    "  AND x.start_time < coalesce(st.e, 'infinity') "
-    "  AND coalesce(x.end_time, x.last_time) > st.s "
-    " GROUP BY st.idx) per_stay)",
+# The batch's stays (as batch_stays orders them) with their totals and, per stay, the seconds
+# of the batch's excursions within it (null when no cold-chain profile for the quantity
+# applies to the batch).
+_STAY_TOTALS = prepared.statement(
+    "txng_batch_stay_totals",
+    totals_sql(
+        stays="stays AS (SELECT row_number() OVER (ORDER BY start_time, end_time NULLS LAST, "
+        " location) AS idx, site_id, location, start_time AS s, end_time AS e, via_sscc "
+        " FROM batch_presence WHERE batch_id = %(batch)s::bigint)",
+        extra=", CASE WHEN (SELECT EXISTS (SELECT 1 FROM batches b "
+        " JOIN products p ON p.gtin = b.gtin LEFT JOIN product_groups g ON g.id = p.product_group "
+        " JOIN cold_chain_profiles c ON c.id = coalesce(p.profile_id, g.profile_id) "
+        " WHERE b.id = %(batch)s::bigint AND c.quantity = %(quantity)s::text)) "
+        "THEN (SELECT coalesce(sum(extract(epoch FROM "
+        "  least(coalesce(x.end_time, x.last_time), coalesce(st.e, 'infinity')) "
+        "  - greatest(x.start_time, st.s))), 0)::float8 "
+        " FROM excursions x WHERE x.batch_id = %(batch)s::bigint AND x.site_id = st.site_id "
+        "  AND x.location = st.location AND x.quantity = %(quantity)s::text "
+        "  AND x.start_time < coalesce(st.e, 'infinity') "
+        "  AND coalesce(x.end_time, x.last_time) > st.s) END",
+    ),
 )
-
-
-def _out_of_range_s(
-    cur: Cursor, batch_id: int, stays: Sequence[Stay], quantity: str
-) -> list[float | None]:
-    """Per stay: seconds of the batch's excursions within it (None: no profile applies)."""
-    prepared.execute(
-        cur,
-        _OUT_OF_RANGE,
-        {
-            "batch": batch_id,
-            "quantity": quantity,
-            "sites": [s.site_id for s in stays],
-            "locations": [s.location for s in stays],
-            "starts": [s.start for s in stays],
-            "ends": [s.end for s in stays],
-        },
-    )
-    row = cur.fetchone()
-    if row is None or not row[0]:
-        return [None] * len(stays)
-    return [float(v) for v in row[1]]

@@ -12,6 +12,7 @@ snapshot a cell is either rolled up or read raw, never stale.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
@@ -40,26 +41,38 @@ def _ceil(grid: str, step: str, at: str) -> str:
     return f"{grid.format(before)} + {step}"
 
 
-# spans: the spans with their queued (dirty) range [d_lo, d_hi) on the five-minute grid.
-# parts: the spans cut around the dirty range; raw parts are read from the raw readings.
-_SPANS_AND_PARTS = (
-    "spans AS (SELECT t.idx, t.site_id, t.location, t.s, coalesce(t.e, 'infinity') AS e, "
-    "  w.key IS NOT NULL AS dirty, "
-    f"  coalesce({_FLOOR5.format('w.from_time')}, '-infinity') AS d_lo, "
-    f"  coalesce({_FLOOR5.format('w.to_time')} + INTERVAL '5 minutes', 'infinity') AS d_hi "
-    " FROM unnest(%(sites)s::text[], %(locations)s::text[], %(starts)s::timestamptz[], "
-    "  %(ends)s::timestamptz[]) WITH ORDINALITY AS t(site_id, location, s, e, idx) "
-    " LEFT JOIN work_queue w ON w.kind = %(kind)s::text "
-    "  AND w.key = t.site_id || '|' || t.location || '|' || %(quantity)s::text), "
-    "parts AS (SELECT idx, site_id, location, s AS a, e AS b, false AS raw FROM spans "
-    "  WHERE NOT dirty "
-    " UNION ALL SELECT idx, site_id, location, s, least(e, d_lo), false FROM spans "
-    "  WHERE dirty AND s < least(e, d_lo) "
-    " UNION ALL SELECT idx, site_id, location, greatest(s, d_lo), least(e, d_hi), true "
-    "  FROM spans WHERE dirty AND greatest(s, d_lo) < least(e, d_hi) "
-    " UNION ALL SELECT idx, site_id, location, greatest(s, d_hi), e, false FROM spans "
-    "  WHERE dirty AND greatest(s, d_hi) < e)"
+# The spans given as arrays, numbered from 1 in order.
+_SPANS_FROM_ARRAYS = (
+    "unnest(%(sites)s::text[], %(locations)s::text[], %(starts)s::timestamptz[], "
+    " %(ends)s::timestamptz[]) WITH ORDINALITY AS t(site_id, location, s, e, idx)"
 )
+
+
+def _spans_and_parts(source: str) -> str:
+    """SQL CTEs spans and parts, for the spans of `source` (columns idx, site_id, location, s, e).
+
+    spans: the spans with their queued (dirty) range [d_lo, d_hi) on the five-minute grid.
+    parts: the spans cut around the dirty range; raw parts are read from the raw readings.
+    """
+    return (
+        "spans AS (SELECT t.idx, t.site_id, t.location, t.s, coalesce(t.e, 'infinity') AS e, "
+        "  w.key IS NOT NULL AS dirty, "
+        f"  coalesce({_FLOOR5.format('w.from_time')}, '-infinity') AS d_lo, "
+        f"  coalesce({_FLOOR5.format('w.to_time')} + INTERVAL '5 minutes', 'infinity') AS d_hi "
+        f" FROM {source} "
+        " LEFT JOIN work_queue w ON w.kind = %(kind)s::text "
+        "  AND w.key = t.site_id || '|' || t.location || '|' || %(quantity)s::text), "
+        "parts AS (SELECT idx, site_id, location, s AS a, e AS b, false AS raw FROM spans "
+        "  WHERE NOT dirty "
+        " UNION ALL SELECT idx, site_id, location, s, least(e, d_lo), false FROM spans "
+        "  WHERE dirty AND s < least(e, d_lo) "
+        " UNION ALL SELECT idx, site_id, location, greatest(s, d_lo), least(e, d_hi), true "
+        "  FROM spans WHERE dirty AND greatest(s, d_lo) < least(e, d_hi) "
+        " UNION ALL SELECT idx, site_id, location, greatest(s, d_hi), e, false FROM spans "
+        "  WHERE dirty AND greatest(s, d_hi) < e)"
+    )
+
+
 _FLOOR_MID = f"date_bin(make_interval(secs => %(mid)s::int), {{0}}, {_ORIGIN})"
 
 
@@ -78,7 +91,7 @@ def _around(lo: str, hi: str, inner_lo: str, inner_hi: str, name: str) -> str:
     )
 
 
-def _ranges(cascade: bool) -> str:
+def _ranges(cascade: bool, source: str = _SPANS_FROM_ARRAYS) -> str:
     """SQL CTEs: each clean part cut into ranges of whole cells, outermost the finest.
 
     bounds: each clean part [a, b) with its whole five-minute cells [lo, hi), its whole W cells
@@ -107,7 +120,7 @@ def _ranges(cascade: bool) -> str:
         " UNION ALL SELECT idx, site_id, location, a, least(lo, b) FROM bounds "
         " UNION ALL SELECT idx, site_id, location, greatest(hi, lo), b FROM bounds)"
     )
-    return ", ".join([_SPANS_AND_PARTS, *levels])
+    return ", ".join([_spans_and_parts(source), *levels])
 
 
 _SAME_SERIES = (
@@ -188,19 +201,35 @@ def _params(spans: Sequence[Span], quantity: str, width_s: int) -> dict[str, obj
     }
 
 
-def _totals_sql() -> str:
+def totals_sql(stays: str | None = None, extra: str = "") -> str:
+    """SQL: per span, in order, count, min, max, sum, Σ Arrhenius terms, first and last reading.
+
+    Of the spans given as arrays; or, with `stays`, of the rows of a CTE `stays` (columns idx,
+    site_id, location, s, e, via_sscc), which each row then begins with, and `extra` columns
+    (SQL over `st`, a stays row) end with.
+    """
     cells = " UNION ALL ".join(
         "SELECT g.idx, c.samples::bigint AS n, c.min_value AS lo, c.max_value AS hi, "
         "c.sum_value AS sv, c.sum_arrhenius AS sa, c.first_time AS f, c.last_time AS l "
         f"FROM {source}"
         for source in (_COARSE_JOIN, _MID_JOIN, _FINE_JOIN)
     )
-    return (
-        f"WITH {_ranges(cascade=True)}, pieces AS ({cells} "
+    totals = "sum(p.n), min(p.lo), max(p.hi), sum(p.sv), sum(p.sa), min(p.f), max(p.l)"
+    pieces = (
+        f"pieces AS ({cells} "
         " UNION ALL SELECT g.idx, 1, r.value, r.value, r.value, "
-        f"  exp(-10000.0 / (r.value + 273.15)), r.time, r.time FROM {_RAW_JOIN}) "
-        "SELECT sum(p.n), min(p.lo), max(p.hi), sum(p.sv), sum(p.sa), min(p.f), max(p.l) "
-        "FROM spans s LEFT JOIN pieces p ON p.idx = s.idx GROUP BY s.idx ORDER BY s.idx"
+        f"  exp(-10000.0 / (r.value + 273.15)), r.time, r.time FROM {_RAW_JOIN})"
+    )
+    if stays is None:
+        return (
+            f"WITH {_ranges(cascade=True)}, {pieces} SELECT {totals} "
+            "FROM spans s LEFT JOIN pieces p ON p.idx = s.idx GROUP BY s.idx ORDER BY s.idx"
+        )
+    columns = "st.idx, st.site_id, st.location, st.s, st.e, st.via_sscc"
+    return (
+        f"WITH {stays}, {_ranges(cascade=True, source='stays t')}, {pieces} "
+        f"SELECT {columns.removeprefix('st.idx, ')}, {totals}{extra} "
+        f"FROM stays st LEFT JOIN pieces p ON p.idx = st.idx GROUP BY {columns} ORDER BY st.idx"
     )
 
 
@@ -245,9 +274,9 @@ def series_json_sql(buckets_sql: str, order: str) -> str:
     (readings are checked finite when they arrive).
     """
     point = (
-        f"'{{\"first_time\":\"' || {iso_utc('s.first_time')} "
-        f"|| '\",\"last_time\":\"' || {iso_utc('s.last_time')} "
-        "|| '\",\"count\":' || s.count || ',\"min\":' || s.min "
+        f'\'{{"first_time":"\' || {iso_utc("s.first_time")} '
+        f'|| \'","last_time":"\' || {iso_utc("s.last_time")} '
+        '|| \'","count":\' || s.count || \',"min":\' || s.min '
         "|| ',\"max\":' || s.max || ',\"mean\":' || s.mean || '}'"
     )
     return (
@@ -256,7 +285,7 @@ def series_json_sql(buckets_sql: str, order: str) -> str:
     )
 
 
-_TOTALS = prepared.statement("txng_span_totals", _totals_sql())
+_TOTALS = prepared.statement("txng_span_totals", totals_sql())
 _FINE_SERIES = prepared.statement("txng_series_fine", _series_sql(coarse=False))
 _COARSE_SERIES = prepared.statement("txng_series_coarse", _series_sql(coarse=True))
 _FINE_SERIES_JSON = prepared.statement(
@@ -271,12 +300,19 @@ def span_totals(cur: Cursor, spans: Sequence[Span], quantity: str) -> list[Total
     """Count, min, max, sum, Σ Arrhenius terms, first and last reading of each span, in order."""
     if not spans:
         return []
-    params = _params(spans, quantity, _TOTALS_WIDTH_S) | {"mid": _TOTALS_MID_S}
-    prepared.execute(cur, _TOTALS, params)
-    return [
-        Totals(int(n), lo, hi, sv, sa, f, last) if n else Totals(0, None, None, None, None)
-        for n, lo, hi, sv, sa, f, last in cur.fetchall()
-    ]
+    prepared.execute(cur, _TOTALS, _params(spans, quantity, 0) | totals_params(quantity))
+    return [totals_of(row) for row in cur.fetchall()]
+
+
+def totals_params(quantity: str) -> dict[str, object]:
+    """The parameters of totals_sql but the spans' arrays."""
+    return {"kind": WORK_KIND, "quantity": quantity, "width": _TOTALS_WIDTH_S, "mid": _TOTALS_MID_S}
+
+
+def totals_of(row: Sequence[Any]) -> Totals:
+    """The Totals of totals_sql's seven columns."""
+    n, lo, hi, sv, sa, first, last = row
+    return Totals(int(n), lo, hi, sv, sa, first, last) if n else Totals(0, None, None, None, None)
 
 
 def level_series(

@@ -139,7 +139,11 @@ def test_two_days_in_a_cold_room_with_a_40_minute_excursion(
     assert summary.mkt == pytest.approx(mean_kinetic_temperature(stayed))
     assert summary.out_of_range_s == 40 * 60 + 10 * 60
     series = batch_series(cur, batch_id, points=100)
-    assert len(series) == 100
+    # One bucket per cell of the finest level with at most 100 cells in two days: 30 minutes.
+    half_hours = [p.first_time.timestamp() // 1800 for p in series]
+    assert half_hours == [p.last_time.timestamp() // 1800 for p in series]
+    assert half_hours == [half_hours[0] + k for k in range(len(series))]
+    assert 48 < len(series) <= 100
     assert sum(p.count for p in series) == len(stayed)
     assert max(p.max for p in series) == 9.5
     assert min(p.min for p in series) == min(stayed)

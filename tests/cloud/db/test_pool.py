@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
@@ -66,3 +67,23 @@ def test_unreachable_server_is_unavailable():
         _backend_pid(database)
     with pytest.raises(DatabaseUnavailable):  # the failed attempt did not use up the limit
         _backend_pid(database)
+
+
+def test_statements_run_without_a_transaction_and_hand_the_connection_back(database_url):
+    database = Database(database_url, max_connections=1)
+    first = _backend_pid(database)
+    with database.statements() as conn, conn.cursor() as cur:
+        cur.execute("SELECT txid_current()")
+        one = cur.fetchone()[0]
+        cur.execute("SELECT txid_current()")
+        assert cur.fetchone()[0] != one  # each statement its own transaction
+        assert conn.info.transaction_status == TRANSACTION_STATUS_IDLE
+    with pytest.raises(DataRejected), database.statements() as conn, conn.cursor() as cur:
+        cur.execute("SELECT 1/0")
+    # The same connection, back in transactions: two statements share one.
+    with database.transaction() as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid(), txid_current()")
+        pid, one = cur.fetchone()
+        cur.execute("SELECT txid_current()")
+        assert (pid, cur.fetchone()[0]) == (first, one)
+    database.close()
