@@ -58,8 +58,9 @@ class Database:
                 self.url,
                 application_name=self._application_name,
                 connect_timeout=5,
-                # Prepared statements (cloud/db/prepared.py: ours only) keep one plan.
-                options="-c plan_cache_mode=force_generic_plan",
+                # Prepared statements (cloud/db/prepared.py: ours only) keep one plan; dates
+                # as ISO text, which psycopg2 parses and rollups_query.iso_utc relies on.
+                options="-c plan_cache_mode=force_generic_plan -c DateStyle=ISO",
             )
         except TRANSIENT_ERRORS as err:
             self._forget()

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg2.extras import execute_values
+from pydantic import BaseModel
 
 from cloud.coldchain.handlers import COLD_CHAIN_LOCATION, handle_location, location_key
 from cloud.coldchain.mkt import mkt_from_terms
@@ -19,6 +20,7 @@ from cloud.db.rollups_query import (
     LEVELS_S,
     Span,
     Totals,
+    iso_utc,
     level_series,
     level_series_json,
     series_width,
@@ -166,6 +168,23 @@ def test_a_reading_a_day_late_makes_its_own_cell_and_refreshing_twice_changes_no
     with database.transaction() as conn, conn.cursor() as cur:
         assert rebuild_rollups(cur) == len(cells)
     assert_same_cells(rollup_rows(database), cells)
+
+
+def test_times_are_written_as_the_api_writes_them(database):
+    class At(BaseModel):
+        at: datetime
+
+    times = [
+        datetime(2026, 3, 1, 8, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 8, 0, 0, 250000, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
+        datetime(1999, 6, 30, 0, 0, 7, tzinfo=UTC),
+    ]
+    with database.transaction() as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL TimeZone = 'Asia/Ho_Chi_Minh'")  # the session's zone is ignored
+        cur.execute(f"SELECT {iso_utc('t')} FROM unnest(%s::timestamptz[]) AS t", (times,))
+        written = [row[0] for row in cur.fetchall()]
+    assert written == [json.loads(At(at=t).model_dump_json())["at"] for t in times]
 
 
 def test_a_stay_inside_one_cell_and_an_open_stay(database):
