@@ -2,12 +2,15 @@
 
 Data: the batches benchmark's (bench/_timeline_data.py: 1,000 batches received, stored in one
 of 200 cold rooms, packed into units and shipped; a minute reading per room for 30 days, as
-many rooms as the COPY budget allows). The API runs as `uvicorn` in a subprocess (one worker per
-CPU, as `txng cloud api` with TXNG_API_WORKERS), each worker with TXNG_API_DATABASE_CONNECTIONS
-such that all workers together hold 2 connections per CPU: the database runs on these same
-cores, and more connections than that only make its backends take turns (measured here: 8
-per worker cost 10-20 % more PostgreSQL CPU per timeline than 2). The clients are a minimal
-asyncio HTTP/1.1 keep-alive client in this process.
+many rooms as the COPY budget allows). The API runs as `uvicorn` in a subprocess, as
+`txng cloud api` runs it: by default one worker process (TXNG_API_WORKERS=1, the default),
+with TXNG_API_DATABASE_CONNECTIONS such that the workers together hold 2 connections per CPU:
+the database runs on these same cores, and more connections than that only make its backends
+take turns (8 per worker cost 10-20 % more PostgreSQL CPU per timeline than 2). A timeline's
+Python is about a third of its CPU, so one process keeps up with what the database can answer
+here; with more workers each takes a share of the 50 keep-alive connections when they open,
+unevenly (17 and 33 seen), and the busier one's clients wait longer (`--workers N` to measure
+it). The clients are a minimal asyncio HTTP/1.1 keep-alive client in this process.
 
 1. public: GET /01/{gtin}/10/{lot} (the consumer page, HTML) for random batches. Each API
    process keeps a finished page TXNG_API_PUBLIC_CACHE_S seconds (default 15) and serves it
@@ -232,7 +235,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--connections", type=int, help="per worker (default: 2 per CPU in all)")
     args = parser.parse_args()
     if args.connections is None:
