@@ -127,7 +127,10 @@ class Database:
             raise DataRejected(str(err).strip()) from err
         finally:
             if autocommit and not broken and not conn.closed:
-                conn.autocommit = False
+                try:
+                    conn.autocommit = False
+                except psycopg2.Error:  # left inside a transaction (an explicit BEGIN)
+                    broken = True
             self._release(conn, broken=broken)
 
     def close(self) -> None:

@@ -87,3 +87,12 @@ def test_statements_run_without_a_transaction_and_hand_the_connection_back(datab
         cur.execute("SELECT txid_current()")
         assert (pid, cur.fetchone()[0]) == (first, one)
     database.close()
+
+
+def test_statements_left_inside_a_transaction_close_the_connection(database_url):
+    database = Database(database_url, max_connections=1)
+    first = _backend_pid(database)
+    with database.statements() as conn, conn.cursor() as cur:
+        cur.execute("BEGIN")
+    assert _backend_pid(database) != first  # not handed out again half-way in a transaction
+    database.close()
