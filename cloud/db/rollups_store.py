@@ -17,7 +17,8 @@ COARSE_WIDTHS_S = (900, 1800, 3600, 7200, 21600, 43200, 86400)  # the CHECK of w
 # range of the readings stored): while it waits, readers take those cells from raw readings.
 WORK_KIND = "coldchain_location"
 _EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # the grid's origin, as in the SQL below
-_GRID = "date_bin(INTERVAL '5 minutes', time, TIMESTAMPTZ '2000-01-03 00:00:00+00')"
+GRID_ORIGIN_SQL = "TIMESTAMPTZ '2000-01-03 00:00:00+00'"  # every level's cells start here
+_GRID = f"date_bin(INTERVAL '5 minutes', time, {GRID_ORIGIN_SQL})"
 _CELLS_SQL = (
     f"SELECT site_id, location, quantity, {_GRID} AS bucket, count(*) AS samples, "
     "min(time) AS first_time, max(time) AS last_time, min(value) AS min_value, "
@@ -34,7 +35,7 @@ _UPSERT_SQL = f"ON CONFLICT (site_id, location, quantity, bucket) DO UPDATE SET 
 _COARSE_UPSERT_SQL = (
     "ON CONFLICT (site_id, location, quantity, width_s, bucket) DO UPDATE SET " + _UPDATE_SQL
 )
-_COARSE_BIN = "date_bin(make_interval(secs => {0}), {1}, TIMESTAMPTZ '2000-01-03 00:00:00+00')"
+_COARSE_BIN = f"date_bin(make_interval(secs => {{0}}), {{1}}, {GRID_ORIGIN_SQL})"
 # The coarse cells of widths `w` from five-minute cells `r` (a FROM clause follows).
 _COARSE_CELLS_SQL = (
     "SELECT r.site_id, r.location, r.quantity, w.width_s, "

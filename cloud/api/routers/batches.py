@@ -16,7 +16,7 @@ from cloud.api.paging import Page, PagingDep
 from cloud.db import api_catalog as store
 from cloud.db.pool import Database
 from cloud.db.readings_query import batch_series
-from cloud.trace.timeline import Timeline, timeline_json
+from cloud.trace.timeline import Point, Timeline, timeline_json
 
 router = APIRouter(
     prefix="/api/batches",
@@ -129,15 +129,8 @@ def _timeline_body(request: Request, batch_id: int, points: int) -> str:
     return body
 
 
-class SeriesPoint(BaseModel):
-    """One time bucket of readings."""
-
-    first_time: datetime = Field(description="Time of the bucket's first reading")
-    last_time: datetime = Field(description="Time of the bucket's last reading")
-    count: int = Field(description="Readings in the bucket")
-    min: float = Field(description="Lowest value")
-    max: float = Field(description="Highest value")
-    mean: float = Field(description="Mean value")
+class SeriesPoint(Point):
+    """One time bucket of readings (the timeline's series point, under this route's name)."""
 
 
 class Excursion(BaseModel):
@@ -159,7 +152,9 @@ class Readings(BaseModel):
     quantity: str = Field(description="temperature (°C) or relative_humidity (%)")
     min_allowed: float | None = Field(description="Lower bound of the allowed range")
     max_allowed: float | None = Field(description="Upper bound of the allowed range")
-    points: list[SeriesPoint] = Field(description="Equal-time buckets, oldest first")
+    points: list[SeriesPoint] = Field(
+        description="Buckets of one width (rollup cells; a short life: equal-time), oldest first"
+    )
     excursions: list[Excursion] = Field(description="Excursions, oldest first")
 
 
