@@ -71,7 +71,7 @@ from bench._services import (
 from cloud.db.ingest_store import READING_COLUMNS
 from cloud.db.migrate import migrate
 from contract import decode
-from txng.mqtt_url import MqttEndpoint
+from plumbing.mqtt_url import MqttEndpoint
 
 SITE = "bench"
 BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)

@@ -44,7 +44,7 @@ from cloud.ingest.service import Ingester
 from cloud.ingest.settings import load_ingest_settings
 from cloud.trace.timeline import batch_timeline
 from contract import Channel, ClockQuality, Envelope, SensorReading, Topic, encode
-from txng.mqtt_url import MqttEndpoint
+from plumbing.mqtt_url import MqttEndpoint
 
 ALERT_DEVICE = "pi-alert"
 

@@ -16,7 +16,7 @@ from edge.readers.registry import create_reader
 from edge.sd_notify import keep_watchdog_fed, notify
 from edge.status import StatusReporter
 from edge.supervisor import Supervisor
-from txng.logs import configure_logging
+from plumbing.logs import configure_logging
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from contract import MAX_ITEMS_PER_MESSAGE, MAX_MESSAGE_BYTES
 from contract.items import Name
 from edge.clock import ClockSync
 from edge.readers.registry import ReaderConfig
-from txng.settings import ConfigError, describe_validation_error
+from plumbing.settings import ConfigError, describe_validation_error
 
 LocationKind = Literal["farm_plot", "packing_line", "cold_room", "warehouse", "vehicle", "shop"]
 STATE_DIR_ENV = "TXNG_EDGE_STATE_DIR"

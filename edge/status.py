@@ -6,7 +6,7 @@ from collections.abc import Callable
 from contract import DeviceState, DeviceStatus, ReaderHealth, new_item_id
 from edge.clock import Clock
 from edge.outbox import Outbox
-from txng import __version__
+from plumbing.version import VERSION as __version__
 
 
 class StatusReporter:

@@ -1,3 +1,5 @@
-"""txng: trace the origin. Command line and process-wide helpers."""
+"""txng: trace the origin. The command line and the demo (the top layer)."""
 
-__version__ = "0.1.0"
+from plumbing.version import VERSION as __version__
+
+__all__ = ["__version__"]

@@ -4,8 +4,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from txng import __version__
-from txng.settings import ConfigError
+from plumbing.settings import ConfigError
+from plumbing.version import VERSION as __version__
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -4,7 +4,7 @@ import uvicorn
 
 from cloud.api.main import create_app
 from cloud.api.settings import load_api_settings
-from txng.logs import configure_logging
+from plumbing.logs import configure_logging
 
 
 def api_command() -> int:

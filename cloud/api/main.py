@@ -29,7 +29,7 @@ from cloud.api.settings import ApiSettings, load_api_settings
 from cloud.api.ttl_cache import TtlCache
 from cloud.api.ui_support import mount_static
 from cloud.db.pool import Database
-from txng import __version__
+from plumbing.version import VERSION as __version__
 
 ROUTERS = [
     health.router,

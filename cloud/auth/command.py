@@ -9,7 +9,7 @@ from cloud.auth.secrets import hash_password, new_token, token_hash
 from cloud.db import auth_store
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
-from txng.settings import ConfigError
+from plumbing.settings import ConfigError
 
 
 def _database_url(given: str | None) -> str:

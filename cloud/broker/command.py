@@ -12,8 +12,8 @@ from cloud.db.devices_store import approve_device
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
 from contract.errors import ContractError
-from txng.logs import configure_logging
-from txng.settings import ConfigError
+from plumbing.logs import configure_logging
+from plumbing.settings import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from txng.settings import ConfigError, load_settings
+from plumbing.settings import ConfigError, load_settings
 
 
 class BrokerAdminSettings(BaseSettings):

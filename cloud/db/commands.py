@@ -5,8 +5,8 @@ import os
 
 from cloud.db.errors import DatabaseUnavailable
 from cloud.db.migrate import migrate
-from txng.logs import configure_logging
-from txng.settings import ConfigError
+from plumbing.logs import configure_logging
+from plumbing.settings import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from txng.settings import load_settings
+from plumbing.settings import load_settings
 
 
 class EpcisSettings(BaseSettings):

@@ -7,7 +7,7 @@ from cloud.db.errors import DatabaseUnavailable
 from cloud.db.forward_store import parked_items, requeue_parked
 from cloud.db.pool import Database
 from cloud.masterdata.command import database_url
-from txng.logs import configure_logging
+from plumbing.logs import configure_logging
 
 log = logging.getLogger(__name__)
 

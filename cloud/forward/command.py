@@ -10,9 +10,9 @@ from cloud.forward.backoff import Backoff
 from cloud.forward.forwarder import Forwarder
 from cloud.forward.registry import ADAPTERS
 from cloud.forward.settings import load_forward_settings
-from txng.logs import configure_logging
-from txng.settings import ConfigError
-from txng.signals import stop_on_signals
+from plumbing.logs import configure_logging
+from plumbing.settings import ConfigError
+from plumbing.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from txng.settings import load_settings
+from plumbing.settings import load_settings
 
 
 class ForwardSettings(BaseSettings):

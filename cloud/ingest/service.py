@@ -12,8 +12,8 @@ from cloud.ingest.settings import IngestSettings, load_ingest_settings
 from cloud.ingest.writer import Writer
 from cloud.notify.mqtt_publisher import AlertPublisher
 from cloud.notify.notifier import Notifier
-from txng.logs import configure_logging
-from txng.signals import stop_on_signals
+from plumbing.logs import configure_logging
+from plumbing.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 

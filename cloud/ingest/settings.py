@@ -8,8 +8,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contract import MAX_MESSAGE_BYTES
 from contract.topics import check_identifier
-from txng.mqtt_url import MqttEndpoint
-from txng.settings import ConfigError, load_settings
+from plumbing.mqtt_url import MqttEndpoint
+from plumbing.settings import ConfigError, load_settings
 
 
 class IngestSettings(BaseSettings):

@@ -8,8 +8,8 @@ from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
 from cloud.masterdata.csv_import import CsvImportError, read_rows
 from cloud.masterdata.importers import IMPORTERS
-from txng.logs import configure_logging
-from txng.settings import ConfigError
+from plumbing.logs import configure_logging
+from plumbing.settings import ConfigError
 
 log = logging.getLogger(__name__)
 

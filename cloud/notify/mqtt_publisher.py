@@ -7,7 +7,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from cloud.notify.errors import DeliveryError
-from txng.mqtt_url import MqttEndpoint
+from plumbing.mqtt_url import MqttEndpoint
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import os
 from pydantic import ValidationError
 
 from cloud.portal_sim.faults import Faults
-from txng.logs import configure_logging
-from txng.settings import ConfigError, describe_validation_error
+from plumbing.logs import configure_logging
+from plumbing.settings import ConfigError, describe_validation_error
 
 log = logging.getLogger(__name__)
 _ENV_PREFIX = "TXNG_PORTAL_SIM_"

@@ -6,9 +6,9 @@ import pytest
 
 from edge.config import load_config
 from edge.readers.registry import READERS, ReaderConfig
+from plumbing.settings import ConfigError
 from tests.edge.helpers import ROOT, device_config, probe, scanner, write_config
 from txng.cli import main
-from txng.settings import ConfigError
 
 
 @pytest.mark.parametrize("name", ["packing_line.yaml", "cold_room.yaml"])

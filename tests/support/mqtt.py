@@ -5,7 +5,7 @@ from collections.abc import Iterable
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from txng.mqtt_url import MqttEndpoint
+from plumbing.mqtt_url import MqttEndpoint
 
 
 def publish_all(url: str, messages: Iterable[tuple[str, bytes]], *, qos: int = 1) -> int:

@@ -9,8 +9,8 @@ from pathlib import Path
 from cloud.db.counts import DeviceKey
 from edge.agent import Agent
 from edge.config import DeviceConfig, SecretRef
+from plumbing.mqtt_url import MqttEndpoint
 from txng.embedded import EmbeddedServiceError
-from txng.mqtt_url import MqttEndpoint
 
 log = logging.getLogger(__name__)
 

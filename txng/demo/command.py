@@ -21,11 +21,11 @@ from cloud.ingest.service import Ingester
 from cloud.ingest.settings import IngestSettings, load_ingest_settings
 from edge.config import load_config
 from edge.outbox import OutboxError
+from plumbing.logs import configure_logging
 from txng.demo.agents import DEVICE_FILES, AgentRunner, find_config_dir, for_demo
 from txng.demo.display import Snapshot, device_name, progress_line, show, summary_lines
 from txng.demo.web import ADMIN, DemoWebUI
 from txng.embedded import EmbeddedBroker, EmbeddedPostgres, EmbeddedServiceError
-from txng.logs import configure_logging
 
 log = logging.getLogger(__name__)
 

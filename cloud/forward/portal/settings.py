@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from txng.settings import ConfigError, describe_validation_error
+from plumbing.settings import ConfigError, describe_validation_error
 
 
 class _Frozen(BaseModel):

@@ -14,7 +14,7 @@ from cloud.epcis.identifiers import (
 )
 from cloud.epcis.naming import Naming
 from cloud.epcis.settings import load_epcis_settings
-from txng.settings import ConfigError
+from plumbing.settings import ConfigError
 
 
 def test_tds_examples():

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from cloud.ingest.settings import load_ingest_settings
+from plumbing.settings import ConfigError
 from tests.support.broker import free_port
 from tests.support.factory import reading_messages
 from tests.support.mqtt import publish_all
@@ -15,7 +16,6 @@ from tests.support.postgres import allow_connections, terminate_connections
 from tests.support.processes import TxngProcess
 from tests.support.sql import scalar
 from tests.support.waiting import wait_for
-from txng.settings import ConfigError
 
 
 def _readings(url: str) -> tuple[int, int]:

@@ -11,11 +11,11 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from plumbing.mqtt_url import MqttEndpoint
 from tests.cloud.coldchain.helpers import SITE, add_profile, envelopes, minutes_ago, temperature
 from tests.support.mqtt import publish_all
 from tests.support.sql import query
 from tests.support.waiting import wait_for
-from txng.mqtt_url import MqttEndpoint
 
 SECRET = "s3cret"
 

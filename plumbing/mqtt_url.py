@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from txng.settings import ConfigError
+from plumbing.settings import ConfigError
 
 
 @dataclass(frozen=True)
