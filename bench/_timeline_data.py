@@ -2,9 +2,11 @@
 
 import io
 import math
+import sys
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import psycopg2
@@ -24,6 +26,66 @@ SITE = "bench"
 GTIN = "08936012345018"
 PROFILE = "bench-chilled"
 LINE_DEVICE = "pi-line"
+
+
+def log(text: str) -> None:
+    print(f"[bench-data] {text}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The bench's batches (ids in lot order), readings, and whether a run loaded them before."""
+
+    batch_ids: list[int]
+    readings: int
+    reused: bool
+
+
+def _found(database_url: str) -> Dataset | None:
+    """The dataset a previous run loaded into this database, or None when there is none."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT id FROM batches WHERE gtin = %s AND lot LIKE 'B%%' ORDER BY lot", (GTIN,)
+            )
+            ids = [int(row[0]) for row in cur.fetchall()]
+            cur.execute(
+                "SELECT count(*) FROM readings WHERE site_id = %s AND location LIKE 'cold-room-%%'",
+                (SITE,),
+            )
+            row = cur.fetchone()
+    finally:
+        conn.close()
+    return Dataset(ids, int(row[0]) if row else 0, reused=True) if ids else None
+
+
+def ensure_dataset(
+    database_url: str, *, sensors: int, batch_count: int, days: int, budget_s: float
+) -> Dataset:
+    """Load the dataset, or reuse the one an earlier run loaded (the run's options then unused)."""
+    found = _found(database_url)
+    if found is not None:
+        if not found.readings:
+            raise SystemExit(
+                "the database holds the bench's batches but no readings (an earlier"
+                " load was cut short): drop it or give an empty one"
+            )
+        log(
+            f"reusing the {len(found.batch_ids)} batches, {found.readings} readings in the database"
+        )
+        return found
+    end = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+    start = end - timedelta(days=days)
+    began = time.monotonic()
+    master_data(database_url, sensors, batch_count)
+    store_scans(database_url, batch_scans(batch_count, sensors, start, days))
+    log(f"master data and scans in {time.monotonic() - began:.1f} s")
+    readings = load_readings(database_url, sensors, days, start, budget_s)
+    log(f"{readings} readings loaded and indexed in {time.monotonic() - began:.1f} s")
+    loaded = _found(database_url)
+    assert loaded is not None
+    return Dataset(loaded.batch_ids, readings, reused=False)
 
 
 def room(k: int) -> str:
@@ -112,7 +174,8 @@ def store_scans(database_url: str, received: list[Received]) -> None:
         with database.transaction() as conn, conn.cursor() as cur:
             devices = sorted({(SITE, r.device) for r in received})
             cur.executemany(
-                "INSERT INTO devices (site_id, device_id, approval) VALUES (%s, %s, 'approved')",
+                "INSERT INTO devices (site_id, device_id, approval) VALUES (%s, %s, 'approved') "
+                "ON CONFLICT DO NOTHING",
                 devices,
             )
             store_events(cur, received)

@@ -21,8 +21,8 @@ it). The clients are a minimal asyncio HTTP/1.1 keep-alive client in this proces
 
 Each phase: a short warm-up, then `--seconds` of 50 clients each sending its next request as
 soon as the last one is answered. Reads TXNG_DATABASE_URL when set (and loads the data unless
-the database has batches already), else makes a throwaway database. The last stdout line is
-one JSON object.
+an earlier run of this bench or bench/timeline.py did), else makes a throwaway database. The
+last stdout line is one JSON object.
 """
 
 import argparse
@@ -37,7 +37,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -72,29 +71,21 @@ def database() -> Iterator[str]:
         yield throwaway.url
 
 
-def load(db_url: str, args: argparse.Namespace) -> int:
-    """The batches benchmark's dataset (skipped when the database has batches already)."""
+def load(db_url: str, args: argparse.Namespace) -> data.Dataset:
+    """The batches benchmark's dataset (reused when an earlier run loaded it)."""
     migrate(db_url)
-    with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM batches")
-        row = cur.fetchone()
-    conn.close()
-    if row and row[0]:
-        log(f"{row[0]} batches already in the database: not loading")
-        return 0
-    end = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
-    start = end - timedelta(days=args.days)
-    began = time.monotonic()
-    data.master_data(db_url, args.sensors, args.batches)
-    data.store_scans(db_url, data.batch_scans(args.batches, args.sensors, start, args.days))
-    readings = data.load_readings(db_url, args.sensors, args.days, start, args.copy_budget_s)
-    log(f"{readings} readings and {args.batches} batches in {time.monotonic() - began:.0f} s")
-    return readings
+    return data.ensure_dataset(
+        db_url,
+        sensors=args.sensors,
+        batch_count=args.batches,
+        days=args.days,
+        budget_s=args.copy_budget_s,
+    )
 
 
-def batches(db_url: str) -> list[tuple[int, str, str]]:
+def batches(db_url: str, ids: list[int]) -> list[tuple[int, str, str]]:
     with psycopg2.connect(db_url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT id, gtin, lot FROM batches ORDER BY id")
+        cur.execute("SELECT id, gtin, lot FROM batches WHERE id = ANY(%s) ORDER BY id", (ids,))
         rows = [(int(i), str(g), str(lot)) for i, g, lot in cur.fetchall()]
     conn.close()
     return rows
@@ -242,13 +233,17 @@ def main() -> int:
         args.connections = max(1, 2 * (os.cpu_count() or 1) // args.workers)
     began = time.monotonic()
     with database() as db_url:
-        readings = load(db_url, args)
-        rows = batches(db_url)
+        dataset = load(db_url, args)
+        rows = batches(db_url, dataset.batch_ids)
         token = admin_token(db_url)
         public = [f"/01/{gtin}/10/{lot}" for _, gtin, lot in rows]
         timelines = [f"/api/batches/{batch_id}/timeline" for batch_id, _, _ in rows]
         with api_server(db_url, args.workers, args.connections) as base:
-            result: dict[str, object] = {"batches": len(rows), "readings": readings}
+            result: dict[str, object] = {
+                "batches": len(rows),
+                "readings": dataset.readings,
+                "reused_data": dataset.reused,
+            }
             result |= measure(base, "public", public, args, {})
             auth = {"Authorization": f"Bearer {token}"}
             result |= measure(base, "timeline", timelines, args, auth)

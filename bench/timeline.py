@@ -4,7 +4,9 @@ Data: 1,000 batches (received, stored in one of 200 cold rooms for 3-25 days, pa
 unit, shipped), 200 sensors with one reading a minute for 30 days (8.64 M readings, COPY'd in
 with the readings' indexes dropped and rebuilt after, and the five-minute rollups that the
 derive worker keeps for live data rebuilt from them; if the COPY budget runs out, fewer
-sensors are loaded and `readings` says how many readings there are).
+sensors are loaded and `readings` says how many readings there are). A database that holds
+this dataset from an earlier run (of this bench or bench/api.py) is reused as it is
+(`reused_data`; the size options are then unused); each run stores its own alert rooms.
 
 1. timeline: batch_timeline(batch, points=500) for many batches: wall time per call.
 2. alert latency: a running in-process ingester (MQTT, derive worker); for each of several
@@ -68,17 +70,22 @@ def services() -> Iterator[tuple[str, str]]:
         yield db_url, mqtt_url
 
 
-def alert_rooms_scans(rooms: int, at: datetime) -> list[data.Received]:
-    """A batch stored in each alert room (rooms without bulk readings)."""
+def alert_rooms(tag: str, rooms: int) -> list[str]:
+    """This run's alert rooms (rooms without bulk readings)."""
+    return [f"alert-room-{tag}-{j}" for j in range(rooms)]
+
+
+def alert_rooms_scans(tag: str, rooms: int, at: datetime) -> list[data.Received]:
+    """A batch of this run stored in each of its alert rooms."""
     now = datetime.now(UTC)
     return [
         data.Received(
             data.SITE,
             "pi-dock",
             now,
-            data._scan(0, at, f"alert-room-{j}", "storing", gtin=data.GTIN, lot=f"A{j:03d}"),
+            data._scan(0, at, room, "storing", gtin=data.GTIN, lot=f"A{tag}-{j}"),
         )
-        for j in range(rooms)
+        for j, room in enumerate(alert_rooms(tag, rooms))
     ]
 
 
@@ -120,7 +127,7 @@ class Publisher:
         self._client.loop_stop()
 
 
-def measure_alerts(db_url: str, mqtt_url: str, rooms: int, start: datetime) -> list[float]:
+def measure_alerts(db_url: str, mqtt_url: str, rooms: list[str], start: datetime) -> list[float]:
     ingester = Ingester(
         load_ingest_settings(
             database_url=db_url,
@@ -138,8 +145,7 @@ def measure_alerts(db_url: str, mqtt_url: str, rooms: int, start: datetime) -> l
     latencies = []
     seq = 0
     try:
-        for j in range(rooms):
-            location = f"alert-room-{j}"
+        for location in rooms:
             warm = [
                 _reading(seq + m, start + timedelta(minutes=m), location, 4.0 if m < 5 else 10.0)
                 for m in range(15)
@@ -173,20 +179,20 @@ def measure_alerts(db_url: str, mqtt_url: str, rooms: int, start: datetime) -> l
 def run(args: argparse.Namespace, db_url: str, mqtt_url: str) -> dict[str, object]:
     began = time.monotonic()
     migrate(db_url)
+    dataset = data.ensure_dataset(
+        db_url,
+        sensors=args.sensors,
+        batch_count=args.batches,
+        days=args.days,
+        budget_s=args.copy_budget_s,
+    )
     end = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
-    start = end - timedelta(days=args.days)
-    data.master_data(db_url, args.sensors, args.batches)
-    scans = data.batch_scans(args.batches, args.sensors, start, args.days)
-    scans += alert_rooms_scans(args.alert_rooms, end - timedelta(days=1))
-    data.store_scans(db_url, scans)
-    log(f"master data and {len(scans)} scans in {time.monotonic() - began:.1f} s")
-    t = time.monotonic()
-    readings = data.load_readings(db_url, args.sensors, args.days, start, args.copy_budget_s)
-    log(f"{readings} readings loaded and indexed in {time.monotonic() - t:.1f} s")
+    tag = uuid.uuid4().hex[:6]  # this run's alert rooms and batches: none from an earlier run
+    data.store_scans(db_url, alert_rooms_scans(tag, args.alert_rooms, end - timedelta(days=1)))
 
     database = Database(db_url, max_connections=1)
     try:
-        ids = list(range(1, args.batches + 1))
+        ids = list(dataset.batch_ids)
         random.Random(7).shuffle(ids)
         sample = ids[: args.timelines]
         for batch_id in sample[:5]:  # warm the cache as a running API would be
@@ -202,12 +208,14 @@ def run(args: argparse.Namespace, db_url: str, mqtt_url: str) -> dict[str, objec
     finally:
         database.close()
     log(f"{len(times)} timelines, {statistics.mean(points):.0f} series points on average")
-    latencies = measure_alerts(db_url, mqtt_url, args.alert_rooms, end + timedelta(minutes=5))
+    latencies = measure_alerts(
+        db_url, mqtt_url, alert_rooms(tag, args.alert_rooms), end + timedelta(minutes=5)
+    )
     log(f"total {time.monotonic() - began:.1f} s")
     return {
-        "readings": readings,
-        "batches": args.batches,
-        "sensors": args.sensors,
+        "readings": dataset.readings,
+        "batches": len(dataset.batch_ids),
+        "reused_data": dataset.reused,
         "timelines": len(times),
         "timeline_ms_p50": round(statistics.median(times), 1),
         "timeline_ms_p95": round(percentile(times, 0.95), 1),
