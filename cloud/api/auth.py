@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from psycopg2.extensions import cursor as Cursor
 
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError
@@ -63,40 +62,3 @@ def current_principal(request: Request, cur: CursorDep) -> Principal | None:
 
 
 MaybePrincipalDep = Annotated[Principal | None, Depends(current_principal)]
-
-
-def _signed_in(principal: Principal | None) -> Principal:
-    if principal is None:
-        raise ApiError(401, "unauthorized", "log in or send an API token (Authorization: Bearer)")
-    return principal
-
-
-async def require_user(principal: MaybePrincipalDep) -> Principal:
-    """Any authenticated user (401 otherwise)."""
-    return _signed_in(principal)
-
-
-def authenticated_user(request: Request, cur: Cursor) -> Principal:
-    """require_user for a route that opens its own transaction (`cur`) in a worker thread."""
-    return _signed_in(current_principal(request, cur))
-
-
-PrincipalDep = Annotated[Principal, Depends(require_user)]
-
-
-async def require_writer(principal: PrincipalDep) -> Principal:
-    """An admin or an operator (inspectors are read-only: 403)."""
-    if not principal.can_write:
-        raise ApiError(403, "forbidden", "inspectors have read-only access")
-    return principal
-
-
-async def require_admin(principal: PrincipalDep) -> Principal:
-    """An admin (403 otherwise)."""
-    if principal.role != "admin":
-        raise ApiError(403, "forbidden", "only an admin may do this")
-    return principal
-
-
-WriterDep = Annotated[Principal, Depends(require_writer)]
-AdminDep = Annotated[Principal, Depends(require_admin)]

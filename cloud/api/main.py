@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from cloud.api.access import install_login_redirect
 from cloud.api.errors import install_error_handlers
 from cloud.api.routers import (
     alerts,
@@ -58,7 +59,16 @@ def create_app(settings: ApiSettings) -> FastAPI:
         yield
         app.state.database.close()
 
-    app = FastAPI(title="txng", version=__version__, lifespan=lifespan)
+    # No /docs or /redoc: FastAPI's pages run scripts from a CDN (and inline), which the
+    # Content-Security-Policy forbids; /openapi.json opens in any OpenAPI viewer.
+    app = FastAPI(
+        title="txng",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
     app.state.settings = settings
     # A request holds at most two connections (its cursor and a service's own transaction).
     app.state.slot_count = settings.api_database_connections
@@ -73,6 +83,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     # Cache-Control: max-age=60 anyway); nothing behind a login is cached.
     app.state.public_cache = TtlCache[tuple[str, str], Any](settings.api_public_cache_s)
     install_error_handlers(app)
+    install_login_redirect(app)
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Query
 from psycopg2.extensions import cursor as Cursor
 from pydantic import BaseModel, Field
 
-from cloud.api.auth import Principal, PrincipalDep, WriterDep
+from cloud.api.access import SiteReader, SiteWriter
+from cloud.api.auth import Principal
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
@@ -65,7 +66,7 @@ def _visible(cur: Cursor, principal: Principal, alert_id: int) -> Alert:
 
 @router.get("", response_model=Page[Alert], summary="List alerts")
 def list_alerts(
-    principal: PrincipalDep,
+    principal: SiteReader,
     cur: CursorDep,
     paging: PagingDep,
     site: Annotated[str | None, Query(max_length=64, description="Site")] = None,
@@ -98,7 +99,7 @@ def list_alerts(
 @router.get(
     "/{alert_id}", response_model=Alert, summary="One alert", responses={404: {"model": ErrorBody}}
 )
-def get_alert(principal: PrincipalDep, cur: CursorDep, alert_id: AlertId) -> Alert:
+def get_alert(principal: SiteReader, cur: CursorDep, alert_id: AlertId) -> Alert:
     """The alert with its life so far."""
     return _visible(cur, principal, alert_id)
 
@@ -132,7 +133,7 @@ def _act(
     responses=_ACTION_ERRORS,
 )
 def acknowledge(
-    principal: WriterDep, cur: CursorDep, alert_id: AlertId, action: Action | None = None
+    principal: SiteWriter, cur: CursorDep, alert_id: AlertId, action: Action | None = None
 ) -> Alert:
     """Acknowledge an active, unacknowledged alert, with who and an optional comment."""
     return _act(alerts_store.acknowledge, cur, principal, alert_id, action)
@@ -142,7 +143,7 @@ def acknowledge(
     "/{alert_id}/clear", response_model=Alert, summary="Clear an alert", responses=_ACTION_ERRORS
 )
 def clear(
-    principal: WriterDep, cur: CursorDep, alert_id: AlertId, action: Action | None = None
+    principal: SiteWriter, cur: CursorDep, alert_id: AlertId, action: Action | None = None
 ) -> Alert:
     """Clear an alert that is not cleared yet, with who and an optional comment."""
     return _act(alerts_store.clear, cur, principal, alert_id, action)

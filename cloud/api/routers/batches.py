@@ -9,7 +9,8 @@ from psycopg2.extensions import cursor as Cursor
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from cloud.api.auth import Principal, PrincipalDep, authenticated_user
+from cloud.api.access import ROLES, SiteReader, Sites, access, gate
+from cloud.api.auth import Principal, current_principal
 from cloud.api.deps import CursorDep, hold_slot
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
@@ -61,7 +62,7 @@ def visible_batch(cur: Cursor, principal: Principal, batch_id: int) -> Batch:
 
 @router.get("", response_model=Page[Batch], summary="Search batches")
 def list_batches(
-    principal: PrincipalDep,
+    principal: SiteReader,
     cur: CursorDep,
     paging: PagingDep,
     site: Annotated[str | None, Query(max_length=64, description="Made at or stayed at")] = None,
@@ -90,9 +91,13 @@ def list_batches(
 @router.get(
     "/{batch_id}", response_model=Batch, summary="One batch", responses={404: {"model": ErrorBody}}
 )
-def get_batch(principal: PrincipalDep, cur: CursorDep, batch_id: BatchId) -> Batch:
+def get_batch(principal: SiteReader, cur: CursorDep, batch_id: BatchId) -> Batch:
     """The batch with its derived status."""
     return visible_batch(cur, principal, batch_id)
+
+
+# Checked in the route's own worker thread (a dependency would take a thread hop of its own).
+TIMELINE_ACCESS = access(*ROLES, sites=Sites.OWN, deferred=True)
 
 
 @router.get(
@@ -100,6 +105,7 @@ def get_batch(principal: PrincipalDep, cur: CursorDep, batch_id: BatchId) -> Bat
     response_model=Timeline,
     summary="The batch's timeline",
     responses={404: {"model": ErrorBody}},
+    dependencies=[TIMELINE_ACCESS],
 )
 async def get_timeline(
     request: Request,
@@ -120,7 +126,8 @@ def _timeline_body(request: Request, batch_id: int, points: int) -> str:
     # Each statement complete in itself (a token's last use, the one write, commits at once):
     # no BEGIN and COMMIT round trips.
     with database.statements() as conn, conn.cursor() as cur:
-        principal = authenticated_user(request, cur)
+        principal = gate(TIMELINE_ACCESS).access.check(current_principal(request, cur))
+        assert principal is not None
         if principal.site is not None:  # all-site roles see every batch there is
             visible_batch(cur, principal, batch_id)
         body = timeline_json(cur, batch_id, points=points)
@@ -165,7 +172,7 @@ class Readings(BaseModel):
     responses={404: {"model": ErrorBody}},
 )
 def get_readings(
-    principal: PrincipalDep,
+    principal: SiteReader,
     cur: CursorDep,
     batch_id: BatchId,
     points: Annotated[int, Query(ge=10, le=2000, description="At most this many buckets")] = 300,

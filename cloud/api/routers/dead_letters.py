@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Query
 from psycopg2.extensions import cursor as Cursor
 from pydantic import BaseModel, Field
 
-from cloud.api.auth import Principal, PrincipalDep, WriterDep
+from cloud.api.access import SiteReader, SiteWriter
+from cloud.api.auth import Principal
 from cloud.api.deps import CursorDep, DatabaseDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
@@ -66,7 +67,7 @@ def _visible(cur: Cursor, principal: Principal, letter_id: int) -> dict[str, Any
 
 @router.get("", response_model=Page[DeadLetter], summary="List dead letters")
 def list_dead_letters(
-    principal: PrincipalDep,
+    principal: SiteReader,
     cur: CursorDep,
     paging: PagingDep,
     site: Annotated[str | None, Query(max_length=64, description="Site")] = None,
@@ -92,9 +93,7 @@ def list_dead_letters(
     summary="One dead letter with its payload",
     responses={404: {"model": ErrorBody}},
 )
-def get_dead_letter(
-    principal: PrincipalDep, cur: CursorDep, letter_id: LetterId
-) -> DeadLetterDetail:
+def get_dead_letter(principal: SiteReader, cur: CursorDep, letter_id: LetterId) -> DeadLetterDetail:
     """The dead letter and its payload (as text when it is UTF-8, and always as base64)."""
     row = _visible(cur, principal, letter_id)
     payload: bytes = row.pop("payload")
@@ -114,7 +113,7 @@ def get_dead_letter(
     responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
 )
 def replay(
-    principal: WriterDep, cur: CursorDep, database: DatabaseDep, letter_id: LetterId
+    principal: SiteWriter, cur: CursorDep, database: DatabaseDep, letter_id: LetterId
 ) -> Replay:
     """Run the stored payload through the ingester's triage and storage again.
 

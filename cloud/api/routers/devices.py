@@ -7,7 +7,8 @@ from fastapi import APIRouter, Path, Query
 from psycopg2.extensions import cursor as Cursor
 from pydantic import BaseModel, Field
 
-from cloud.api.auth import Principal, PrincipalDep, WriterDep
+from cloud.api.access import SiteReader, SiteWriter
+from cloud.api.auth import Principal
 from cloud.api.deps import CursorDep, SettingsDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
@@ -83,7 +84,7 @@ def _visible(cur: Cursor, principal: Principal, site: str, device: str, online_s
 
 @router.get("", response_model=Page[Device], summary="List devices")
 def list_devices(
-    principal: PrincipalDep,
+    principal: SiteReader,
     cur: CursorDep,
     settings: SettingsDep,
     paging: PagingDep,
@@ -112,7 +113,7 @@ def list_devices(
     responses={404: {"model": ErrorBody}},
 )
 def get_device(
-    principal: PrincipalDep,
+    principal: SiteReader,
     cur: CursorDep,
     settings: SettingsDep,
     site: SitePath,
@@ -137,7 +138,7 @@ def _set_approval(
     responses={404: {"model": ErrorBody}},
 )
 def approve(
-    principal: WriterDep, cur: CursorDep, settings: SettingsDep, site: SitePath, device: DevicePath
+    principal: SiteWriter, cur: CursorDep, settings: SettingsDep, site: SitePath, device: DevicePath
 ) -> Device:
     """Let the device's data in (new devices wait as pending)."""
     return _set_approval(principal, cur, settings.api_online_after_s, site, device, "approved")
@@ -150,7 +151,7 @@ def approve(
     responses={404: {"model": ErrorBody}},
 )
 def reject(
-    principal: WriterDep, cur: CursorDep, settings: SettingsDep, site: SitePath, device: DevicePath
+    principal: SiteWriter, cur: CursorDep, settings: SettingsDep, site: SitePath, device: DevicePath
 ) -> Device:
     """Refuse the device's data from now on (its messages become dead letters)."""
     return _set_approval(principal, cur, settings.api_online_after_s, site, device, "rejected")
@@ -179,7 +180,7 @@ class Credentials(BaseModel):
     responses={404: {"model": ErrorBody}},
 )
 def rotate_credentials(
-    principal: WriterDep, cur: CursorDep, settings: SettingsDep, site: SitePath, device: DevicePath
+    principal: SiteWriter, cur: CursorDep, settings: SettingsDep, site: SitePath, device: DevicePath
 ) -> Credentials:
     """Make a new random secret; only its hash is kept (in the broker's own `$7$` format).
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from cloud.api.auth import PrincipalDep, WriterDep
+from cloud.api.access import SiteReader, SiteWriter
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.db.epcis_store import capture_report
@@ -55,7 +55,7 @@ def invalid(err: EpcisInvalid) -> ApiError:
     "An event captured before (the same JSON) is not stored again. Answers 202 with the "
     "capture's id.",
 )
-async def capture(request: Request, cur: CursorDep, principal: WriterDep) -> JSONResponse:
+async def capture(request: Request, cur: CursorDep, principal: SiteWriter) -> JSONResponse:
     """Store a partner's EPCIS document; 400 names every problem."""
     body = await request.body()
     if len(body) > MAX_DOCUMENT_BYTES:
@@ -86,7 +86,7 @@ async def capture(request: Request, cur: CursorDep, principal: WriterDep) -> JSO
 
 @router.get("/capture/{capture_id}", summary="A capture job and its outcome")
 def capture_job(
-    capture_id: Annotated[str, Path(max_length=64)], cur: CursorDep, principal: PrincipalDep
+    capture_id: Annotated[str, Path(max_length=64)], cur: CursorDep, principal: SiteReader
 ) -> dict[str, Any]:
     """A stored capture (captures finish before their 202, so they are never running)."""
     found = capture_report(cur, capture_id)
@@ -118,7 +118,7 @@ def events(
     request: Request,
     response: Response,
     cur: CursorDep,
-    principal: PrincipalDep,
+    principal: SiteReader,
     settings: EpcisSettingsDep,
     event_type: Annotated[list[str], Query(alias="eventType")] = [],  # noqa: B006
     ge_event_time: Annotated[str | None, Query(alias="GE_eventTime")] = None,

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 
-from cloud.api.auth import PrincipalDep
+from cloud.api.access import SiteReader
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.routers.epcis import EpcisSettingsDep, invalid
@@ -26,7 +26,7 @@ router = APIRouter(
 def batch_epcis(
     batch_id: Annotated[int, Path(ge=1, le=2**62)],
     cur: CursorDep,
-    principal: PrincipalDep,
+    principal: SiteReader,
     settings: EpcisSettingsDep,
 ) -> JSONResponse:
     """Scans, packings, transformations, stay conditions and captured events of the batch."""
@@ -51,7 +51,7 @@ def batch_epcis(
 )
 def fsma204(
     cur: CursorDep,
-    principal: PrincipalDep,
+    principal: SiteReader,
     from_date: Annotated[date, Query(alias="from")],
     to_date: Annotated[date, Query(alias="to")],
 ) -> Response:

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from cloud.api.access import Sites, access
 from cloud.api.deps import CursorDep
 
 router = APIRouter(tags=["health"])
@@ -15,7 +16,12 @@ class Health(BaseModel):
     database: bool = Field(description="Whether the database answered")
 
 
-@router.get("/healthz", response_model=Health, summary="Liveness and database readiness")
+@router.get(
+    "/healthz",
+    response_model=Health,
+    summary="Liveness and database readiness",
+    dependencies=[access(sites=Sites.NONE)],
+)
 def health(cur: CursorDep) -> Health:
     """Answer when the database answers a trivial query."""
     cur.execute("SELECT 1")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from cloud.api.auth import WriterDep
+from cloud.api.access import AdminOnly, SiteWriter
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.masterdata.csv_import import CsvImportError, ParsedFile, read_rows
@@ -86,16 +86,14 @@ def _import(cur: Any, kind: str, body: bytes, site: str | None) -> ImportResult:
 @router.post(
     "/products", response_model=ImportResult, summary="Import products", openapi_extra=_CSV_REQUEST
 )
-def import_products(principal: WriterDep, cur: CursorDep, body: CsvBody) -> ImportResult:
+def import_products(principal: AdminOnly, cur: CursorDep, body: CsvBody) -> ImportResult:
     """Upsert products from CSV (admins only: products are shared by every site)."""
-    if principal.role != "admin":
-        raise ApiError(403, "forbidden", "only an admin may import products")
     return _import(cur, "products", body, None)
 
 
 @router.post(
     "/batches", response_model=ImportResult, summary="Import batches", openapi_extra=_CSV_REQUEST
 )
-def import_batches(principal: WriterDep, cur: CursorDep, body: CsvBody) -> ImportResult:
+def import_batches(principal: SiteWriter, cur: CursorDep, body: CsvBody) -> ImportResult:
     """Upsert batches from CSV; an operator's rows must all name their own site."""
     return _import(cur, "batches", body, principal.site)

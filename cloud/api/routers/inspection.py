@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from cloud.api.auth import PrincipalDep
+from cloud.api.access import SiteReader
 from cloud.api.completeness import assess
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ErrorBody
@@ -42,7 +42,7 @@ class Completeness(BaseModel):
 
 @router.get("", response_model=list[Completeness], summary="Completeness per site and product")
 def completeness(
-    principal: PrincipalDep,
+    principal: SiteReader,
     cur: CursorDep,
     site: Annotated[str | None, Query(max_length=64, description="Only this site")] = None,
     gtin: Annotated[

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from cloud.api.auth import PrincipalDep
+from cloud.api.access import SiteReader
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ErrorBody
 from cloud.api.paging import Page, PagingDep
@@ -36,7 +36,7 @@ class Location(BaseModel):
 
 @router.get("", response_model=Page[Location], summary="List locations")
 def list_locations(
-    principal: PrincipalDep,
+    principal: SiteReader,
     cur: CursorDep,
     paging: PagingDep,
     site: Annotated[str | None, Query(max_length=64, description="Site")] = None,

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from cloud.api.auth import PrincipalDep
+from cloud.api.access import AnyUser
 from cloud.api.errors import ErrorBody
 
 router = APIRouter(prefix="/api/me", tags=["auth"], responses={401: {"model": ErrorBody}})
@@ -18,6 +18,6 @@ class Me(BaseModel):
 
 
 @router.get("", response_model=Me, summary="The authenticated user")
-def me(principal: PrincipalDep) -> Me:
+def me(principal: AnyUser) -> Me:
     """Name, role and site of the caller."""
     return Me(username=principal.username, role=principal.role, site=principal.site)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from cloud.api.auth import PrincipalDep
+from cloud.api.access import SiteReader
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
@@ -42,7 +42,7 @@ class Product(BaseModel):
 
 @router.get("", response_model=Page[Product], summary="List products")
 def list_products(
-    principal: PrincipalDep,
+    principal: SiteReader,
     cur: CursorDep,
     paging: PagingDep,
     q: Annotated[str | None, Query(max_length=100, description="Name or GTIN contains")] = None,
@@ -62,7 +62,7 @@ def list_products(
     summary="One product",
     responses={404: {"model": ErrorBody}},
 )
-def get_product(principal: PrincipalDep, cur: CursorDep, gtin: GtinPath) -> Product:
+def get_product(principal: SiteReader, cur: CursorDep, gtin: GtinPath) -> Product:
     """The product with this GTIN (a shorter GTIN is padded to 14 digits)."""
     row = store.get_product(cur, gtin=gtin.zfill(14))
     if row is None:

@@ -13,6 +13,7 @@ from psycopg2.extensions import cursor as Cursor
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from cloud.api.access import Sites, access
 from cloud.api.deps import hold_slot
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.single_flight import SingleFlight
@@ -21,7 +22,7 @@ from cloud.api.ui_support import language, remember_language, render, render_htm
 from cloud.db import api_public as store
 from cloud.db.pool import Database
 
-router = APIRouter(tags=["public"])
+router = APIRouter(tags=["public"], dependencies=[access(sites=Sites.PUBLIC)])
 log = logging.getLogger(__name__)
 
 GtinPath = Annotated[

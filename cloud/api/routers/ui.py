@@ -3,9 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from cloud.api.auth import MaybePrincipalDep
+from cloud.api.access import SitePage
 from cloud.api.chart import temperature_svg
 from cloud.api.completeness import assess
 from cloud.api.deps import CursorDep, SettingsDep
@@ -19,17 +19,11 @@ from cloud.trace.timeline import timeline_in
 router = APIRouter(tags=["web UI"], include_in_schema=False)
 
 
-def _login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-
-
 @router.get("/", response_class=HTMLResponse, response_model=None)
 def dashboard(
-    request: Request, principal: MaybePrincipalDep, cur: CursorDep, settings: SettingsDep
+    request: Request, principal: SitePage, cur: CursorDep, settings: SettingsDep
 ) -> Response:
     """Devices online, active alerts, recent scans."""
-    if principal is None:
-        return _login(request)
     site = principal.scope()
     alerts, open_total = api_operations.list_alerts(
         cur,
@@ -57,13 +51,11 @@ def dashboard(
 @router.get("/ui/batches", response_class=HTMLResponse, response_model=None)
 def batches(
     request: Request,
-    principal: MaybePrincipalDep,
+    principal: SitePage,
     cur: CursorDep,
     q: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
     """Batch search by lot or GTIN."""
-    if principal is None:
-        return _login(request)
     term = (q or "").strip()
     gtin = term.zfill(14) if term.isdigit() and len(term) in (8, 12, 13, 14) else None
     rows, total = api_catalog.list_batches(
@@ -84,13 +76,11 @@ def batches(
 @router.get("/ui/batches/{batch_id}", response_class=HTMLResponse, response_model=None)
 def batch_page(
     request: Request,
-    principal: MaybePrincipalDep,
+    principal: SitePage,
     cur: CursorDep,
     batch_id: Annotated[int, Path(ge=1, le=2**62)],
 ) -> Response:
     """One batch: header, temperature chart with band and excursions, timeline."""
-    if principal is None:
-        return _login(request)
     row = api_catalog.get_batch(cur, batch_id=batch_id, site=principal.scope())
     timeline = timeline_in(cur, batch_id, points=300) if row else None
     if row is None or timeline is None:
@@ -119,13 +109,11 @@ def batch_page(
 @router.get("/ui/alerts", response_class=HTMLResponse, response_model=None)
 def alert_inbox(
     request: Request,
-    principal: MaybePrincipalDep,
+    principal: SitePage,
     cur: CursorDep,
     show: Annotated[str, Query(pattern="^(open|all)$")] = "open",
 ) -> Response:
     """Open alerts (or all), newest first, with acknowledge and clear."""
-    if principal is None:
-        return _login(request)
     rows, total = api_operations.list_alerts(
         cur,
         site=principal.scope(),
@@ -144,11 +132,9 @@ def alert_inbox(
 
 @router.get("/ui/devices", response_class=HTMLResponse, response_model=None)
 def device_list(
-    request: Request, principal: MaybePrincipalDep, cur: CursorDep, settings: SettingsDep
+    request: Request, principal: SitePage, cur: CursorDep, settings: SettingsDep
 ) -> Response:
     """Devices with status, last seen, outbox and reader health; approve pending ones."""
-    if principal is None:
-        return _login(request)
     rows, total = api_operations.list_devices(
         cur,
         site=principal.scope(),
@@ -163,10 +149,8 @@ def device_list(
 
 
 @router.get("/ui/completeness", response_class=HTMLResponse, response_model=None)
-def completeness(request: Request, principal: MaybePrincipalDep, cur: CursorDep) -> Response:
+def completeness(request: Request, principal: SitePage, cur: CursorDep) -> Response:
     """Inspector view: completeness per site and product against Circular 02/2024."""
-    if principal is None:
-        return _login(request)
     rows = api_public.completeness(cur, site=principal.scope(), gtin=None)
     assessed = [(row, assess(row)) for row in rows]
     return render(request, "completeness.html", user=principal, assessed=assessed)

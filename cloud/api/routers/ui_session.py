@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from cloud.api.access import Sites, access
 from cloud.api.auth import SESSION_COOKIE
 from cloud.api.deps import CursorDep, SettingsDep
 from cloud.api.i18n import LANGUAGES
@@ -14,7 +15,10 @@ from cloud.api.ui_support import LANG_COOKIE, render
 from cloud.auth.secrets import new_token, token_hash, verify_password
 from cloud.db import auth_store
 
-router = APIRouter(tags=["web UI"], include_in_schema=False)
+# Anyone may log in, out or switch languages; none of it shows a site's data.
+router = APIRouter(
+    tags=["web UI"], include_in_schema=False, dependencies=[access(sites=Sites.NONE)]
+)
 
 
 async def form_fields(request: Request) -> dict[str, str]:

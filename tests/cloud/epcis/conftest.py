@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from cloud.api.auth import Principal, require_user, require_writer
+from cloud.api.auth import Principal, current_principal
 from cloud.api.main import create_app
 from cloud.api.settings import load_api_settings
 
@@ -15,7 +15,6 @@ OPERATOR = Principal(username="op", role="operator", site=None, user_id=1)
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
     app = create_app(load_api_settings(database_url=database_url))
-    app.dependency_overrides[require_user] = lambda: OPERATOR
-    app.dependency_overrides[require_writer] = lambda: OPERATOR
+    app.dependency_overrides[current_principal] = lambda: OPERATOR
     with TestClient(app) as test_client:
         yield test_client

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from cloud.api.auth import require_user, require_writer
+from cloud.api.auth import current_principal
 from cloud.api.main import create_app
 from cloud.api.settings import load_api_settings
 from cloud.db.pool import Database
@@ -198,8 +198,7 @@ def test_adapter_posts_valid_documents_to_a_capture_endpoint(scenario, database_
 
         migrate(far_url)
         far = create_app(load_api_settings(database_url=far_url))
-        far.dependency_overrides[require_user] = lambda: OPERATOR
-        far.dependency_overrides[require_writer] = lambda: OPERATOR
+        far.dependency_overrides[current_principal] = lambda: OPERATOR
         database = Database(database_url, max_connections=2)
         with TestClient(far) as far_client:
             adapter = EpcisCaptureAdapter(
