@@ -18,12 +18,21 @@ from contract.items import (
     SensorReading,
     new_item_id,
 )
+from contract.receipt import (
+    MAX_RECEIPT_BYTES,
+    Receipt,
+    StoredMessage,
+    decode_receipt,
+    encode_receipt,
+    receipts_for,
+)
 from contract.topics import Channel, Topic, subscription_filter
 
 __all__ = [
     "CONTRACT_VERSION",
     "MAX_ITEMS_PER_MESSAGE",
     "MAX_MESSAGE_BYTES",
+    "MAX_RECEIPT_BYTES",
     "BizStep",
     "Channel",
     "ClockQuality",
@@ -40,11 +49,16 @@ __all__ = [
     "Quantity",
     "ReaderHealth",
     "ReadingQuality",
+    "Receipt",
     "ScanEvent",
     "SensorReading",
+    "StoredMessage",
     "Topic",
     "decode",
+    "decode_receipt",
     "encode",
+    "encode_receipt",
     "new_item_id",
+    "receipts_for",
     "subscription_filter",
 ]

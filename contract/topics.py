@@ -18,9 +18,13 @@ class Channel(StrEnum):
     READINGS = "readings"
     STATUS = "status"
     CONFIG = "config"
+    RECEIPTS = "receipts"
 
 
 UPLINK_CHANNELS = (Channel.EVENTS, Channel.READINGS, Channel.STATUS)
+DOWNLINK_CHANNELS = (Channel.CONFIG, Channel.RECEIPTS)
+# The uplink channels whose items travel through the device's outbox and earn receipts.
+RECEIPTED_CHANNELS = (Channel.EVENTS, Channel.READINGS)
 
 
 def check_identifier(value: str, what: str) -> str:

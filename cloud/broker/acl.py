@@ -1,20 +1,68 @@
-"""Who may publish and subscribe where: per-device and per-service Mosquitto ACL lines."""
+"""Who may publish and receive where: every broker account's topic rules, declared once.
+
+The rules are data (`TopicRule`): Mosquitto's ACL file is one rendering of them
+(`mosquitto_lines`); another broker's rule store (Mosquitto's dynamic security, EMQX, HiveMQ)
+is another rendering of the same table.
+"""
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from contract.topics import TOPIC_PREFIX, check_identifier
+from contract.topics import (
+    DOWNLINK_CHANNELS,
+    TOPIC_PREFIX,
+    UPLINK_CHANNELS,
+    Channel,
+    check_identifier,
+)
 
 ALERTS = f"{TOPIC_PREFIX}/alerts/#"
 _ANY_DEVICE = f"{TOPIC_PREFIX}/+/+"
+_OWN_DEVICE = f"{TOPIC_PREFIX}/{{site}}/{{device}}"
+
+
+class Access(StrEnum):
+    """What a rule allows on its topic filter."""
+
+    READ = "read"  # subscribe and receive
+    WRITE = "write"  # publish
+
+
+@dataclass(frozen=True)
+class TopicRule:
+    """One permission: `access` on `topic` (which may name `{site}` and `{device}`)."""
+
+    access: Access
+    topic: str
+
+    def for_device(self, site: str, device: str) -> "TopicRule":
+        """The rule with the device's names filled in."""
+        return TopicRule(self.access, self.topic.format(site=site, device=device))
+
+    def mosquitto_line(self) -> str:
+        """The rule as a line of a Mosquitto ACL file."""
+        return f"topic {self.access.value} {self.topic}"
+
+
+def _each(access: Access, base: str, channels: tuple[Channel, ...]) -> tuple[TopicRule, ...]:
+    return tuple(TopicRule(access, f"{base}/{channel.value}") for channel in channels)
+
+
+# A device publishes only its own uplink topics and receives only its own downlink topics
+# (its config and the receipts of what the ingesters committed).
+DEVICE_RULES: tuple[TopicRule, ...] = (
+    *_each(Access.WRITE, _OWN_DEVICE, UPLINK_CHANNELS),
+    *_each(Access.READ, _OWN_DEVICE, DOWNLINK_CHANNELS),
+)
 
 
 @dataclass(frozen=True)
 class ServiceRole:
-    """A cloud process's broker account: its default user name and its ACL lines."""
+    """A cloud process's broker account: its default user name and its topic rules."""
 
     name: str
     username: str
-    rules: tuple[str, ...]
+    rules: tuple[TopicRule, ...]
     purpose: str
 
 
@@ -25,27 +73,26 @@ SERVICE_ROLES: dict[str, ServiceRole] = {
             name="ingest",
             username="txng-ingest",
             rules=(
-                f"topic read {_ANY_DEVICE}/events",
-                f"topic read {_ANY_DEVICE}/readings",
-                f"topic read {_ANY_DEVICE}/status",
-                f"topic write {ALERTS}",
+                *_each(Access.READ, _ANY_DEVICE, UPLINK_CHANNELS),
+                TopicRule(Access.WRITE, f"{_ANY_DEVICE}/{Channel.RECEIPTS.value}"),
+                TopicRule(Access.WRITE, ALERTS),
             ),
-            purpose="ingesters (also in $share groups) and their alert notifier",
+            purpose="ingesters (also in $share groups), their receipts and their alert notifier",
         ),
         ServiceRole(
             name="api",
             username="txng-api",
             rules=(
-                f"topic write {_ANY_DEVICE}/config",
-                f"topic read {_ANY_DEVICE}/status",
-                f"topic read {ALERTS}",
+                TopicRule(Access.WRITE, f"{_ANY_DEVICE}/{Channel.CONFIG.value}"),
+                TopicRule(Access.READ, f"{_ANY_DEVICE}/{Channel.STATUS.value}"),
+                TopicRule(Access.READ, ALERTS),
             ),
             purpose="the API: device config downlink, live status and alerts",
         ),
         ServiceRole(
             name="forward",
             username="txng-forward",
-            rules=(f"topic read {ALERTS}",),
+            rules=(TopicRule(Access.READ, ALERTS),),
             purpose="the forwarder: alerts only (it reads its work from the database)",
         ),
     )
@@ -59,13 +106,12 @@ def device_username(site: str, device: str) -> str:
     return f"{site}/{device}"
 
 
-def device_rules(site: str, device: str) -> tuple[str, ...]:
-    """Publish only its own uplink topics; read only its own config topic."""
-    own = f"{TOPIC_PREFIX}/{site}/{device}"
+def device_rules(site: str, device: str) -> tuple[TopicRule, ...]:
+    """The device's own rules: `DEVICE_RULES` with its names filled in."""
     device_username(site, device)  # validates both names
-    return (
-        f"topic write {own}/events",
-        f"topic write {own}/readings",
-        f"topic write {own}/status",
-        f"topic read {own}/config",
-    )
+    return tuple(rule.for_device(site, device) for rule in DEVICE_RULES)
+
+
+def mosquitto_lines(rules: tuple[TopicRule, ...]) -> list[str]:
+    """`rules` as the lines of a Mosquitto ACL `user` block."""
+    return [rule.mosquitto_line() for rule in rules]

@@ -4,7 +4,7 @@ import logging
 import os
 import sys
 
-from cloud.broker.acl import SERVICE_ROLES, device_rules, device_username
+from cloud.broker.acl import SERVICE_ROLES, device_rules, device_username, mosquitto_lines
 from cloud.broker.files import BrokerFileError, set_acl_block, set_password_entry
 from cloud.broker.passwords import hash_password, new_password
 from cloud.broker.settings import load_broker_admin_settings
@@ -70,7 +70,8 @@ def devices_add_command(
     password = new_password()
     try:
         set_password_entry(passwords, username, hash_password(password))
-        set_acl_block(acl, username, device_rules(site, device), comment=f"device {username}")
+        rules = mosquitto_lines(device_rules(site, device))
+        set_acl_block(acl, username, rules, comment=f"device {username}")
     except BrokerFileError as err:
         log.error("%s", err)
         return 1
@@ -114,7 +115,8 @@ def broker_account_command(
         password = new_password()
     try:
         set_password_entry(passwords, name, hash_password(password))
-        set_acl_block(acl, name, service.rules, comment=f"service {role}: {service.purpose}")
+        rules = mosquitto_lines(service.rules)
+        set_acl_block(acl, name, rules, comment=f"service {role}: {service.purpose}")
     except BrokerFileError as err:
         log.error("%s", err)
         return 1

@@ -136,6 +136,28 @@ def test_the_ingester_account_reads_every_device_in_a_shared_group_and_cannot_fo
             assert _topic("dev-1", "readings") not in watched.topics()
 
 
+def test_a_device_reads_only_its_own_receipts_and_only_ingesters_publish_them(setup):
+    broker, passwords = setup
+    with broker.connect(f"{SITE}/dev-1", passwords["dev-1"]) as (device, seen):
+        assert broker.subscribe(device, seen, _topic("dev-1", "receipts")) == [1]
+        broker.subscribe(device, seen, _topic("dev-2", "receipts"))
+        broker.subscribe(device, seen, "txng/v1/+/+/receipts")
+        # A device cannot forge receipts, for another device or for itself (from a second
+        # connection: a refused QoS 1 publish may cost the forger its connection).
+        for forger in ("dev-2", "dev-1"):
+            for target in ("dev-1", "dev-2"):
+                with broker.connect(f"{SITE}/{forger}", passwords[forger]) as (other, _):
+                    other.publish(_topic(target, "receipts"), b"forged", qos=1).wait_for_publish(5)
+        with broker.connect("txng-ingest", passwords["ingest"]) as (ingester, _):
+            ingester.publish(_topic("dev-2", "receipts"), b"for dev-2", qos=1).wait_for_publish(5)
+            ingester.publish(_topic("dev-1", "receipts"), b"for dev-1", qos=1).wait_for_publish(5)
+        assert seen.wait_for(_topic("dev-1", "receipts"))
+        time.sleep(0.3)
+        # the ingester's receipt for dev-1, once per matching subscription; nothing else
+        assert {payload for _, payload in seen.messages} == {b"for dev-1"}
+        assert set(seen.topics()) == {_topic("dev-1", "receipts")}
+
+
 def test_adding_a_device_again_replaces_its_password_and_acl_block(setup, tmp_path):
     broker, _ = setup
     new = _add_device(broker, "dev-3", tmp_path)
@@ -206,5 +228,7 @@ def test_devices_add_registers_the_device_as_approved(database_url, tmp_path):
     assert "user site-new/pi-7\n" in acl
     assert "topic write txng/v1/site-new/pi-7/readings" in acl
     assert "topic read txng/v1/site-new/pi-7/config" in acl
+    assert "topic read txng/v1/site-new/pi-7/receipts" in acl
+    assert "topic write txng/v1/site-new/pi-7/receipts" not in acl
     assert "#" not in acl.split("user site-new/pi-7", 1)[1].replace("# device", "")
     assert oct((tmp_path / "pw").stat().st_mode & 0o777) == "0o600"
