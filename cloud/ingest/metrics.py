@@ -36,6 +36,16 @@ class IngestMetrics:
             "Batches retried because the database was unavailable",
             registry=self.registry,
         )
+        self.receipts_published = Counter(
+            "txng_ingest_receipts_published",
+            "Stored messages named in a receipt published to their device",
+            registry=self.registry,
+        )
+        self.receipts_dropped = Counter(
+            "txng_ingest_receipts_dropped",
+            "Stored messages whose receipt could not be published (the device resends them)",
+            registry=self.registry,
+        )
         self.queue_depth = Gauge(
             "txng_ingest_queue_depth", "Messages waiting for the writer", registry=self.registry
         )

@@ -8,6 +8,7 @@ from cloud.db.pool import Database
 from cloud.derive.worker import DeriveWorker
 from cloud.ingest.metrics import IngestMetrics
 from cloud.ingest.mqtt_source import InboundMessage, MqttSource
+from cloud.ingest.receipts import ReceiptPublisher
 from cloud.ingest.settings import IngestSettings, load_ingest_settings
 from cloud.ingest.writer import Writer
 from cloud.notify.mqtt_publisher import AlertPublisher
@@ -49,6 +50,12 @@ class Ingester:
             if settings.notify
             else None
         )
+        self.receipts = ReceiptPublisher(
+            settings.mqtt,
+            client_id=f"{settings.ingest_client_id}-receipts",
+            protocol=settings.mqtt_protocol,
+            metrics=self.metrics,
+        )
         self.writer = Writer(
             settings,
             self.database,
@@ -56,6 +63,7 @@ class Ingester:
             self.source.ack,
             self.metrics,
             on_commit=self.derive_worker.wake if self.derive_worker else None,
+            after_commit=self.receipts.after_commit,
         )
 
     def start(self) -> None:
@@ -68,6 +76,7 @@ class Ingester:
             self.sweeper.start()
         if self.notifier:
             self.notifier.start()
+        self.receipts.start()
         self.writer.start()
         self.source.start()
 
@@ -75,6 +84,7 @@ class Ingester:
         """Stop taking messages, commit and acknowledge what is in hand, disconnect."""
         self.writer.stop()
         self.source.stop()
+        self.receipts.stop()
         if self.derive_worker:
             self.derive_worker.stop()
         if self.sweeper:

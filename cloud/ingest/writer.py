@@ -38,6 +38,7 @@ class Writer:
         metrics: IngestMetrics,
         *,
         on_commit: Callable[[], None] | None = None,
+        after_commit: Callable[[list[MessagePlan]], None] | None = None,
     ):
         self._settings = settings
         self._database = database
@@ -45,6 +46,7 @@ class Writer:
         self._acknowledge = acknowledge
         self._metrics = metrics
         self._on_commit = on_commit
+        self._after_commit = after_commit
         self._stopping = threading.Event()
         self._triaged: queue.Queue[tuple[list[InboundMessage], list[MessagePlan]]] = queue.Queue(1)
         self._triager = threading.Thread(target=self._triage, name="ingest-triage", daemon=True)
@@ -111,6 +113,8 @@ class Writer:
             self._fault("after_commit")
             if self._on_commit:
                 self._on_commit()
+            if self._after_commit:
+                self._after_commit(plans)
             acked = sum(1 for message in batch if self._acknowledge(message))
             self._metrics.messages_acked.inc(acked)
 
