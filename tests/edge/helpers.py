@@ -131,6 +131,8 @@ class Collector:
         client.subscribe(f"txng/v1/{self.site}/{self.device}/+", qos=1)
 
     def _on_message(self, client: paho.Client, userdata: Any, message: Any) -> None:
+        if message.topic.endswith("/receipts"):
+            return  # downlink: the ingester's receipts are not the device's items
         try:
             decoded = decode(message.topic, message.payload)
         except ContractError as err:
