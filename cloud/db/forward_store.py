@@ -91,6 +91,20 @@ def claim(cur: Cursor, *, destination: str, limit: int) -> list[OutboxItem]:
         "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
         (destination, limit),
     )
+    return _items(cur)
+
+
+def relock(cur: Cursor, ids: Sequence[int]) -> list[OutboxItem]:
+    """Lock those of `ids` still pending and not held by another forwarder (claimed anew)."""
+    cur.execute(
+        "SELECT id, destination, kind, key, payload, attempts, remote FROM forward_outbox "
+        "WHERE id = ANY(%s) AND state = 'pending' ORDER BY id FOR UPDATE SKIP LOCKED",
+        (list(ids),),
+    )
+    return _items(cur)
+
+
+def _items(cur: Cursor) -> list[OutboxItem]:
     return [
         OutboxItem(
             id=row[0],

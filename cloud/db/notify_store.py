@@ -84,6 +84,6 @@ def mark_failed_attempt(
     cur.execute(
         "UPDATE notifications SET attempts = attempts + 1, last_error = %s, "
         "next_attempt_at = now() + make_interval(secs => %s), "
-        "state = CASE WHEN %s THEN 'failed' ELSE state END WHERE id = %s",
+        "state = CASE WHEN %s THEN 'failed' ELSE state END WHERE id = %s AND state = 'pending'",
         (error[:2000], delay_s, give_up, notification_id),
     )

@@ -2,6 +2,11 @@
 
 import logging
 import os
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from cloud.db.errors import DatabaseUnavailable
 from cloud.db.forward_store import register_destination
@@ -10,15 +15,40 @@ from cloud.forward.backoff import Backoff
 from cloud.forward.forwarder import Forwarder
 from cloud.forward.registry import ADAPTERS
 from cloud.forward.settings import load_forward_settings
+from cloud.status_server import StatusServer
 from plumbing.logs import configure_logging
 from plumbing.settings import ConfigError
 from plumbing.signals import stop_on_signals
+from plumbing.workers import Workers
 
 log = logging.getLogger(__name__)
 
 
+class _OutcomeCollector(Collector):
+    """`txng_forward_items_total{destination, outcome}` from the forwarder's counts."""
+
+    def __init__(self, forwarder: Forwarder, destination: str):
+        self._forwarder = forwarder
+        self._destination = destination
+
+    def collect(self) -> Iterator[Metric]:
+        """One sample per outcome."""
+        family = CounterMetricFamily(
+            "txng_forward_items",
+            "Outbox items sent, by outcome",
+            labels=["destination", "outcome"],
+        )
+        for outcome, count in sorted(self._forwarder.counts.items()):
+            family.add_metric([self._destination, outcome], float(count))
+        yield family
+
+
 def forward_command() -> int:
-    """Run the forwarder for TXNG_FORWARD_DESTINATION with TXNG_FORWARD_ADAPTER."""
+    """Run the forwarder for TXNG_FORWARD_DESTINATION with TXNG_FORWARD_ADAPTER.
+
+    Exits 0 when asked to stop, 1 when the destination cannot be registered, and
+    EXIT_WORKER_FAILED when a sender died (so that systemd or compose restart the process).
+    """
     settings = load_forward_settings()
     configure_logging(settings.log_level)
     factory = ADAPTERS.get(settings.forward_adapter)
@@ -48,15 +78,26 @@ def forward_command() -> int:
         idle_wait_s=settings.forward_idle_wait_s,
         kill_after=settings.forward_fault_kill_after,
     )
+    workers = Workers()
+    for worker in forwarder.workers:
+        workers.add(worker)
+    status = None
+    if settings.forward_status_port:
+        registry = CollectorRegistry()
+        registry.register(_OutcomeCollector(forwarder, settings.forward_destination))
+        status = StatusServer(registry, workers)
+        status.start(settings.forward_status_port)
     stopping = stop_on_signals(log)
-    forwarder.start()
+    workers.start()
     log.info(
         "forwarder running",
         extra={"destination": settings.forward_destination, "pid": os.getpid()},
     )
-    stopping.wait()
-    forwarder.stop()
+    code = workers.run_until(stopping)
+    workers.stop()
+    if status is not None:
+        status.stop()
     adapter.close()
     database.close()
-    log.info("forwarder stopped", extra={"counts": forwarder.counts})
-    return 0
+    log.info("forwarder stopped", extra={"counts": forwarder.counts, "exit_code": code})
+    return code

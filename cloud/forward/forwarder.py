@@ -15,16 +15,21 @@ import threading
 from collections.abc import Iterable
 
 from cloud.db.errors import DatabaseUnavailable, DataRejected
-from cloud.db.forward_store import claim, finish, record_submissions
+from cloud.db.forward_store import claim, finish, record_submissions, relock
 from cloud.db.pool import Database
-from cloud.forward.adapter import Adapter, ListJournal, Outcome, Result
+from cloud.forward.adapter import Adapter, ListJournal, OutboxItem, Outcome, Result
 from cloud.forward.backoff import Backoff, decide
+from plumbing.workers import SupervisedWorker
 
 log = logging.getLogger(__name__)
 
 
 class Forwarder:
-    """Drains one destination's outbox with `senders` threads (each its own transaction)."""
+    """Drains one destination's outbox with `senders` supervised workers (one transaction each).
+
+    A send that fails in an unexpected way crashes its worker; the restart records the items
+    in hand as a transient failure (with their backoff), so one poison item cannot loop.
+    """
 
     def __init__(
         self,
@@ -39,23 +44,43 @@ class Forwarder:
         self._database = database
         self._adapter = adapter
         self._backoff = backoff or Backoff()
-        self._senders = senders
-        self._idle_wait_s = idle_wait_s
         self._kill_after = kill_after  # testing only: SIGKILL self after this many sends
         self._sends = 0
-        self._stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._in_hand: dict[str, list[OutboxItem]] = {}
         self.counts: dict[str, int] = {outcome.value: 0 for outcome in Outcome}
+        self.workers = [
+            self._sender(f"forward-{adapter.destination}-{n}", idle_wait_s) for n in range(senders)
+        ]
 
-    def run_once(self) -> int:
+    def _sender(self, name: str, idle_wait_s: float) -> SupervisedWorker:
+        worker: SupervisedWorker
+
+        def step() -> bool:
+            return self.run_once(sender=name) > 0
+
+        def fail_in_hand() -> None:
+            self._fail_in_hand(name, worker.health().last_error or "crashed")
+
+        worker = SupervisedWorker(
+            name,
+            step,
+            idle_wait_s=idle_wait_s,
+            transient=(DatabaseUnavailable, DataRejected),
+            on_restart=fail_in_hand,
+        )
+        return worker
+
+    def run_once(self, *, sender: str = "") -> int:
         """Claim one batch, send it, store outcomes and submissions; return how many items."""
         with self._database.transaction() as conn, conn.cursor() as cur:
             items = claim(cur, destination=self._adapter.destination, limit=self._adapter.max_batch)
             if not items:
                 return 0
             journal = ListJournal()
+            self._in_hand[sender] = items
             results = self._adapter.send(items, journal)
+            del self._in_hand[sender]  # (still there after an unexpected error: see the restart)
             self._maybe_die()
             by_id: dict[int, Result] = {r.item_id: r for r in results}
             finish(cur, [decide(item, by_id.get(item.id), self._backoff) for item in items])
@@ -78,41 +103,27 @@ class Forwarder:
             if self._sends >= self._kill_after:
                 os.kill(os.getpid(), signal.SIGKILL)
 
+    def _fail_in_hand(self, sender: str, error: str) -> None:
+        """After a crash: the items whose send crashed wait their backoff like a failed send."""
+        crashed = self._in_hand.pop(sender, [])
+        if not crashed:
+            return
+        log.error("forwarder: a send crashed; its items wait their backoff", extra={"error": error})
+        with self._database.transaction() as conn, conn.cursor() as cur:
+            items = relock(cur, [item.id for item in crashed])  # unless another sender has them
+            failed = [Result(item.id, Outcome.TRANSIENT, error) for item in items]
+            finish(cur, [decide(i, r, self._backoff) for i, r in zip(items, failed, strict=True)])
+        self._count(failed)
+
     def start(self) -> None:
-        """Start the sender threads."""
-        for index in range(self._senders):
-            thread = threading.Thread(target=self._run, name=f"forward-{index}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        """Start the senders (alone; in a process, its `Workers` group starts them)."""
+        for worker in self.workers:
+            worker.start()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Let each sender finish its batch in hand, then stop."""
-        self._stopping.set()
-        for thread in self._threads:
-            thread.join(timeout)
-
-    def wait(self) -> None:
-        """Block until the senders stop."""
-        for thread in self._threads:
-            thread.join()
-
-    def _run(self) -> None:
-        delay = 0.25
-        while not self._stopping.is_set():
-            try:
-                count = self.run_once()
-                delay = 0.25
-            except (DatabaseUnavailable, DataRejected) as err:
-                log.warning("forwarder: database trouble (%s); retrying", err)
-                self._stopping.wait(delay)
-                delay = min(delay * 2, 30.0)
-                continue
-            except Exception:  # the task supervisor: log, count, go on
-                log.exception("forwarder: a send failed unexpectedly; retrying")
-                with self._lock:
-                    self.counts["crashed"] = self.counts.get("crashed", 0) + 1
-                self._stopping.wait(delay)
-                delay = min(delay * 2, 30.0)
-                continue
-            if count == 0:
-                self._stopping.wait(self._idle_wait_s)
+        for worker in self.workers:
+            worker.stopping.set()
+            worker.wake()
+        for worker in self.workers:
+            worker.stop(timeout)

@@ -22,6 +22,9 @@ class ForwardSettings(BaseSettings):
     forward_backoff_base_s: float = Field(default=2.0, gt=0)
     forward_backoff_cap_s: float = Field(default=300.0, gt=0)
     forward_idle_wait_s: float = Field(default=1.0, gt=0)
+    forward_status_port: int = Field(
+        default=9465, ge=0, le=65535, description="/metrics and /healthz (0 turns them off)"
+    )
     forward_register: bool = Field(
         default=True, description="Register (activate) the destination so ingest queues for it"
     )

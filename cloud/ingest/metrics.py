@@ -1,6 +1,6 @@
 """Prometheus metrics of one ingester (its own registry, so several can live in one process)."""
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class IngestMetrics:
@@ -61,10 +61,6 @@ class IngestMetrics:
             buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
             registry=self.registry,
         )
-
-    def serve(self, port: int) -> None:
-        """Expose /metrics on `port` (all interfaces) in a background thread."""
-        start_http_server(port, registry=self.registry)
 
     def value(self, name: str, **labels: str) -> float:
         """Current value of a sample, for tests and benchmarks (0 when absent)."""

@@ -104,6 +104,8 @@ def persist_batch(
     return outcome
 
 
-def storage_letter(plan: MessagePlan, detail: str) -> DeadLetter:
-    """A dead letter for a message the database refused even on its own."""
-    return _device_letter(plan, "storage_rejected", detail)
+def storage_letter(
+    plan: MessagePlan, detail: str, *, reason: str = "storage_rejected"
+) -> DeadLetter:
+    """A dead letter for a message the database refused (or that crashed storage) on its own."""
+    return _device_letter(plan, reason, detail)

@@ -2,6 +2,7 @@
 
 import logging
 import queue
+import threading
 
 from cloud.coldchain.sweeper import ColdChainSweeper
 from cloud.db.pool import Database
@@ -13,14 +14,20 @@ from cloud.ingest.settings import IngestSettings, load_ingest_settings
 from cloud.ingest.writer import Writer
 from cloud.notify.mqtt_publisher import AlertPublisher
 from cloud.notify.notifier import Notifier
+from cloud.status_server import StatusServer
 from plumbing.logs import configure_logging
 from plumbing.signals import stop_on_signals
+from plumbing.workers import Workers
 
 log = logging.getLogger(__name__)
 
 
 class Ingester:
-    """One ingester: start() connects and begins storing; stop() finishes the batch in hand."""
+    """One ingester: start() connects and begins storing; stop() finishes the batch in hand.
+
+    Its loops (triage, writer, derive, cold-chain sweeper, notifier) are supervised workers of
+    one `Workers` group: `workers.failed` is set when one of them died.
+    """
 
     def __init__(self, settings: IngestSettings):
         self.settings = settings
@@ -65,11 +72,25 @@ class Ingester:
             on_commit=self.derive_worker.wake if self.derive_worker else None,
             after_commit=self.receipts.after_commit,
         )
+        self.workers = Workers()
+        for worker in self.writer.workers:
+            self.workers.add(worker)
+        for part in (self.derive_worker, self.sweeper, self.notifier):
+            if part is not None:
+                self.workers.add(part.worker)
+        self.status = StatusServer(self.metrics.registry, self.workers, details=self._details)
+        self.status_port: int | None = None
+
+    def _details(self) -> dict[str, object]:
+        return {
+            "broker_connected": self.source.connected.is_set(),
+            "queue_depth": self._inbox.qsize(),
+        }
 
     def start(self) -> None:
-        """Start the writer, the MQTT connection and (if configured) the metrics endpoint."""
+        """Start the workers, the MQTT connection and (if configured) the status endpoints."""
         if self.settings.ingest_metrics_port:
-            self.metrics.serve(self.settings.ingest_metrics_port)
+            self.status_port = self.status.start(self.settings.ingest_metrics_port)
         if self.derive_worker:
             self.derive_worker.start()
         if self.sweeper:
@@ -91,11 +112,16 @@ class Ingester:
             self.sweeper.stop()
         if self.notifier:
             self.notifier.stop()
+        self.status.stop()
         self.database.close()
+
+    def run_until(self, stopping: threading.Event) -> int:
+        """Block until `stopping` is set (0) or a worker died (EXIT_WORKER_FAILED)."""
+        return self.workers.run_until(stopping)
 
 
 def ingest_command() -> int:
-    """Run the ingester until SIGTERM or SIGINT."""
+    """Run the ingester until SIGTERM or SIGINT; exit EXIT_WORKER_FAILED if a worker died."""
     settings = load_ingest_settings()
     configure_logging(settings.log_level)
     ingester = Ingester(settings)
@@ -105,7 +131,7 @@ def ingest_command() -> int:
         "ingester running",
         extra={"client_id": settings.ingest_client_id, "group": settings.ingest_share_group},
     )
-    stopping.wait()
+    code = ingester.run_until(stopping)
     ingester.stop()
-    log.info("ingester stopped")
-    return 0
+    log.info("ingester stopped", extra={"exit_code": code})
+    return code

@@ -1,5 +1,6 @@
 """Sort received messages into items to store and dead letters, without touching the database."""
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,6 +10,10 @@ from cloud.db.work_queue import Work
 from cloud.derive.planning import work_for_readings
 from cloud.ingest.mqtt_source import InboundMessage
 from contract import ContractError, DeviceStatus, ScanEvent, SensorReading, Topic, decode
+
+log = logging.getLogger(__name__)
+
+TRIAGE_FAILED = "triage_failed"
 
 
 @dataclass
@@ -45,7 +50,27 @@ def _letter(message: InboundMessage, err: ContractError, **extra: object) -> Dea
 
 
 def triage(message: InboundMessage, *, max_bytes: int) -> MessagePlan:
-    """Decode one message; whatever breaks the contract becomes a dead letter."""
+    """Decode one message; whatever breaks the contract becomes a dead letter. Never raises.
+
+    Poison isolation: a message that makes triage fail in an unexpected way (a bug, or a
+    case the contract did not foresee) becomes a dead letter of its own, reason
+    `triage_failed`, carrying the exception's type and text; the batch goes on without it.
+    """
+    try:
+        return _plan(message, max_bytes)
+    except Exception as err:  # one message's supervisor: logged, dead-lettered
+        log.error("triage failed; dead-lettering the message", exc_info=err)
+        letter = DeadLetter(
+            topic=message.topic,
+            payload=message.payload,
+            reason=TRIAGE_FAILED,
+            detail=f"{type(err).__name__}: {err}"[:2000],
+            received_at=message.received_at,
+        )
+        return MessagePlan(message, dead_letters=[letter])
+
+
+def _plan(message: InboundMessage, max_bytes: int) -> MessagePlan:
     plan = MessagePlan(message)
     try:
         decoded = decode(message.topic, message.payload, max_bytes=max_bytes)

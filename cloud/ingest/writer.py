@@ -1,17 +1,20 @@
 """The writer: take batches from the queue, triage, store and then acknowledge them.
 
-Two threads form a pipeline: one triages (decodes and validates) the next batch while the
-other stores the current one, so the CPU work of decoding overlaps the database's work.
+Two supervised workers form a pipeline: `ingest-triage` decodes and validates the next batch
+while `ingest-writer` stores the current one, so the CPU work of decoding overlaps the
+database's work. Triage never raises for a message (poison isolation, in `triage`). A batch
+whose storage crashes the writer is stored again one message at a time, and a message that
+crashes it on its own is dead-lettered with the exception (`storage_failed`), so no message
+can block the queue.
 """
 
 import logging
 import os
 import queue
-import random
 import signal
-import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
@@ -20,10 +23,20 @@ from cloud.ingest.mqtt_source import InboundMessage
 from cloud.ingest.persist import BatchOutcome, persist_batch, storage_letter
 from cloud.ingest.settings import IngestSettings
 from cloud.ingest.triage import MessagePlan, triage
+from plumbing.workers import Backoff, SupervisedWorker, WorkerState
 
 log = logging.getLogger(__name__)
 
 Acknowledge = Callable[[InboundMessage], bool]
+
+
+@dataclass
+class _Batch:
+    """Triaged messages on their way to the database; `alone` after a crash while storing."""
+
+    messages: list[InboundMessage]
+    plans: list[MessagePlan]
+    alone: bool = False
 
 
 class Writer:
@@ -47,21 +60,41 @@ class Writer:
         self._metrics = metrics
         self._on_commit = on_commit
         self._after_commit = after_commit
-        self._stopping = threading.Event()
-        self._triaged: queue.Queue[tuple[list[InboundMessage], list[MessagePlan]]] = queue.Queue(1)
-        self._triager = threading.Thread(target=self._triage, name="ingest-triage", daemon=True)
-        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._triaged: queue.Queue[_Batch] = queue.Queue(1)
+        self._unqueued: _Batch | None = None  # triaged, waiting for room in `_triaged`
+        self._in_hand: _Batch | None = None  # being stored (kept across transient failures)
+        self.triager = SupervisedWorker("ingest-triage", self._triage_step, idle_wait_s=0)
+        self.storer = SupervisedWorker(
+            "ingest-writer",
+            self._store_step,
+            idle_wait_s=0,
+            backoff=Backoff(max_s=settings.ingest_retry_max_s),
+            transient=(DatabaseUnavailable,),
+            on_restart=self._store_alone,
+        )
+
+    @property
+    def workers(self) -> tuple[SupervisedWorker, SupervisedWorker]:
+        """The triage and writer workers."""
+        return self.triager, self.storer
 
     def start(self) -> None:
-        """Start the triage and writer threads."""
-        self._triager.start()
-        self._thread.start()
+        """Start the triage and writer workers."""
+        self.triager.start()
+        self.storer.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Finish the batches in hand (commit and acknowledge), then stop."""
-        self._stopping.set()
-        self._triager.join(timeout)
-        self._thread.join(timeout)
+        """Finish the batches in hand (commit and acknowledge), then stop.
+
+        Messages not stored by then stay unacknowledged: the broker sends them again.
+        """
+        deadline = time.monotonic() + timeout
+        self.triager.stop(timeout)
+        while not self._triaged.empty() and time.monotonic() < deadline:
+            if self.storer.health().state in (WorkerState.BACKING_OFF, WorkerState.DEAD):
+                break  # the database is down: nothing more will be stored now
+            time.sleep(0.01)
+        self.storer.stop(max(deadline - time.monotonic(), 0.1))
 
     def _take_batch(self) -> list[InboundMessage]:
         try:
@@ -83,63 +116,81 @@ class Writer:
                     break
         return batch
 
-    def _triage(self) -> None:
-        while not self._stopping.is_set():
-            batch = self._take_batch()
+    def _triage_step(self) -> bool:
+        if self._unqueued is None:
+            messages = self._take_batch()
             self._metrics.queue_depth.set(self._inbox.qsize())
-            if not batch:
-                continue
-            self._metrics.messages_received.inc(len(batch))
-            plans = [triage(m, max_bytes=self._settings.ingest_max_message_bytes) for m in batch]
-            while not self._stopping.is_set():  # unstored at a stop: the broker resends them
-                try:
-                    self._triaged.put((batch, plans), timeout=0.2)
-                    break
-                except queue.Full:
-                    continue
+            if not messages:
+                return False
+            self._metrics.messages_received.inc(len(messages))
+            max_bytes = self._settings.ingest_max_message_bytes
+            self._unqueued = _Batch(messages, [triage(m, max_bytes=max_bytes) for m in messages])
+        try:
+            self._triaged.put(self._unqueued, timeout=0.2)
+        except queue.Full:
+            return False  # the writer is busy (or waits for the database): try again
+        self._unqueued = None
+        return True
 
-    def _run(self) -> None:
-        while True:
+    def _store_step(self) -> bool:
+        if self._in_hand is None:
             try:
-                batch, plans = self._triaged.get(timeout=0.2)
+                self._in_hand = self._triaged.get(timeout=0.2)
             except queue.Empty:
-                stopped = self._stopping.is_set() and not self._triager.is_alive()
-                if stopped and self._triaged.empty():
-                    return
-                continue
+                return False
             self._fault("after_receive")
-            if not self._store_with_retry(plans):
-                return  # stopping while the database is down: the broker keeps the messages
-            self._fault("after_commit")
-            if self._on_commit:
-                self._on_commit()
-            if self._after_commit:
-                self._after_commit(plans)
-            acked = sum(1 for message in batch if self._acknowledge(message))
-            self._metrics.messages_acked.inc(acked)
+        batch = self._in_hand
+        if not batch.alone:
+            self._commit(batch.messages, batch.plans)
+            self._in_hand = None
+            return True
+        self._commit(batch.messages[:1], batch.plans[:1])  # after a crash: one at a time
+        del batch.messages[0], batch.plans[0]
+        if not batch.plans:
+            self._in_hand = None
+        return True
+
+    def _commit(self, messages: list[InboundMessage], plans: list[MessagePlan]) -> None:
+        """Store, commit, then acknowledge messages (raising DatabaseUnavailable to retry)."""
+        started = time.perf_counter()
+        try:
+            outcome = self._store(plans)
+        except DatabaseUnavailable as err:
+            self._metrics.database_retries.inc()
+            log.warning("database unavailable, retrying: %s", err)
+            raise
+        self._metrics.commit_seconds.observe(time.perf_counter() - started)
+        self._metrics.batch_messages.observe(len(plans))
+        self._count(outcome)
+        self._fault("after_commit")
+        if self._on_commit:
+            self._on_commit()
+        if self._after_commit:
+            self._after_commit(plans)
+        acked = sum(1 for message in messages if self._acknowledge(message))
+        self._metrics.messages_acked.inc(acked)
+
+    def _store_alone(self) -> None:
+        """After a crash: store the batch in hand one message at a time.
+
+        In that mode a crash is the first message's own: it becomes a dead letter carrying
+        the exception, and is acknowledged with it.
+        """
+        batch = self._in_hand
+        if batch is None:
+            return
+        if batch.alone:
+            error = self.storer.health().last_error or "crashed"
+            log.error("dead-lettering a message whose storage crashed: %s", error)
+            plan = batch.plans[0]
+            letter = storage_letter(plan, error, reason="storage_failed")
+            batch.plans[0] = MessagePlan(plan.message, dead_letters=[letter])
+        batch.alone = True
 
     def _fault(self, point: str) -> None:
         if self._settings.ingest_fault_kill_at == point:
             log.warning("fault injection: killing the ingester %s", point)
             os.kill(os.getpid(), signal.SIGKILL)
-
-    def _store_with_retry(self, plans: list[MessagePlan]) -> bool:
-        delay = 0.25
-        while True:
-            started = time.perf_counter()
-            try:
-                outcome = self._store(plans)
-            except DatabaseUnavailable as err:
-                self._metrics.database_retries.inc()
-                log.warning("database unavailable, retrying in %.1fs: %s", delay, err)
-                if self._stopping.wait(delay * random.uniform(0.8, 1.2)):
-                    return False
-                delay = min(delay * 2, self._settings.ingest_retry_max_s)
-                continue
-            self._metrics.commit_seconds.observe(time.perf_counter() - started)
-            self._metrics.batch_messages.observe(len(plans))
-            self._count(outcome)
-            return True
 
     def _store(self, plans: list[MessagePlan]) -> BatchOutcome:
         register = self._settings.ingest_unknown_devices == "register"

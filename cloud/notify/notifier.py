@@ -9,7 +9,8 @@ deduplicate by the Idempotency-Key header (the notification id, also in the body
 
 import logging
 import os
-import threading
+
+from psycopg2.extensions import cursor as Cursor
 
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.notify_store import Outgoing, claim_due, mark_failed_attempt, mark_sent
@@ -18,6 +19,7 @@ from cloud.notify.errors import DeliveryError
 from cloud.notify.mqtt_publisher import AlertPublisher
 from cloud.notify.payload import alert_topic, body
 from cloud.notify.webhook import post
+from plumbing.workers import SupervisedWorker
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,11 @@ def backoff_s(attempts: int, *, base_s: float, max_s: float) -> float:
 
 
 class Notifier:
-    """A thread that delivers due notifications; several may run, in any processes."""
+    """A supervised worker that delivers due notifications; several may run, in any processes.
+
+    A delivery that fails in an unexpected way crashes the worker; its restart records the
+    notification in hand as one failed attempt (poison isolation), so it waits its backoff.
+    """
 
     def __init__(
         self,
@@ -45,49 +51,69 @@ class Notifier:
         self._database = database
         self._publisher = publisher
         self._batch_size = batch_size
-        self._poll_s = poll_s
         self._base_s = backoff_base_s
         self._max_s = backoff_max_s
         self._max_attempts = max_attempts
         self._timeout_s = webhook_timeout_s
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="notifier", daemon=True)
+        self._in_hand: Outgoing | None = None
+        self.worker = SupervisedWorker(
+            "notifier",
+            self.step,
+            idle_wait_s=poll_s,
+            transient=(DatabaseUnavailable, DataRejected),
+            on_restart=self._fail_in_hand,
+        )
         self.sent = 0
         self.failed = 0
 
     def start(self) -> None:
-        """Connect the publisher and start the thread."""
+        """Connect the publisher and start the worker."""
         self._publisher.start()
-        self._thread.start()
+        self.worker.start()
 
     def stop(self, timeout: float = 15.0) -> None:
         """Finish the batch in hand, then stop and disconnect."""
-        self._stopping.set()
-        self._thread.join(timeout)
+        self.worker.stop(timeout)
         self._publisher.stop()
+
+    def step(self) -> bool:
+        """One batch of deliveries; True if any were due."""
+        return self.run_once() > 0
 
     def run_once(self) -> int:
         """Claim, deliver and mark one batch in one transaction; return how many were due."""
         with self._database.transaction() as conn, conn.cursor() as cur:
             due = claim_due(cur, limit=self._batch_size)
             for outgoing in due:
+                self._in_hand = outgoing
                 try:
                     self._deliver(outgoing)
                 except DeliveryError as err:
-                    self.failed += 1
-                    give_up = outgoing.attempts + 1 >= self._max_attempts
-                    delay = backoff_s(outgoing.attempts, base_s=self._base_s, max_s=self._max_s)
-                    log.warning(
-                        "notification not delivered",
-                        extra={"id": outgoing.id, "channel": outgoing.channel, "error": str(err)},
-                    )
-                    mark_failed_attempt(
-                        cur, outgoing.id, error=str(err), delay_s=delay, give_up=give_up
-                    )
+                    self._failed(cur, outgoing, str(err))
                 else:
                     self.sent += 1
                     mark_sent(cur, outgoing.id)
+                self._in_hand = None  # (still set after an unexpected error: see the restart)
             return len(due)
+
+    def _failed(self, cur: Cursor, outgoing: Outgoing, error: str) -> None:
+        self.failed += 1
+        give_up = outgoing.attempts + 1 >= self._max_attempts
+        delay = backoff_s(outgoing.attempts, base_s=self._base_s, max_s=self._max_s)
+        log.warning(
+            "notification not delivered",
+            extra={"id": outgoing.id, "channel": outgoing.channel, "error": error},
+        )
+        mark_failed_attempt(cur, outgoing.id, error=error, delay_s=delay, give_up=give_up)
+
+    def _fail_in_hand(self) -> None:
+        """After a crash: the notification that crashed its delivery counts one failed try."""
+        outgoing, self._in_hand = self._in_hand, None
+        if outgoing is None:
+            return
+        error = self.worker.health().last_error or "crashed"
+        with self._database.transaction() as conn, conn.cursor() as cur:
+            self._failed(cur, outgoing, error)
 
     def _deliver(self, outgoing: Outgoing) -> None:
         payload = body(outgoing)
@@ -109,16 +135,3 @@ class Notifier:
             secret=secret,
             timeout_s=self._timeout_s,
         )
-
-    def _run(self) -> None:
-        delay = self._poll_s
-        while not self._stopping.is_set():
-            try:
-                count = self.run_once()
-                delay = self._poll_s
-            except (DatabaseUnavailable, DataRejected) as err:
-                log.warning("notifier: database trouble (%s); retrying", err)
-                count = 0
-                delay = min(delay * 2, 30.0)
-            if count == 0:
-                self._stopping.wait(delay)

@@ -270,6 +270,17 @@ def test_long_running_services_have_health_checks_and_restart(service):
     assert spec["restart"] in ("unless-stopped", "always"), service
 
 
+@pytest.mark.parametrize(
+    ("service", "port_variable"),
+    [*((name, "TXNG_INGEST_METRICS_PORT") for name in INGESTERS),
+     ("forward", "TXNG_FORWARD_STATUS_PORT")],
+)
+def test_worker_processes_are_checked_on_their_workers_health(service, port_variable):
+    test = SERVICES[service]["healthcheck"]["test"]
+    port = _environment(service)[port_variable]
+    assert test == ["CMD", "txng-healthcheck", "ready", f"http://127.0.0.1:{port}/healthz"]
+
+
 def test_one_shot_jobs_do_not_restart_and_tools_sit_behind_profiles():
     assert SERVICES["migrate"]["restart"] == "no"
     assert SERVICES["migrate"]["command"] == ["txng", "db", "migrate"]

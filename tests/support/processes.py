@@ -14,10 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 class TxngProcess:
     """A `txng …` subprocess whose stderr JSON log lines are collected as they come."""
 
-    def __init__(self, args: list[str], env: dict[str, str]):
+    def __init__(self, args: list[str], env: dict[str, str], *, module: str = "txng.cli"):
         self.lines: list[dict] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "txng.cli", *args],
+            [sys.executable, "-m", module, *args],
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,

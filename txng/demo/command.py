@@ -22,6 +22,7 @@ from cloud.ingest.settings import IngestSettings, load_ingest_settings
 from edge.config import load_config
 from edge.outbox import OutboxError
 from plumbing.logs import configure_logging
+from plumbing.workers import EXIT_WORKER_FAILED
 from txng.demo.agents import DEVICE_FILES, AgentRunner, find_config_dir, for_demo
 from txng.demo.display import Snapshot, device_name, progress_line, show, summary_lines
 from txng.demo.web import ADMIN, DemoWebUI
@@ -189,15 +190,20 @@ def _run(stack: contextlib.ExitStack, stopping: threading.Event, duration_s: flo
 
     _watch(pipeline, stopping, duration_s)
     stop_agents()
-    pipeline.drain()
+    failure = ingester.workers.failure
+    if failure is None:
+        pipeline.drain()
     stop_ingester()
     for line in summary_lines(pipeline.snapshot()):
         show(line)
+    if failure is not None:
+        show(f"the demo stopped because the ingester failed: {failure}")
+        return EXIT_WORKER_FAILED
     return 0
 
 
 def _watch(pipeline: _Pipeline, stopping: threading.Event, duration_s: float | None) -> None:
-    """Show progress until `stopping` is set or `duration_s` has passed."""
+    """Show progress until `stopping` is set, `duration_s` has passed or the ingester failed."""
     tty = sys.stdout.isatty()
     refresh = _REFRESH_TTY_S if tty else _REFRESH_PLAIN_S
     deadline = None if duration_s is None else pipeline.started + duration_s
@@ -206,7 +212,7 @@ def _watch(pipeline: _Pipeline, stopping: threading.Event, duration_s: float | N
         wait = next_show - time.monotonic()
         if deadline is not None:
             wait = min(wait, deadline - time.monotonic())
-        if stopping.wait(max(wait, 0.0)):
+        if stopping.wait(min(max(wait, 0.0), 0.5)) or pipeline.ingester.workers.failed.is_set():
             break
         if deadline is not None and time.monotonic() >= deadline:
             break
