@@ -1,9 +1,9 @@
 #!/opt/txng/bin/python
-"""Container health checks: `ready URL` (a 2xx answer), `http URL` (any answer below 500) or
-`postgres` (TXNG_DATABASE_URL accepts a query).
+"""Container health checks: `ready URL` (2xx), `http URL` (below 500) or `postgres`.
 
-`ready` is for the processes' `/healthz`, which answers 503 while a supervised worker is dead
-or stuck: a refused, timed-out, 4xx or 5xx answer is unhealthy.
+`postgres` asks whether TXNG_DATABASE_URL accepts a query. `ready` is for the processes'
+`/healthz`, which answers 503 while a supervised worker is dead or stuck: a refused,
+timed-out, 4xx or 5xx answer is unhealthy.
 """
 
 import os
