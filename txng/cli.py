@@ -61,7 +61,9 @@ def _master_data_import(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from cloud.trace.verify_command import verify_command
 
-    return verify_command(site=args.site, database_url_option=args.database_url)
+    return verify_command(
+        site=args.site, links=args.link or (), database_url_option=args.database_url
+    )
 
 
 def _forward_parked(args: argparse.Namespace) -> int:
@@ -157,6 +159,12 @@ def _add_master_data(groups: "argparse._SubParsersAction[argparse.ArgumentParser
         command.set_defaults(handler=_master_data_import, kind=kind)
     verify = groups.add_parser("verify", help="check the hash chain over stored events")
     verify.add_argument("--site", help="only this site")
+    verify.add_argument(
+        "--link",
+        action="append",
+        metavar="POSITION:HASH",
+        help="also check that this link still has this hash (a report's reference; repeatable)",
+    )
     verify.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
     verify.set_defaults(handler=_verify)
     forward = groups.add_parser("forward", help="forwarding outbox: parked items").add_subparsers(
@@ -180,6 +188,12 @@ def _portal_sim_arguments(parser: argparse.ArgumentParser) -> None:
     from cloud.portal_sim.command import add_arguments
 
     add_arguments(parser)
+
+
+def _add_reports(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    from cloud.reports.cli_args import add_report_commands
+
+    add_report_commands(groups)
 
 
 def _add_users(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -231,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_master_data(groups)
     _add_security(groups)
     _add_users(groups)
+    _add_reports(groups)
     groups.add_parser("version", help="print the version").set_defaults(handler=_version)
     return parser
 

@@ -9,6 +9,8 @@ from psycopg2.extensions import connection as Connection
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
+from cloud.db.timeline_store import BATCH_EVENTS_SQL
+
 # The stored columns of an event that the chain protects, in their canonical order.
 CHAINED_COLUMNS = (
     "id",
@@ -120,3 +122,56 @@ def unchained_count(cur: Cursor, site: str) -> int:
     )
     row = cur.fetchone()
     return int(row[0]) if row else 0
+
+
+@dataclass(frozen=True)
+class ChainedEvent:
+    """An event with its place in its site's chain (position and hash None: not chained yet)."""
+
+    time: datetime
+    event_id: str
+    site_id: str
+    location: str
+    biz_step: str
+    position: int | None
+    hash: bytes | None
+
+
+def _with_links(cur: Cursor, events_sql: str, params: dict[str, Any]) -> list[ChainedEvent]:
+    cur.execute(
+        f"WITH ev AS ({events_sql}) SELECT DISTINCT ev.time, ev.id::text, ev.site_id, "
+        "ev.location, ev.biz_step, c.position, c.hash FROM ev LEFT JOIN event_chain c "
+        "ON c.event_id = ev.id::uuid AND c.event_time = ev.time ORDER BY 1, 2",
+        params,
+    )
+    return [
+        ChainedEvent(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            None if row[5] is None else int(row[5]),
+            _bytes(row[6]),
+        )
+        for row in cur.fetchall()
+    ]
+
+
+def _bytes(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
+
+
+def batch_events_chained(cur: Cursor, batch_id: int) -> list[ChainedEvent]:
+    """The batch's events (as its timeline lists them) with their chain links, in time order."""
+    return _with_links(cur, BATCH_EVENTS_SQL, {"b": batch_id})
+
+
+def unit_events_chained(cur: Cursor, sscc: str) -> list[ChainedEvent]:
+    """The unit's own events (scans of its SSCC) with their chain links, in time order."""
+    return _with_links(
+        cur,
+        "SELECT e.time, e.id, e.site_id, e.location, e.biz_step FROM events e "
+        "WHERE e.sscc = %(sscc)s::bpchar",
+        {"sscc": sscc},
+    )

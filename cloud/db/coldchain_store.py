@@ -299,3 +299,12 @@ def try_lock(cur: Cursor, subject: str) -> bool:
     cur.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", (subject,))
     row = cur.fetchone()
     return bool(row and row[0])
+
+
+def profile_by_id(cur: Cursor, profile_id: str) -> Profile | None:
+    """One profile by its id."""
+    cur.execute(
+        f"SELECT {_PROFILE_COLUMNS} FROM cold_chain_profiles c WHERE c.id = %s", (profile_id,)
+    )
+    row = cur.fetchone()
+    return Profile(*row) if row else None

@@ -88,3 +88,16 @@ def _least(a: datetime | None, b: datetime | None) -> datetime | None:
 
 def _greatest(a: datetime | None, b: datetime | None) -> datetime | None:
     return b if a is None else a if b is None else max(a, b)
+
+
+def pending_of(cur: Cursor, keys: Sequence[tuple[str, str]]) -> int:
+    """How many of the given (kind, key) pairs have work waiting (or being worked on)."""
+    if not keys:
+        return 0
+    cur.execute(
+        "SELECT count(*) FROM work_queue w JOIN unnest(%s::text[], %s::text[]) AS k(kind, key) "
+        "USING (kind, key)",
+        ([k[0] for k in keys], [k[1] for k in keys]),
+    )
+    row = cur.fetchone()
+    return int(row[0]) if row else 0

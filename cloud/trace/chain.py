@@ -10,7 +10,7 @@ editing a link, breaks the chain from that link on.
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -83,8 +83,15 @@ class SiteReport:
         return self.broken is None
 
 
-def verify_site(database: Database, site: str) -> SiteReport:
-    """Recompute the site's chain from the stored events; report the first broken link."""
+def verify_site(
+    database: Database, site: str, expected: Mapping[int, bytes] | None = None
+) -> SiteReport:
+    """Recompute the site's chain from the stored events; report the first broken link.
+
+    `expected`: hashes that links must have (a report's references, by position): a link
+    whose hash differs, or that does not exist, is broken too.
+    """
+    expected = expected or {}
     with database.transaction() as conn:
         expected_prev, count, broken = GENESIS, 0, None
         for link, columns in store.walk(conn, site):
@@ -99,18 +106,27 @@ def verify_site(database: Database, site: str) -> SiteReport:
                 )
             elif link_hash(link.prev_hash, columns) != link.hash:
                 broken = BrokenLink(link.position, link.event_id, "event content changed")
+            elif expected.get(link.position, link.hash) != link.hash:
+                broken = BrokenLink(
+                    link.position, link.event_id, "hash differs from the expected reference"
+                )
             if broken is not None:
                 break
             expected_prev = link.hash
         with conn.cursor() as cur:
             unchained = store.unchained_count(cur, site)
+    beyond = sorted(p for p in expected if p > count)
+    if broken is None and beyond:
+        broken = BrokenLink(beyond[0], "", f"link {beyond[0]} does not exist")
     return SiteReport(site, count, unchained, broken)
 
 
-def verify(database: Database, site: str | None = None) -> list[SiteReport]:
-    """Verify one site's chain, or every site's."""
+def verify(
+    database: Database, site: str | None = None, expected: Mapping[int, bytes] | None = None
+) -> list[SiteReport]:
+    """Verify one site's chain (checking `expected` link hashes too), or every site's."""
     if site is not None:
-        return [verify_site(database, site)]
+        return [verify_site(database, site, expected)]
     with database.transaction() as conn, conn.cursor() as cur:
         sites = store.chained_sites(cur)
     return [verify_site(database, s) for s in sites]

@@ -1,0 +1,39 @@
+"""SQL of stored excursions as evidence: a batch's spans out of range and the alert each raised."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from psycopg2.extensions import cursor as Cursor
+
+
+@dataclass(frozen=True)
+class ExcursionRecord:
+    """An excursion of a batch (end None: still going on) and its alert's id, if it raised one."""
+
+    batch_id: int
+    site_id: str
+    location: str
+    direction: str
+    start: datetime
+    end: datetime | None
+    last: datetime
+    peak: float
+    alert_id: int | None
+
+
+def excursions_of_batches(
+    cur: Cursor, batch_ids: Sequence[int], quantity: str
+) -> list[ExcursionRecord]:
+    """The batches' excursions of `quantity`, oldest first."""
+    if not batch_ids:
+        return []
+    cur.execute(
+        "SELECT x.batch_id, x.site_id, x.location, x.direction, x.start_time, x.end_time, "
+        "x.last_time, x.peak, a.id FROM excursions x "
+        "LEFT JOIN alerts a ON a.alert_key = x.alert_key "
+        "WHERE x.batch_id = ANY(%s::bigint[]) AND x.quantity = %s "
+        "ORDER BY x.start_time, x.batch_id, x.location",
+        (list(batch_ids), quantity),
+    )
+    return [ExcursionRecord(*row) for row in cur.fetchall()]
