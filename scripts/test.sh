@@ -24,6 +24,15 @@ if ! command -v chromium >/dev/null; then
         echo "test.sh: please install chromium; browser tests skip" >&2
     fi
 fi
+# Cold-chain reports embed DejaVu Sans from Debian's fonts-dejavu-core.
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ -z "${TXNG_REPORT_FONT_DIR:-}" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core; } \
+            >/dev/null || echo "test.sh: could not install fonts-dejavu-core; report tests fail" >&2
+    else
+        echo "test.sh: please install fonts-dejavu-core (cold-chain report fonts)" >&2
+    fi
+fi
 bash scripts/services.sh
 export TXNG_TEST_MQTT_URL="${TXNG_TEST_MQTT_URL:-mqtt://127.0.0.1:${TXNG_TEST_MQTT_PORT:-18831}}"
 echo "== ruff"; .venv/bin/ruff check .

@@ -148,6 +148,7 @@ def _add_master_data(groups: "argparse._SubParsersAction[argparse.ArgumentParser
         ("profiles", "import"),
         ("groups", "import"),
         ("locations", "import"),
+        ("sensors", "import"),
         ("items", "commission"),
     ):
         sub = groups.add_parser(kind, help=f"master data: {kind}").add_subparsers(

@@ -23,6 +23,7 @@ from cloud.api.routers import (
     me,
     products,
     public,
+    reports,
     ui,
     ui_session,
 )
@@ -37,6 +38,7 @@ ROUTERS = [
     me.router,
     products.router,
     batches.router,
+    reports.router,
     locations.router,
     alerts.router,
     devices.router,

@@ -1,4 +1,4 @@
-"""`txng products|batches|profiles|groups|locations import` and `txng items commission`."""
+"""`txng products|batches|profiles|groups|locations|sensors import`, `txng items commission`."""
 
 import logging
 import os

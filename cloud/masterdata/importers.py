@@ -16,6 +16,7 @@ from cloud.masterdata.rows import (
     ProductRow,
     ProfileRow,
     Row,
+    SensorRow,
 )
 
 Apply = Callable[[Cursor, ParsedFile[Any]], int]
@@ -77,6 +78,17 @@ def _apply_locations(cur: Cursor, parsed: ParsedFile[LocationRow]) -> int:
     rows = [_values(r, columns) for _, r in parsed.rows]
     db_columns = ["site_id" if c == "site" else c for c in columns]
     store.upsert(cur, "locations", keys=("site_id", "code"), columns=db_columns, rows=rows)
+    return len(rows)
+
+
+def _apply_sensors(cur: Cursor, parsed: ParsedFile[SensorRow]) -> int:
+    _unique(parsed, ("site", "device", "sensor"))
+    columns = _columns(parsed, ("site", "device", "sensor"))
+    rows = [_values(r, columns) for _, r in parsed.rows]
+    names = {"site": "site_id", "device": "device_id"}
+    db_columns = [names.get(c, c) for c in columns]
+    keys = ("site_id", "device_id", "sensor")
+    store.upsert(cur, "sensors", keys=keys, columns=db_columns, rows=rows)
     return len(rows)
 
 
@@ -143,4 +155,5 @@ IMPORTERS: dict[str, Importer] = {
     "batches": Importer(BatchRow, _apply_batches),
     "items": Importer(ItemRow, _apply_items),
     "locations": Importer(LocationRow, _apply_locations),
+    "sensors": Importer(SensorRow, _apply_sensors),
 }

@@ -122,6 +122,20 @@ class ItemRow(Row):
     commissioned_at: AwareDatetime | None = None
 
 
+class SensorRow(Row):
+    """A probe (site, device, sensor as its readings name it) and its calibration."""
+
+    site: Code
+    device: Code
+    sensor: Code
+    model: str | None = None
+    serial_number: str | None = None
+    accuracy: str | None = None
+    calibration_ref: str | None = None
+    calibrated_on: date | None = None
+    calibration_due: date | None = None
+
+
 class LocationRow(Row):
     """A location inside a site, with its kind, GLN and coordinates (for integrity checks)."""
 

@@ -21,7 +21,7 @@ from txng.embedded import EmbeddedServiceError
 
 log = logging.getLogger(__name__)
 
-MASTER_DATA = ("profiles", "groups", "products", "locations", "batches")
+MASTER_DATA = ("profiles", "groups", "products", "locations", "batches", "sensors")
 ADMIN = "admin"
 
 

@@ -12,7 +12,7 @@ from tests.support.sql import query, scalar
 from txng.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "master_data"
-ORDER = ("profiles", "groups", "products", "locations", "batches", "items")
+ORDER = ("profiles", "groups", "products", "locations", "batches", "items", "sensors")
 
 
 @pytest.fixture
@@ -58,6 +58,12 @@ def test_examples_import_and_reimport_is_an_upsert(database, database_url):
         "SELECT kind, latitude, longitude FROM locations WHERE code = 'cold-room-1'",
     )
     assert coords == [("cold_room", 20.6462, 106.0511)]
+    probe = query(
+        database_url,
+        "SELECT calibration_ref, calibrated_on::text, calibration_due::text FROM sensors "
+        "WHERE site_id = 'farm-demo' AND device_id = 'cold-room-1' AND sensor = 'room-probe-1'",
+    )
+    assert probe == [("HC-2026/0142 (example certificate)", "2026-01-10", "2027-01-10")]
 
 
 def test_the_command_line_imports_and_reports(database_url, tmp_path, capsys):
@@ -89,6 +95,7 @@ def test_the_command_line_imports_and_reports(database_url, tmp_path, capsys):
         ("locations", "site,code,kind,gln\nhy,room,cold_room,8936012349008\n", 2, "gln"),
         ("profiles", "id,name,hysteresis\ncold,Cold,-1\n", 2, "hysteresis"),
         ("groups", "id,name,profile_id\nfruit,Fruit,missing\n", 2, "profile_id"),
+        ("sensors", "site,device,sensor,calibrated_on\nhy,pi,p1,10/01/2026\n", 2, "calibrated_on"),
     ],
 )
 def test_each_error_names_file_line_and_field(database, tmp_path, kind, text, line, field):

@@ -60,7 +60,8 @@ def master_data(url: str) -> None:
     query(
         url,
         "INSERT INTO locations (site_id, code, kind, name) VALUES "
-        "(%(a)s, 'dock', 'warehouse', 'Bến xuất'), (%(a)s, 'cold-room-1', 'cold_room', 'Kho lạnh 1'),"
+        "(%(a)s, 'dock', 'warehouse', 'Bến xuất'), "
+        " (%(a)s, 'cold-room-1', 'cold_room', 'Kho lạnh 1'),"
         " (%(a)s, 'line-1', 'packing_line', 'Xưởng đóng gói'), "
         " (%(a)s, 'truck-29c', 'vehicle', 'Xe lạnh 29C-123.45'), "
         " (%(b)s, 'dock-b', 'warehouse', 'Kho nhận') RETURNING 1",
@@ -104,16 +105,21 @@ def events() -> list[Received]:
     dock = [
         scan_of(1, at=T0, location="dock", biz_step="receiving", gtin=GTIN, lot=LOT),
         scan_of(
-            2, at=T0 + timedelta(minutes=30), location="cold-room-1", biz_step="storing",
-            gtin=GTIN, lot=LOT,
+            2,
+            at=T0 + timedelta(minutes=30),
+            location="cold-room-1",
+            biz_step="storing",
+            gtin=GTIN,
+            lot=LOT,
         ),
         scan_of(3, at=SHIPPED, location="dock", biz_step="shipping", sscc=SSCC),
         scan_of(4, at=LOADED, location="truck-29c", biz_step="loading", sscc=SSCC),
     ]
     line = [
         scan_of(1, at=PACKED, location="line-1", biz_step="packing", gtin=GTIN, lot=LOT),
-        scan_of(2, at=PACKED + timedelta(seconds=5), location="line-1", biz_step="packing",
-                sscc=SSCC),
+        scan_of(
+            2, at=PACKED + timedelta(seconds=5), location="line-1", biz_step="packing", sscc=SSCC
+        ),
     ]
     arrival = [scan_of(1, at=ARRIVED, location="dock-b", biz_step="receiving", sscc=SSCC)]
     return (
@@ -126,7 +132,9 @@ def events() -> list[Received]:
 def readings() -> list[Received]:
     now = datetime.now(UTC)
     cold = [
-        _reading(m, T0 + timedelta(minutes=m), "cold-room-1", _cold_room_value(T0 + timedelta(minutes=m)))
+        _reading(
+            m, T0 + timedelta(minutes=m), "cold-room-1", _cold_room_value(T0 + timedelta(minutes=m))
+        )
         for m in range(int((SHIPPED - T0).total_seconds() // 60))
     ]
     start = int((LOADED - T0).total_seconds() // 60)
@@ -185,5 +193,20 @@ def build(url: str) -> World:
         batch_id = scalar(url, "SELECT id FROM batches WHERE lot = %s", (LOT,))
     finally:
         database.close()
-    cold = sum(1 for r in readings() if r.item.location == "cold-room-1")
-    return World(batch_id, alert_id, cold, len(readings()) - cold)
+    linked = batch_readings()
+    cold = sum(1 for r in linked if r.location == "cold-room-1")
+    return World(batch_id, alert_id, cold, len(linked) - cold)
+
+
+STORED = T0 + timedelta(minutes=30)
+
+
+def batch_readings() -> list[SensorReading]:
+    """The readings taken where and while the batch was: cold room 1 from storing to packing,
+    the truck from loading to arrival (the dock, the packing line and dock B have no probe)."""
+    spans = {"cold-room-1": (STORED, PACKED), "truck-29c": (LOADED, ARRIVED)}
+    return [
+        r.item
+        for r in readings()
+        if spans[r.item.location][0] <= r.item.device_time < spans[r.item.location][1]
+    ]
