@@ -7,7 +7,8 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from cloud.api.auth import Principal, PrincipalDep
+from cloud.api.access import SiteReader
+from cloud.api.auth import Principal
 from cloud.api.deps import CursorDep, DatabaseDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.routers.batches import BatchId, visible_batch
@@ -69,7 +70,7 @@ def _file(database: Database, request: Request, fmt: Format, language: Language)
     responses=_FILES,
 )
 def batch_report(
-    principal: PrincipalDep,
+    principal: SiteReader,
     cur: CursorDep,
     database: DatabaseDep,
     batch_id: BatchId,
@@ -114,7 +115,7 @@ def _visible(principal: Principal, shipments: list[Shipment]) -> list[Shipment]:
     summary="A logistic unit's shipments",
     responses={404: {"model": ErrorBody}},
 )
-def list_shipments(principal: PrincipalDep, database: DatabaseDep, sscc: Sscc) -> list[ShipmentOut]:
+def list_shipments(principal: SiteReader, database: DatabaseDep, sscc: Sscc) -> list[ShipmentOut]:
     """Oldest first; operators see the shipments from or to their site."""
     shipments = _visible(principal, unit_shipments(database, sscc))
     if not shipments:
@@ -139,7 +140,7 @@ def list_shipments(principal: PrincipalDep, database: DatabaseDep, sscc: Sscc) -
     responses=_FILES,
 )
 def shipment_report(
-    principal: PrincipalDep,
+    principal: SiteReader,
     database: DatabaseDep,
     sscc: Sscc,
     format: FormatQuery = "pdf",
