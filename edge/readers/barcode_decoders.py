@@ -30,24 +30,51 @@ class Decoded:
 class Decoder(Protocol):
     """Finds barcodes in a grayscale image."""
 
-    def decode(self, image: Image) -> list[Decoded]:
-        """Every code read in the image."""
+    def decode(self, image: Image, *, upright_linear: bool = False) -> list[Decoded]:
+        """Every code read in the image.
+
+        With `upright_linear` the image is one linear symbol with upright bars: only linear
+        symbologies are tried, and of several reads the one across the most rows is kept (a
+        stray read of part of the bars can pass a check digit).
+        """
 
 
 class ZxingDecoder:
-    """zxing-cpp: reads GS1 DataMatrix/QR/128 and reports the AIM identifier (e.g. ]d2)."""
+    """zxing-cpp: reads GS1 DataMatrix/QR/128 and reports the AIM identifier (e.g. ]d2).
 
-    def __init__(self) -> None:
+    It looks for the symbologies that carry GS1 keys (EAN/UPC, ITF-14, GS1-128 and Code 128,
+    DataBar, DataMatrix, QR), dark on light unless `inverted` (light marks on a dark part):
+    each other symbology or polarity is another pass over a frame without codes.
+    """
+
+    def __init__(self, *, inverted: bool = False) -> None:
         import zxingcpp
 
         self._zx: Any = zxingcpp
+        self._inverted = inverted
+        f = zxingcpp.BarcodeFormat
+        self._linear = (f.EANUPC, f.ITF, f.Code128, f.DataBar, f.DataBarExp, f.DataBarLtd)
+        self._formats = (*self._linear, f.DataMatrix, f.QRCode)
 
-    def decode(self, image: Image) -> list[Decoded]:
+    def decode(self, image: Image, *, upright_linear: bool = False) -> list[Decoded]:
         """Every valid code, text as sent by a scanner (GS as 0x1D)."""
-        results = self._zx.read_barcodes(image, text_mode=self._zx.TextMode.Plain)
-        return [
-            Decoded(r.text, r.symbology_identifier or None) for r in results if r.valid and r.text
-        ]
+        results = self._zx.read_barcodes(
+            image,
+            formats=self._linear if upright_linear else self._formats,
+            try_rotate=not upright_linear,
+            try_invert=self._inverted,
+            text_mode=self._zx.TextMode.Plain,
+        )
+        valid = [r for r in results if r.valid and r.text]
+        if upright_linear and len(valid) > 1:
+            valid = [max(valid, key=_rows)]
+        return [Decoded(r.text, r.symbology_identifier or None) for r in valid]
+
+
+def _rows(result: Any) -> int:
+    """How many rows of the image a zxing-cpp result spans."""
+    p = result.position
+    return int(max(p.bottom_left.y, p.bottom_right.y) - min(p.top_left.y, p.top_right.y))
 
 
 class PyzbarDecoder:
@@ -57,11 +84,17 @@ class PyzbarDecoder:
         from pyzbar import pyzbar
 
         self._zbar: Any = pyzbar
+        kinds = pyzbar.ZBarSymbol
+        self._linear = [kinds.EAN13, kinds.EAN8, kinds.UPCA, kinds.UPCE, kinds.I25, kinds.CODE128]
+        self._linear += [kinds.DATABAR, kinds.DATABAR_EXP]
 
-    def decode(self, image: Image) -> list[Decoded]:
+    def decode(self, image: Image, *, upright_linear: bool = False) -> list[Decoded]:
         """Every code zbar reads."""
         found = []
-        for symbol in self._zbar.decode(image):
+        symbols = self._zbar.decode(image, symbols=self._linear if upright_linear else None)
+        if upright_linear and len(symbols) > 1:
+            symbols = [max(symbols, key=lambda s: s.rect.height)]
+        for symbol in symbols:
             data: bytes = symbol.data
             try:
                 text = data.decode("utf-8")
@@ -71,11 +104,11 @@ class PyzbarDecoder:
         return found
 
 
-def make_decoder(name: DecoderName) -> Decoder:
+def make_decoder(name: DecoderName, *, inverted: bool = False) -> Decoder:
     """The decoder called `name`; ImportError when its package is missing."""
     if name == "pyzbar":
         return PyzbarDecoder()
-    return ZxingDecoder()
+    return ZxingDecoder(inverted=inverted)
 
 
 class HoldOff:

@@ -10,8 +10,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contract import BizStep, ScanEvent
-from edge.readers.barcode_decoders import Decoded, Decoder, DecoderName, HoldOff, make_decoder
+from edge.readers.barcode_decoders import Decoded, DecoderName, HoldOff, make_decoder
 from edge.readers.base import Reader, ReaderConfigBase, ReaderContext
+from edge.readers.frame_decoder import FrameDecoder, Region
 from edge.readers.scan_text import code_scan
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,14 @@ class CameraConfig(ReaderConfigBase):
     source: str = Field(min_length=1)
     decoder: DecoderName = "zxing"
     roi: Roi | None = None
+    locate: bool = Field(
+        default=True,
+        description="Find the codes in the frame and read each region (turned upright, "
+        "upscaled, sharpened) before the whole frame",
+    )
+    inverted: bool = Field(
+        default=False, description="Also look for light codes on a dark ground (laser marks)"
+    )
     max_fps: float = Field(default=10.0, gt=0, le=120)
     hold_off_s: float = Field(default=2.0, ge=0)
     width: int | None = Field(default=None, gt=0)
@@ -55,12 +64,18 @@ class Camera(Reader[CameraConfig]):
     def __init__(self, config: CameraConfig, context: ReaderContext) -> None:
         super().__init__(config, context)
         self.counters: Counter[str] = Counter()
-        self._decoder: Decoder | None = None
+        self._frames: FrameDecoder | None = None
         self._capture: Any = None
 
     async def start(self) -> None:
         """Load the decoder (fails clearly when its package is missing)."""
-        self._decoder = make_decoder(self.config.decoder)
+        config = self.config
+        roi = config.roi
+        self._frames = FrameDecoder(
+            make_decoder(config.decoder, inverted=config.inverted),
+            roi=Region(roi.x, roi.y, roi.width, roi.height) if roi is not None else None,
+            locate=config.locate,
+        )
 
     async def stop(self) -> None:
         """Release the camera."""
@@ -90,8 +105,6 @@ class Camera(Reader[CameraConfig]):
 
     def _frame_codes(self, due: float) -> list[Decoded] | None:
         """Read (dropping stale stream frames until `due`) and decode one frame; None at end."""
-        import cv2
-
         capture = self._capture
         if _is_stream(self.config.source):
             while time.monotonic() < due:
@@ -102,15 +115,8 @@ class Camera(Reader[CameraConfig]):
             ok, frame = capture.read()
         if not ok or frame is None:
             return None
-        if frame.ndim == 3:
-            frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        roi = self.config.roi
-        if roi is not None:
-            frame = frame[roi.y : roi.y + roi.height, roi.x : roi.x + roi.width]
-            if frame.size == 0:
-                raise ValueError("the region of interest lies outside the frame")
-        assert self._decoder is not None
-        return self._decoder.decode(frame)
+        assert self._frames is not None
+        return self._frames.decode(frame)
 
     async def items(self) -> AsyncIterator[ScanEvent]:
         """Scans of codes as they come into view."""
