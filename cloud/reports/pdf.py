@@ -16,7 +16,8 @@ from plumbing.version import VERSION
 
 FONT = "dejavu"
 MONO = "dejavu-mono"
-HEAD = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
+HEAD_FILL = (235, 235, 235)
+HEAD = FontFace(emphasis="BOLD", fill_color=HEAD_FILL)
 # Tables: left-aligned text, no fill but the headings'.
 _PLAIN: dict[str, Any] = {"text_align": "LEFT", "cell_fill_mode": TableCellFillMode.NONE}
 VERDICT_COLOURS = {
@@ -67,6 +68,13 @@ def _heading(pdf: FPDF, text: str) -> None:
 def _pairs(pdf: FPDF, rows: Sequence[tuple[str, str]]) -> None:
     pdf.set_font(FONT, "", 8)
     pdf.set_fill_color(255, 255, 255)
+    if _fits(pdf, (55, 131), rows):
+        for key, value in rows:
+            pdf.set_font(FONT, "B", 8)
+            pdf.cell(55, 4.5, key, border=1)
+            pdf.set_font(FONT, "", 8)
+            pdf.cell(131, 4.5, value, border=1, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        return
     with pdf.table(
         col_widths=(55, 131), first_row_as_headings=False, line_height=4.5, **_PLAIN
     ) as table:
@@ -76,11 +84,48 @@ def _pairs(pdf: FPDF, rows: Sequence[tuple[str, str]]) -> None:
             row.cell(value)
 
 
+def _fits(pdf: FPDF, widths: Sequence[float], rows: Sequence[Sequence[str]]) -> bool:
+    """Every cell's text fits on one line of its column."""
+    room = [w - 2 * pdf.c_margin for w in widths]
+    return all(
+        "\n" not in text and pdf.get_string_width(text) <= width
+        for row in rows
+        for text, width in zip(row, room, strict=True)
+    )
+
+
+def _grid(
+    pdf: FPDF, widths: Sequence[float], head: Sequence[str], rows: Sequence[Sequence[str]]
+) -> None:
+    """A table of one-line rows drawn cell by cell (fpdf2's table lays out each cell: slow)."""
+    height = 4.2
+
+    def heading() -> None:
+        pdf.set_font(FONT, "B", 7)
+        pdf.set_fill_color(*HEAD_FILL)
+        for text, width in zip(head, widths, strict=True):
+            pdf.cell(width, height, text, border=1, fill=True)
+        pdf.ln(height)
+        pdf.set_font(FONT, "", 7)
+
+    heading()
+    for row in rows:
+        if pdf.will_page_break(height):
+            pdf.add_page()
+            heading()
+        for text, width in zip(row, widths, strict=True):
+            pdf.cell(width, height, text, border=1)
+        pdf.ln(height)
+
+
 def _table(
     pdf: FPDF, widths: Sequence[float], head: Sequence[str], rows: Sequence[Sequence[str]]
 ) -> None:
     pdf.set_font(FONT, "", 7)
     pdf.set_fill_color(255, 255, 255)
+    if _fits(pdf, widths, [head, *rows]):
+        _grid(pdf, widths, head, rows)
+        return
     with pdf.table(
         col_widths=tuple(widths), headings_style=HEAD, line_height=3.8, **_PLAIN
     ) as table:

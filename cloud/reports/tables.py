@@ -4,6 +4,7 @@ import csv
 import io
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import xlsxwriter
 
@@ -154,31 +155,43 @@ def report_xlsx(report: Report, readings: Iterable[Reading], texts: Texts) -> tu
             for s in a.transitions
         )
         alerts.write_row(i, 7, (a.state, history))
-    sheet = book.add_worksheet(t("readings"))
-    sheet.set_column(0, 0, 20)
-    sheet.write_row(
-        0,
-        0,
-        (
-            f"{t('time')} (UTC+07:00)",
-            t("site"),
-            t("location"),
-            t("device"),
-            t("sensor"),
-            t("value"),
-            "unit",
-            t("quality"),
-        ),
-        bold,
-    )
-    count = 0
-    for count, r in enumerate(readings, start=1):
-        sheet.write_datetime(count, 0, _local(r.time), when)
-        sheet.write_row(
-            count, 1, (r.site_id, r.location, r.device_id, r.sensor, r.value, r.unit, r.quality)
-        )
+    count = _readings_sheet(book, report, readings, t, bold)
     book.close()
     return out.getvalue(), count
+
+
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def _readings_sheet(
+    book: xlsxwriter.Workbook, report: Report, readings: Iterable[Reading], t: Texts, bold: Any
+) -> int:
+    """One row per reading time, one column per probe (as a data logger exports); the count.
+
+    Suspect readings are written in red italics (they are left out of the figures).
+    """
+    sheet = book.add_worksheet(t("readings"))
+    when = book.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"})
+    suspect = book.add_format({"italic": True, "font_color": "#C00000"})
+    probes = sorted({(s.site_id, s.location, s.device_id, s.sensor) for s in report.sensors})
+    column = {probe: i for i, probe in enumerate(probes, start=1)}
+    sheet.set_column(0, 0, 20)
+    sheet.set_column(1, len(probes), 18)
+    sheet.write_string(0, 0, f"{t('time')} (UTC+07:00)", bold)
+    unit = "°C" if report.quantity == "temperature" else "%"
+    for probe, i in column.items():
+        sheet.write_string(0, i, f"{'/'.join(probe)} ({unit})", bold)
+    row, last, count = 0, None, 0
+    for r in readings:
+        if r.time != last:
+            row, last = row + 1, r.time
+            serial = (_local(r.time) - _EXCEL_EPOCH).total_seconds() / 86400
+            sheet.write_number(row, 0, serial, when)
+        at = column.get((r.site_id, r.location, r.device_id, r.sensor))
+        if at is not None:
+            sheet.write_number(row, at, r.value, suspect if r.quality == "suspect" else None)
+            count += 1
+    return count
 
 
 def _local(at: datetime) -> datetime:

@@ -5,7 +5,7 @@ import csv
 import io
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -34,6 +34,11 @@ def database(database_url):
     db = Database(database_url, max_connections=2)
     yield db
     db.close()
+
+
+def round_s(at: datetime) -> datetime:
+    """A spreadsheet time (a day fraction) to the whole second."""
+    return (at + timedelta(microseconds=500_000)).replace(microsecond=0)
 
 
 def pdf_text(content: bytes) -> str:
@@ -118,12 +123,21 @@ def test_xlsx_and_csv_list_every_reading_with_the_summary(world, database):
     assert summary["Readings"] == world.cold_room_readings + world.truck_readings
     assert summary["Max"] == 9.5
     rows = list(book["Readings"].iter_rows(values_only=True))
-    assert rows[0][0] == "Time (UTC+07:00)"
+    # One column per probe, one row per reading time (as a logger exports them).
+    assert rows[0] == (
+        "Time (UTC+07:00)",
+        "hy-longan/cold-room-1/pi-cold-01/probe-1 (°C)",
+        "hy-longan/truck-29c/pi-cold-01/probe-1 (°C)",
+    )
     sent = sorted(
         (r.device_time.astimezone(LOCAL_TIME).replace(tzinfo=None), r.location, r.value)
         for r in scenario.batch_readings()
     )
-    assert sorted((r[0], r[2], r[5]) for r in rows[1:]) == sent
+    listed = sorted(
+        (row[0], "cold-room-1" if row[1] is not None else "truck-29c", row[1] or row[2])
+        for row in rows[1:]
+    )
+    assert [(round_s(t), loc, v) for t, loc, v in listed] == sent
     assert xlsx.readings_listed == len(sent)
     alerts = list(book["Alerts and who handled them"].iter_rows(values_only=True))
     assert alerts[1][0] == world.alert_id and scenario.ACK_COMMENT in alerts[1][8]
