@@ -12,11 +12,14 @@ here; with more workers each takes a share of the 50 keep-alive connections when
 unevenly (17 and 33 seen), and the busier one's clients wait longer (`--workers N` to measure
 it). The clients are a minimal asyncio HTTP/1.1 keep-alive client in this process.
 
-1. public: GET /01/{gtin}/10/{lot} (the consumer page, HTML) for random batches. Each API
+1. public_nocache: GET /01/{gtin}/10/{lot} (the consumer page, HTML) for random batches, from
+   an API whose page cache is off (TXNG_API_PUBLIC_CACHE_S=0): every answer is a query and a
+   rendering (`public_nocache_cache_hit_rate` stays 0).
+2. public: the same with the cache on, from a fresh API process. Each API
    process keeps a finished page TXNG_API_PUBLIC_CACHE_S seconds (default 15) and serves it
    one more TTL while one background fetch renews it; `public_cache_hit_rate` and
    `public_cache_stale_rate` are the shares of answers that said X-Cache: hit and stale.
-2. timeline: GET /api/batches/{id}/timeline (JSON, 500 series points) with an admin token,
+3. timeline: GET /api/batches/{id}/timeline (JSON, 500 series points) with an admin token,
    for random batches; nothing of it is cached (`timeline_cache_hit_rate` stays 0).
 
 Each phase: a short warm-up, then `--seconds` of 50 clients each sending its next request as
@@ -44,7 +47,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg2
 
 from bench import _timeline_data as data
-from bench._services import DEFAULT_ADMIN_URL, ThrowawayDatabase, free_port, wait_port
+from bench._services import (
+    DEFAULT_ADMIN_URL,
+    ThrowawayDatabase,
+    cpu_seconds,
+    free_port,
+    machine_busy_seconds,
+    session_pids,
+    wait_port,
+)
 from cloud.auth.command import create_token, create_user
 from cloud.db.migrate import migrate
 from cloud.db.pool import Database
@@ -100,14 +111,48 @@ def admin_token(db_url: str) -> str:
         db.close()
 
 
+class Server:
+    """A running API: its base URL, and the CPU its processes and PostgreSQL's use."""
+
+    def __init__(self, base: str, session: int, db_url: str):
+        self.base = base
+        self.session = session
+        self._db_url = db_url
+        self.backends: list[int] = []
+
+    def find_backends(self) -> None:
+        """The PostgreSQL backends serving this database now (the API's pool, when warm)."""
+        with psycopg2.connect(self._db_url) as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            self.backends = [int(pid) for (pid,) in cur.fetchall()]
+        conn.close()
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds so far: the API's processes, its database backends, the whole machine.
+
+        Backends only of this database: other databases on a shared server are not ours.
+        """
+        return {
+            "api": cpu_seconds(session_pids(self.session)),
+            "postgres": cpu_seconds(self.backends),
+            "machine": machine_busy_seconds(),
+        }
+
+
 @contextlib.contextmanager
-def api_server(db_url: str, workers: int, connections: int) -> Iterator[str]:
+def api_server(
+    db_url: str, workers: int, connections: int, **settings: str
+) -> Iterator[Server]:
     port = free_port()
     env = {
         **os.environ,
         "TXNG_DATABASE_URL": db_url,
         "TXNG_API_DATABASE_CONNECTIONS": str(connections),
         "TXNG_LOG_LEVEL": "WARNING",
+        **settings,
     }
     command = [
         sys.executable,
@@ -125,10 +170,10 @@ def api_server(db_url: str, workers: int, connections: int) -> Iterator[str]:
         "warning",
         "--no-access-log",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
         wait_port("127.0.0.1", port, timeout=30)
-        yield f"http://127.0.0.1:{port}"
+        yield Server(f"http://127.0.0.1:{port}", process.pid, db_url)
     finally:
         process.terminate()
         try:
@@ -199,12 +244,23 @@ async def hammer(
 
 
 def measure(
-    base: str, name: str, paths: list[str], args: argparse.Namespace, headers: dict[str, str]
+    server: Server, name: str, paths: list[str], args: argparse.Namespace, headers: dict[str, str]
 ) -> dict[str, float]:
+    """Latency, throughput and CPU per request of one phase.
+
+    CPU per request (the API's processes, the database's backends, and the rest of the machine:
+    the clients and whatever else runs on it) tells what a request costs whatever other load
+    shares the cores; `machine_busy` is the share of all cores busy during the phase.
+    """
+    base = server.base
     asyncio.run(hammer(base, paths, clients=args.clients, seconds=args.warmup, headers=headers))
+    server.find_backends()
+    before = server.cpu()
     latencies, elapsed, errors, caches = asyncio.run(
         hammer(base, paths, clients=args.clients, seconds=args.seconds, headers=headers)
     )
+    after = server.cpu()
+    used = {k: after[k] - before[k] for k in after}
     log(f"{name}: {len(latencies)} requests in {elapsed:.1f} s, {errors} errors, X-Cache {caches}")
     if errors:
         raise SystemExit(f"{name}: {errors} requests failed")
@@ -214,6 +270,12 @@ def measure(
         f"{name}_rps": round(len(latencies) / elapsed, 1),
         f"{name}_cache_hit_rate": round(caches["hit"] / len(latencies), 3),
         f"{name}_cache_stale_rate": round(caches["stale"] / len(latencies), 3),
+        f"{name}_api_cpu_ms": round(used["api"] * 1000 / len(latencies), 2),
+        f"{name}_postgres_cpu_ms": round(used["postgres"] * 1000 / len(latencies), 2),
+        f"{name}_other_cpu_ms": round(
+            (used["machine"] - used["api"] - used["postgres"]) * 1000 / len(latencies), 2
+        ),
+        f"{name}_machine_busy": round(used["machine"] / elapsed / (os.cpu_count() or 1), 2),
     }
 
 
@@ -238,12 +300,16 @@ def main() -> int:
         token = admin_token(db_url)
         public = [f"/01/{gtin}/10/{lot}" for _, gtin, lot in rows]
         timelines = [f"/api/batches/{batch_id}/timeline" for batch_id, _, _ in rows]
+        result: dict[str, object] = {
+            "batches": len(rows),
+            "readings": dataset.readings,
+            "reused_data": dataset.reused,
+        }
+        # The consumer page with its cache off: every answer a query and a rendering.
+        nocache = {"TXNG_API_PUBLIC_CACHE_S": "0"}
+        with api_server(db_url, args.workers, args.connections, **nocache) as base:
+            result |= measure(base, "public_nocache", public, args, {})
         with api_server(db_url, args.workers, args.connections) as base:
-            result: dict[str, object] = {
-                "batches": len(rows),
-                "readings": dataset.readings,
-                "reused_data": dataset.reused,
-            }
             result |= measure(base, "public", public, args, {})
             auth = {"Authorization": f"Bearer {token}"}
             result |= measure(base, "timeline", timelines, args, auth)
