@@ -1,6 +1,12 @@
-"""JSON encoding and decoding of envelopes, with errors that name the offending field."""
+"""JSON encoding and decoding of envelopes, with errors that name the offending field.
 
-import json
+Decoding is safe for any bytes: the size is checked first; a wholly valid message is parsed
+and validated in one pass by pydantic-core (its parser stops at 200 levels of nesting, and the
+schema at 5); anything else is parsed by `plumbing.bounded_json` (no Python recursion, strict
+UTF-8, finite numbers, nesting refused beyond MAX_NESTING_DEPTH) before it is validated. Every
+failure is a ContractError with a reason; nothing else leaves `decode`.
+"""
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
@@ -12,11 +18,13 @@ from contract.envelope import (
     CONTRACT_VERSION,
     MAX_ITEMS_PER_MESSAGE,
     MAX_MESSAGE_BYTES,
+    MAX_NESTING_DEPTH,
     Envelope,
 )
 from contract.errors import ContractError, ContractErrorReason
 from contract.items import IMPOSSIBLE_VALUE_ERROR, DeviceStatus, ScanEvent, SensorReading
 from contract.topics import Channel, Topic
+from plumbing.bounded_json import JsonRejected, parse_json
 
 _ITEM_ADAPTERS: dict[Channel, TypeAdapter[Any]] = {
     channel: TypeAdapter(item_type) for channel, item_type in CHANNEL_ITEM_TYPES.items()
@@ -90,15 +98,27 @@ def _translate(err: ValidationError, prefix: str) -> ContractError:
     return ContractError(reason, f"{first['msg']}{more}", field=where or None)
 
 
+def _excerpt(value: object, limit: int = 80) -> str:
+    """`repr(value)` cut to `limit` characters (it goes into logs and dead letters)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def _cut(text: str, limit: int = 80) -> str:
+    """`text` cut to `limit` characters."""
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
 def _parse_json(payload: bytes, max_bytes: int) -> dict[str, Any]:
     if len(payload) > max_bytes:
         raise ContractError(
             ContractErrorReason.OVERSIZED, f"{len(payload)} bytes exceeds the limit of {max_bytes}"
         )
     try:
-        document = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ContractError(ContractErrorReason.MALFORMED_JSON, str(err)) from err
+        document = parse_json(payload, max_depth=MAX_NESTING_DEPTH)
+    except JsonRejected as err:
+        reason = ContractErrorReason.TOO_DEEP if err.too_deep else None
+        raise ContractError(reason or ContractErrorReason.MALFORMED_JSON, err.detail) from err
     if not isinstance(document, dict):
         raise ContractError(ContractErrorReason.SCHEMA, "the message must be a JSON object")
     if "v" not in document:
@@ -106,7 +126,8 @@ def _parse_json(payload: bytes, max_bytes: int) -> dict[str, Any]:
     if document["v"] != CONTRACT_VERSION:
         raise ContractError(
             ContractErrorReason.UNKNOWN_VERSION,
-            f"contract version {document['v']!r} is not supported (expected {CONTRACT_VERSION})",
+            f"contract version {_excerpt(document['v'])} is not supported "
+            f"(expected {CONTRACT_VERSION})",
             field="v",
         )
     return document
@@ -116,7 +137,9 @@ def _check_header(document: dict[str, Any], topic: Topic) -> datetime:
     unknown = set(document) - set(Envelope.model_fields)
     if unknown:
         raise ContractError(
-            ContractErrorReason.SCHEMA, "extra inputs are not permitted", field=sorted(unknown)[0]
+            ContractErrorReason.SCHEMA,
+            "extra inputs are not permitted",
+            field=_cut(sorted(unknown)[0], 64),
         )
     for name in ("site", "device"):
         if not isinstance(document.get(name), str):
@@ -124,7 +147,7 @@ def _check_header(document: dict[str, Any], topic: Topic) -> datetime:
     if (document["site"], document["device"]) != (topic.site, topic.device):
         raise ContractError(
             ContractErrorReason.TOPIC_MISMATCH,
-            f"payload says {document['site']}/{document['device']}, "
+            f"payload says {_cut(document['site'])}/{_cut(document['device'])}, "
             f"topic says {topic.site}/{topic.device}",
             field="site" if document["site"] != topic.site else "device",
         )

@@ -11,6 +11,9 @@ from contract.topics import Channel
 CONTRACT_VERSION = 1
 MAX_MESSAGE_BYTES = 256 * 1024
 MAX_ITEMS_PER_MESSAGE = 2000
+# Arrays and objects inside one another, the message itself being level 1. A valid envelope
+# needs 5 (message, items, item, gs1, gs1.other); anything deeper is refused unread.
+MAX_NESTING_DEPTH = 16
 
 CHANNEL_ITEM_TYPES: dict[Channel, type] = {
     Channel.EVENTS: ScanEvent,

@@ -8,6 +8,7 @@ class ContractErrorReason(StrEnum):
 
     OVERSIZED = "oversized"
     MALFORMED_JSON = "malformed_json"
+    TOO_DEEP = "too_deep"
     UNKNOWN_VERSION = "unknown_version"
     SCHEMA = "schema"
     BAD_TOPIC = "bad_topic"

@@ -15,6 +15,8 @@ from contract.topics import IDENTIFIER_PATTERN
 Name = Annotated[str, Field(pattern=IDENTIFIER_PATTERN)]
 # Text that a database can store: no NUL characters.
 Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+MAX_SEQ = 2**63 - 1  # what SQLite and PostgreSQL (bigint) store
+MAX_INT32 = 2**31 - 1  # PostgreSQL integer
 # GS1 AI encodable character set 82 (printable ASCII without space), as lots and serials use.
 Cset82 = Annotated[str, Field(pattern=r"^[!-~]{1,20}$")]
 
@@ -127,7 +129,10 @@ class DeviceState(StrEnum):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+    # No float is infinite or NaN (JSON cannot carry them; 1e999 parses as infinity).
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=False, allow_inf_nan=False
+    )
 
 
 class ItemBase(_Model):
@@ -136,7 +141,9 @@ class ItemBase(_Model):
     id: UUID
     device_time: AwareDatetime
     clock: ClockQuality
-    seq: int = Field(ge=0, description="Monotonic per-device sequence, independent of the clock")
+    seq: int = Field(
+        ge=0, le=MAX_SEQ, description="Monotonic per-device sequence, independent of the clock"
+    )
 
     @field_validator("device_time")
     @classmethod
@@ -175,8 +182,8 @@ class ScanEvent(ItemBase):
     symbology: Text | None = Field(default=None, max_length=32, description="AIM id, e.g. ]C1")
     gs1: Gs1Identifiers | None = Field(default=None, description="None when the code is not GS1")
     rssi: float | None = None
-    antenna: int | None = Field(default=None, ge=0)
-    read_count: int = Field(default=1, ge=1)
+    antenna: int | None = Field(default=None, ge=0, le=MAX_INT32)
+    read_count: int = Field(default=1, ge=1, le=MAX_INT32)
     first_seen: AwareDatetime | None = Field(
         default=None, description="RFID: first read of the tag in the collapse window"
     )

@@ -18,12 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from contract.envelope import MAX_ITEMS_PER_MESSAGE
 from contract.errors import ContractError, ContractErrorReason
-from contract.items import Name
+from contract.items import MAX_SEQ, Name
 from contract.topics import Channel, Topic
 
 MAX_RECEIPT_BYTES = 256 * 1024
 MAX_MESSAGES_PER_RECEIPT = 1000
-MAX_SEQ = 2**63 - 1  # what SQLite and PostgreSQL (bigint) store
 
 Seq = Annotated[int, Field(ge=0, le=MAX_SEQ)]
 

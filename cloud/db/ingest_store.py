@@ -280,6 +280,13 @@ def _letter_key(letter: DeadLetter) -> bytes:
     return digest.digest()
 
 
+def _db_text(value: str | None) -> str | None:
+    """Text PostgreSQL can store: NUL and lone surrogates written as backslash escapes."""
+    if value is None:
+        return None
+    return value.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode()
+
+
 def store_dead_letters(cur: Cursor, letters: Sequence[DeadLetter]) -> list[str]:
     """Store dead letters with their raw bytes; return the reasons of those not already stored."""
     if not letters:
@@ -293,11 +300,11 @@ def store_dead_letters(cur: Cursor, letters: Sequence[DeadLetter]) -> list[str]:
             (
                 _letter_key(d),
                 d.received_at,
-                d.topic.replace("\x00", "\\x00"),
+                _db_text(d.topic),
                 d.payload,
                 d.reason,
-                d.detail.replace("\x00", "\\x00"),
-                d.field,
+                _db_text(d.detail),
+                _db_text(d.field),
                 d.item_index,
                 d.site,
                 d.device,

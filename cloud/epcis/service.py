@@ -1,6 +1,5 @@
 """EPCIS use cases over the database: capture a document, answer a query, export a batch."""
 
-import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -26,16 +25,21 @@ from cloud.epcis.records import Packing
 from cloud.epcis.schema import STANDARD_CONTEXTS
 from cloud.epcis.semantics import event_lists
 from cloud.epcis.validate import validate
+from plumbing.bounded_json import JsonRejected, parse_json
 
 log = logging.getLogger(__name__)
+
+# Arrays and objects inside one another. The GS1 examples with every field nest 12 deep;
+# extensions may add a few levels. Deeper documents are refused before validation.
+MAX_DOCUMENT_DEPTH = 32
 
 
 def capture(cur: Cursor, text: str) -> CaptureReport:
     """Validate a posted EPCIS document and store its events (EpcisInvalid says why not)."""
     try:
-        document = json.loads(text)
-    except ValueError as err:
-        raise EpcisInvalid([Problem("/", f"not JSON: {err}")]) from err
+        document = parse_json(text, max_depth=MAX_DOCUMENT_DEPTH)
+    except JsonRejected as err:
+        raise EpcisInvalid([Problem("/", f"not JSON we accept: {err}")]) from err
     validate(document)
     if document.get("type") != "EPCISDocument":
         raise EpcisInvalid([Problem("/type", "capture takes an EPCISDocument")])
