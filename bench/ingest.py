@@ -15,6 +15,9 @@ One run measures three things with the same N readings, built the same way each 
    statement-level trigger on readings sends (PostgreSQL delivers it at commit), received by a
    LISTEN connection of this process; the ingester's /metrics endpoint tells when it is done.
    Then the run checks that every reading is stored exactly once and nothing was dead-lettered.
+4. two ingesters: the readings table emptied, the same publishers send the same envelopes to
+   two `txng cloud ingest` processes in one shared-subscription group (`$share/…`), timed and
+   checked the same way (`two_ingesters_readings_per_s`, details under `two_ingesters`).
 
 All clocks are time.time() on one machine. The last stdout line is one JSON object; its
 `cpu_s` gives the CPU seconds used during the ingest phase by the ingester (all its threads,
@@ -25,6 +28,7 @@ environment reach the ingester (e.g. TXNG_INGEST_DERIVE=false TXNG_NOTIFY=false)
 """
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -320,16 +324,27 @@ def collect(results: Any, kind: str, count: int, timeout: float = 900) -> list[t
 class IngesterProcess:
     """`txng cloud ingest` as a child process with TXNG_* settings (a context manager)."""
 
-    def __init__(self, args: argparse.Namespace, database_url: str, mqtt_url: str, run: int):
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        database_url: str,
+        mqtt_url: str,
+        client_id: str,
+        share_group: str | None = None,
+    ):
         self.metrics_port = free_port()
         env = dict(os.environ)
         env.update(
             TXNG_DATABASE_URL=database_url,
             TXNG_MQTT_URL=mqtt_url,
-            TXNG_INGEST_CLIENT_ID=f"bench-ingest-{run}",
+            TXNG_INGEST_CLIENT_ID=client_id,
             TXNG_INGEST_METRICS_PORT=str(self.metrics_port),
             TXNG_LOG_LEVEL=env.get("TXNG_LOG_LEVEL", "WARNING"),
+            # The broker forgets the session when the ingester stops: no queue for a later phase.
+            TXNG_INGEST_SESSION_EXPIRY_S="0",
         )
+        if share_group:
+            env["TXNG_INGEST_SHARE_GROUP"] = share_group
         for flag in ("batch_max_messages", "receive_maximum", "queue_size", "batch_max_wait_ms"):
             value = getattr(args, flag)
             if value is not None:
@@ -380,18 +395,25 @@ class IngesterProcess:
 
 
 class CpuMeter:
-    """CPU seconds of the ingester, the PostgreSQL server, the broker and the whole machine.
+    """CPU seconds of the ingesters, the PostgreSQL server, the broker and the whole machine.
 
-    The server's figure counts every database on it (and is 0 when it is not on this machine).
+    The server's figure counts every database on it (and is 0 when it is not on this machine);
+    `postgres_backends` only the backends of the benchmark's database (not the WAL writer).
     """
 
-    def __init__(self, ingester: IngesterProcess, database_url: str, broker_pid: int | None):
-        assert ingester.process is not None
-        self._session = ingester.process.pid
+    def __init__(
+        self, ingesters: list[IngesterProcess], database_url: str, broker_pid: int | None
+    ):
+        self._sessions = [i.process.pid for i in ingesters if i.process is not None]
         self._broker = [broker_pid] if broker_pid else []
         with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
             cur.execute("SELECT pg_backend_pid()")
             (backend,) = cur.fetchone()
+            cur.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            self._backends = [int(pid) for (pid,) in cur.fetchall()]
         conn.close()
         local = urlsplit(database_url).hostname in (None, "", "localhost", "127.0.0.1", "::1")
         self._postmaster = parent_pid(backend) if local else None
@@ -403,8 +425,9 @@ class CpuMeter:
             server = cpu_seconds([self._postmaster], children=True)
             server += cpu_seconds(child_pids(self._postmaster))
         return {
-            "ingester": cpu_seconds(session_pids(self._session)),
+            "ingester": sum(cpu_seconds(session_pids(pid)) for pid in self._sessions),
             "postgres_server": server,
+            "postgres_backends": cpu_seconds(self._backends),
             "broker": cpu_seconds(self._broker),
             "machine": machine_busy_seconds(),
         }
@@ -415,29 +438,38 @@ class CpuMeter:
         return {key: round(end[key] - self._start[key], 2) for key in end}
 
 
-def warm_up(ingester: IngesterProcess, mqtt_url: str) -> tuple[float, float, float]:
-    """Publish warm-up readings until the ingester has stored one; return its progress then."""
+def progress(ingesters: list[IngesterProcess]) -> tuple[float, float, float]:
+    """Items stored, messages acknowledged and seconds storing, summed over the ingesters."""
+    stored, acked, store_s = zip(*(i.progress() for i in ingesters), strict=True)
+    return sum(stored), sum(acked), sum(store_s)
+
+
+def warm_up(ingesters: list[IngesterProcess], mqtt_url: str) -> tuple[float, float, float]:
+    """Publish warm-up readings until each ingester may have stored some; return the progress."""
     topic = f"txng/v1/{SITE}-warmup/warm/readings"
     deadline = time.monotonic() + 60
-    while ingester.stored() < 1:  # the ingester may not have subscribed yet
+    wanted = 4 * len(ingesters)  # in a share group, each gets some of them
+    sent = 0
+    while progress(ingesters)[0] < wanted:  # the ingesters may not have subscribed yet
         if time.monotonic() > deadline:
-            raise RuntimeError("the ingester did not store a warm-up message")
+            raise RuntimeError("the ingesters did not store the warm-up messages")
         item = (
             f'{{"id":"{uuid.uuid4()}","device_time":"2026-01-01T00:00:00Z","clock":"synced",'
-            '"seq":0,"kind":"reading","sensor":"p","location":"l","quantity":"temperature",'
-            '"value":4.0,"unit":"CEL"}'
+            f'"seq":{sent},"kind":"reading","sensor":"p","location":"l",'
+            '"quantity":"temperature","value":4.0,"unit":"CEL"}'
         )
         envelope = (
             f'{{"v":1,"site":"{SITE}-warmup","device":"warm",'
             f'"sent_at":"2026-01-01T00:00:00Z","items":[{item}]}}'
         )
         publish_one(mqtt_url, topic, envelope.encode())
+        sent += 1
         for _ in range(20):
-            if ingester.stored() >= 1:
+            if progress(ingesters)[0] >= min(sent, wanted):
                 break
             time.sleep(0.05)
-    time.sleep(1.0)  # let any second warm-up message settle
-    return ingester.progress()
+    time.sleep(1.0)  # let any further warm-up message settle
+    return progress(ingesters)
 
 
 def parse_args() -> argparse.Namespace:
@@ -481,7 +513,8 @@ def run(
     messages = sum(spec.envelopes_of(k) for k in range(spec.publishers))
     receive_maximum = args.receive_maximum or 1000
     results: Any = mp.Queue()
-    gates = [mp.Event() for _ in range(args.noop_runs + 1)]  # the noop rounds, then ingest
+    # the noop rounds, then one ingester, then two
+    gates = [mp.Event() for _ in range(args.noop_runs + 2)]
     subscribed = mp.Event()
     noop = mp.Process(
         target=noop_subscriber,
@@ -501,7 +534,7 @@ def run(
 
     log("noop baseline: publishing to a counting subscriber")
     noop_runs = []
-    for gate in gates[:-1]:
+    for gate in gates[:-2]:
         gate.set()
         sent = collect(results, "published", spec.publishers)
         _, count, noop_last = collect(results, "noop", 1)[0]
@@ -515,21 +548,102 @@ def run(
     copy_s = min(copy_runs)  # the fastest: other load on the machine only slows a run down
 
     log("ingest: publishing to the ingester")
-    with IngesterProcess(args, database_url, mqtt_url, spec.run_seed) as ingester:
-        before = warm_up(ingester, mqtt_url)
+    one = ingest_phase(args, spec, messages, gates[-2], results, mqtt_url, database_url,
+                       broker_pid, ingesters=1)
+    log(f"one ingester: {spec.readings / one['ingest_s']:,.0f} readings/s")
+    reset_readings(database_url)
+    log("ingest: publishing to two ingesters in one shared-subscription group")
+    two = ingest_phase(args, spec, messages, gates[-1], results, mqtt_url, database_url,
+                       broker_pid, ingesters=2)
+    for process in publishers:
+        process.join(30)
+    ingest_s = one["ingest_s"]
+    readings_per_s = spec.readings / ingest_s
+    copy_rows_per_s = spec.readings / copy_s
+    noop_msgs_per_s = messages / noop_s
+    ingest_msgs_per_s = messages / ingest_s
+    return {
+        "readings_per_s": round(readings_per_s),
+        "ratio_to_copy": round(readings_per_s / copy_rows_per_s, 3),
+        "two_ingesters_readings_per_s": round(spec.readings / two["ingest_s"]),
+        "two_ingesters_ratio_to_copy": round(
+            spec.readings / two["ingest_s"] / copy_rows_per_s, 3
+        ),
+        "ratio_to_noop_subscriber_msgs": round(ingest_msgs_per_s / noop_msgs_per_s, 3),
+        "envelope_items": spec.envelope_items,
+        "n": spec.readings,
+        "copy_rows_per_s": round(copy_rows_per_s),
+        "noop_msgs_per_s": round(noop_msgs_per_s),
+        "ingest_msgs_per_s": round(ingest_msgs_per_s),
+        "messages": messages,
+        "publishers": spec.publishers,
+        "ingest_s": round(ingest_s, 3),
+        "ingest_s_by_metrics_poll": one["ingest_s_by_metrics_poll"],
+        "ingest_publish_s": one["ingest_publish_s"],
+        "copy_s": [round(t, 3) for t in copy_runs],
+        "noop_s": [round(t, 3) for t in noop_runs],
+        "commits": one["commits"],
+        "ingester_store_s": one["ingester_store_s"],
+        "cpu_s": one["cpu_s"],
+        "ingester_cpu_us_per_reading": round(one["cpu_s"]["ingester"] / spec.readings * 1e6, 1),
+        "postgres_cpu_us_per_reading": round(
+            one["cpu_s"]["postgres_backends"] / spec.readings * 1e6, 1
+        ),
+        "two_ingesters": two,
+        "loadavg_before": load_before,
+    }
+
+
+def reset_readings(database_url: str) -> None:
+    """Empty the readings (the same ids are sent again) and the derived work they queued."""
+    conn = psycopg2.connect(database_url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("TRUNCATE readings, work_queue")
+            cur.execute("CHECKPOINT")
+    finally:
+        conn.close()
+
+
+def ingest_phase(
+    args: argparse.Namespace,
+    spec: Spec,
+    messages: int,
+    gate: Any,
+    results: Any,
+    mqtt_url: str,
+    database_url: str,
+    broker_pid: int | None,
+    *,
+    ingesters: int,
+) -> dict[str, Any]:
+    """Open `gate` to the publishers and time `ingesters` ingesters storing every reading."""
+    group = f"bench{spec.run_seed}" if ingesters > 1 else None
+    with contextlib.ExitStack() as stack:
+        running = [
+            stack.enter_context(
+                IngesterProcess(
+                    args, database_url, mqtt_url, f"bench-ingest-{spec.run_seed}-{ingesters}-{k}",
+                    share_group=group,
+                )
+            )
+            for k in range(ingesters)
+        ]
+        before = warm_up(running, mqtt_url)
         listener = CommitListener(database_url)
         listener.start()
         warm_commits = listener.commits
-        meter = CpuMeter(ingester, database_url, broker_pid)
-        gates[-1].set()
-        progress, seen_at = 0.0, time.monotonic()
+        meter = CpuMeter(running, database_url, broker_pid)
+        gate.set()
+        stored_so_far, seen_at = 0.0, time.monotonic()
         while True:  # poll gently: the end time comes from the NOTIFY, not from this loop
-            now = ingester.progress()
+            now = progress(running)
             stored, acked, store_s = (a - b for a, b in zip(now, before, strict=True))
             if stored >= spec.readings and acked >= messages:
                 break
-            if stored > progress:
-                progress, seen_at = stored, time.monotonic()
+            if stored > stored_so_far:
+                stored_so_far, seen_at = stored, time.monotonic()
             elif time.monotonic() - seen_at > args.stall_s:
                 raise RuntimeError(f"ingest stalled at {stored:.0f} of {spec.readings} readings")
             time.sleep(0.5)
@@ -538,11 +652,7 @@ def run(
         sent = collect(results, "published", spec.publishers)
         time.sleep(0.3)
         listener.stop()
-    for process in publishers:
-        process.join(30)
-    first_ingest = min(r[2] for r in sent)
-    ingest_s = listener.last - first_ingest
-    published_s = max(r[3] for r in sent) - first_ingest
+    first = min(r[2] for r in sent)
     with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*), count(DISTINCT id) FROM readings WHERE site_id = %s", (SITE,))
         rows, distinct = cur.fetchone()
@@ -553,31 +663,14 @@ def run(
         f"stored {rows} rows ({distinct} ids) of {spec.readings}"
     )
     assert dead == 0, f"{dead} dead letters"
-
-    readings_per_s = spec.readings / ingest_s
-    copy_rows_per_s = spec.readings / copy_s
-    noop_msgs_per_s = messages / noop_s
-    ingest_msgs_per_s = messages / ingest_s
     return {
-        "readings_per_s": round(readings_per_s),
-        "ratio_to_copy": round(readings_per_s / copy_rows_per_s, 3),
-        "ratio_to_noop_subscriber_msgs": round(ingest_msgs_per_s / noop_msgs_per_s, 3),
-        "envelope_items": spec.envelope_items,
-        "n": spec.readings,
-        "copy_rows_per_s": round(copy_rows_per_s),
-        "noop_msgs_per_s": round(noop_msgs_per_s),
-        "ingest_msgs_per_s": round(ingest_msgs_per_s),
-        "messages": messages,
-        "publishers": spec.publishers,
-        "ingest_s": round(ingest_s, 3),
-        "ingest_s_by_metrics_poll": round(polled_end - first_ingest, 3),
-        "ingest_publish_s": round(published_s, 3),
-        "copy_s": [round(t, 3) for t in copy_runs],
-        "noop_s": [round(t, 3) for t in noop_runs],
+        "ingesters": ingesters,
+        "ingest_s": round(listener.last - first, 3),
+        "ingest_s_by_metrics_poll": round(polled_end - first, 3),
+        "ingest_publish_s": round(max(r[3] for r in sent) - first, 3),
         "commits": listener.commits - warm_commits,
         "ingester_store_s": round(store_s, 3),
         "cpu_s": cpu,
-        "loadavg_before": load_before,
     }
 
 
