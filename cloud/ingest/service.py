@@ -50,7 +50,11 @@ class Ingester:
         self.notifier = (
             Notifier(
                 self.database,
-                AlertPublisher(settings.mqtt, client_id=f"{settings.ingest_client_id}-alerts"),
+                AlertPublisher(
+                    settings.mqtt,
+                    client_id=f"{settings.ingest_client_id}-alerts",
+                    protocol=settings.mqtt_protocol,
+                ),
                 backoff_max_s=settings.notify_backoff_max_s,
                 webhook_timeout_s=settings.notify_webhook_timeout_s,
             )
