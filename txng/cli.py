@@ -147,6 +147,7 @@ def _add_master_data(groups: "argparse._SubParsersAction[argparse.ArgumentParser
         ("batches", "import"),
         ("profiles", "import"),
         ("groups", "import"),
+        ("sites", "import"),
         ("locations", "import"),
         ("sensors", "import"),
         ("items", "commission"),

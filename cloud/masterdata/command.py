@@ -1,4 +1,4 @@
-"""`txng products|batches|profiles|groups|locations|sensors import`, `txng items commission`."""
+"""`txng KIND import FILE.csv` for each master-data kind, and `txng items commission`."""
 
 import logging
 import os

@@ -17,6 +17,7 @@ from cloud.masterdata.rows import (
     ProfileRow,
     Row,
     SensorRow,
+    SiteRow,
 )
 
 Apply = Callable[[Cursor, ParsedFile[Any]], int]
@@ -154,6 +155,7 @@ IMPORTERS: dict[str, Importer] = {
     ),
     "batches": Importer(BatchRow, _apply_batches),
     "items": Importer(ItemRow, _apply_items),
+    "sites": Importer(SiteRow, _simple("sites", ("id",))),
     "locations": Importer(LocationRow, _apply_locations),
     "sensors": Importer(SensorRow, _apply_sensors),
 }

@@ -147,3 +147,15 @@ class LocationRow(Row):
     gln_extension: str | None = None
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
+    area_code: Code | None = Field(
+        default=None, description="A farm plot's growing-area code (mã số vùng trồng)"
+    )
+
+
+class SiteRow(Row):
+    """A site: the enterprise (cooperative, distributor, shop) named in trace steps."""
+
+    id: Code
+    name: str = Field(min_length=1)
+    gln: Gln | None = None
+    address: str | None = None

@@ -18,8 +18,8 @@ pytest.importorskip("pgserver", reason="the demo extra is not installed")
 pytest.importorskip("amqtt", reason="the demo extra is not installed")
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKING = "farm-demo/packing-1"
-COLD_ROOM = "farm-demo/cold-room-1"
+PACKING = "hy-longan/packing-1"
+COLD_ROOM = "hy-longan/cold-room-1"
 
 
 class Demo:

@@ -21,7 +21,16 @@ from txng.embedded import EmbeddedServiceError
 
 log = logging.getLogger(__name__)
 
-MASTER_DATA = ("profiles", "groups", "products", "locations", "batches", "sensors")
+MASTER_DATA = (
+    "profiles",
+    "groups",
+    "products",
+    "sites",
+    "locations",
+    "batches",
+    "items",
+    "sensors",
+)
 ADMIN = "admin"
 
 

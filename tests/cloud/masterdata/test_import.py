@@ -12,7 +12,7 @@ from tests.support.sql import query, scalar
 from txng.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "master_data"
-ORDER = ("profiles", "groups", "products", "locations", "batches", "items", "sensors")
+ORDER = ("profiles", "groups", "products", "sites", "locations", "batches", "items", "sensors")
 
 
 @pytest.fixture
@@ -52,7 +52,15 @@ def test_examples_import_and_reimport_is_an_upsert(database, database_url):
         (scanned_first,),
     )
     assert inputs == [("NL2026-07-A",)]
-    assert scalar(database_url, "SELECT count(*) FROM commissioned_items") == 3
+    assert scalar(database_url, "SELECT count(*) FROM commissioned_items") == 99
+    plot = query(database_url, "SELECT area_code FROM locations WHERE kind = 'farm_plot'")
+    assert plot == [("HY-VT-0042",)]
+    sites = query(database_url, "SELECT id, name IS NOT NULL, gln FROM sites ORDER BY id")
+    assert sites == [
+        ("hn-distributor", True, "8936012349061"),
+        ("hn-shop", True, "8936012349047"),
+        ("hy-longan", True, "8936012349009"),
+    ]
     coords = query(
         database_url,
         "SELECT kind, latitude, longitude FROM locations WHERE code = 'cold-room-1'",
@@ -61,7 +69,7 @@ def test_examples_import_and_reimport_is_an_upsert(database, database_url):
     probe = query(
         database_url,
         "SELECT calibration_ref, calibrated_on::text, calibration_due::text FROM sensors "
-        "WHERE site_id = 'farm-demo' AND device_id = 'cold-room-1' AND sensor = 'room-probe-1'",
+        "WHERE site_id = 'hy-longan' AND device_id = 'cold-room-1' AND sensor = 'room-probe-1'",
     )
     assert probe == [("HC-2026/0142 (example certificate)", "2026-01-10", "2027-01-10")]
 
