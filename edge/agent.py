@@ -24,14 +24,14 @@ logger = logging.getLogger(__name__)
 class Agent:
     """One device's agent; `await run()` until `stop()` (which any thread may call)."""
 
-    def __init__(self, config: DeviceConfig) -> None:
+    def __init__(self, config: DeviceConfig, *, clock: Clock | None = None) -> None:
         self.config = config
         self.outbox = Outbox(
             config.outbox_path(),
             capacity=config.outbox.capacity,
             alarm_fraction=config.outbox.alarm_fraction,
         )
-        self.clock = Clock(config.clock.sync)
+        self.clock = clock or Clock(config.clock.sync)
         context = ReaderContext(self.clock)
         self.supervisor = Supervisor(
             config.readers,

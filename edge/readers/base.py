@@ -3,6 +3,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar, Generic, TypeVar
 from uuid import UUID
 
@@ -55,12 +56,13 @@ class ReaderContext:
         symbology: str | None = None,
         gs1: Gs1Identifiers | None = None,
         carrier: DataCarrier = DataCarrier.BARCODE,
+        at: datetime | None = None,
     ) -> ScanEvent:
-        """A scan event taken now (id and seq are assigned by the outbox)."""
+        """A scan event taken now, or at `at` (a replay); the outbox assigns id and seq."""
         return ScanEvent(
             id=PENDING_ID,
             seq=PENDING_SEQ,
-            device_time=self.clock.now(),
+            device_time=at or self.clock.now(),
             clock=self.clock.quality(),
             reader=reader,
             location=location,
@@ -79,12 +81,13 @@ class ReaderContext:
         quantity: Quantity,
         value: float,
         quality: ReadingQuality = ReadingQuality.GOOD,
+        at: datetime | None = None,
     ) -> SensorReading:
-        """A sensor reading taken now (id and seq are assigned by the outbox)."""
+        """A sensor reading taken now, or at `at`; the outbox assigns id and seq."""
         return SensorReading(
             id=PENDING_ID,
             seq=PENDING_SEQ,
-            device_time=self.clock.now(),
+            device_time=at or self.clock.now(),
             clock=self.clock.quality(),
             sensor=sensor,
             location=location,

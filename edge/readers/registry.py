@@ -10,6 +10,7 @@ from edge.readers.hid_scanner import HidScanner, HidScannerConfig
 from edge.readers.modbus_sensor import ModbusSensor, ModbusSensorConfig
 from edge.readers.onewire import OneWireConfig, OneWireSensor
 from edge.readers.rfid import RfidReader, RfidReaderConfig
+from edge.readers.scripted import ScriptedScanner, ScriptedScannerConfig
 from edge.readers.serial_scanner import SerialScanner, SerialScannerConfig
 from edge.readers.simulated import (
     SimulatedScanner,
@@ -21,6 +22,7 @@ from edge.readers.simulated import (
 READERS: dict[str, type[Reader[Any]]] = {
     "simulated_scanner": SimulatedScanner,
     "simulated_temperature": SimulatedTemperature,
+    "scripted_scanner": ScriptedScanner,
     "serial_scanner": SerialScanner,
     "hid_scanner": HidScanner,
     "camera": Camera,
@@ -33,6 +35,7 @@ READERS: dict[str, type[Reader[Any]]] = {
 ReaderConfig = Annotated[
     SimulatedScannerConfig
     | SimulatedTemperatureConfig
+    | ScriptedScannerConfig
     | SerialScannerConfig
     | HidScannerConfig
     | CameraConfig

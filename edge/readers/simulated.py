@@ -1,9 +1,7 @@
 """Simulated readers: a packing-line scanner of GS1-128 labels and a drifting cold-room probe."""
 
-import asyncio
 import math
 import random
-import time
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Literal
@@ -12,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contract import BizStep, Quantity, ReadingQuality, ScanEvent, SensorReading
 from contract.items import Cset82
+from edge.clock import Clock, ClockSync
 from edge.readers.base import Reader, ReaderConfigBase
 from edge.readers.gs1 import gs1_identifiers
 
 GS = "\x1d"  # FNC1 as a group separator, as scanners transmit it after variable-length AIs
-_PROCESS_START = time.monotonic()  # schedules count from here, so a restart keeps its place
+_REAL_TIME = Clock(ClockSync.UNSYNCED)  # schedules only: its quality is never asked
 
 
 def gtin_check_digit(body: str) -> int:
@@ -75,7 +74,7 @@ class SimulatedScanner(Reader[SimulatedScannerConfig]):
         config = self.config
         rng = random.Random(config.seed)
         serial = rng.randrange(1, 10**9)
-        async for _ in ticks(1.0 / config.rate_per_s):
+        async for _ in ticks(1.0 / config.rate_per_s, self.context.clock):
             batch = config.batches[serial % len(config.batches)]
             raw = self.label(batch, serial)
             serial += 1
@@ -90,7 +89,7 @@ class SimulatedScanner(Reader[SimulatedScannerConfig]):
 
 
 class Window(BaseModel):
-    """A span of simulated time (seconds since start), repeated every `every_s` when given."""
+    """A span of time (seconds since the clock started), repeated every `every_s` when given."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -143,11 +142,12 @@ class SimulatedTemperature(Reader[SimulatedTemperatureConfig]):
         return round(value, 3)
 
     async def items(self) -> AsyncIterator[SensorReading]:
-        """Readings at the configured interval."""
+        """Readings at the configured interval, stamped with the time each was due."""
         config = self.config
         rng = random.Random(config.seed)
-        async for _ in ticks(config.interval_s):
-            t = time.monotonic() - _PROCESS_START
+        clock = self.context.clock
+        async for due in ticks(config.interval_s, clock):
+            t = clock.elapsed_s() - (clock.monotonic() - due)  # when it was due, not now
             if any(dropout.contains(t) for dropout in config.dropouts):
                 continue
             yield self.context.reading(
@@ -156,20 +156,26 @@ class SimulatedTemperature(Reader[SimulatedTemperatureConfig]):
                 quantity=config.quantity,
                 value=self.value_at(t, rng),
                 quality=ReadingQuality.GOOD,
+                at=clock.time_at(due),
             )
 
 
-async def ticks(interval_s: float) -> AsyncIterator[int]:
-    """Yield at a steady interval without drifting; skip ticks that were missed."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
+async def ticks(interval_s: float, clock: Clock | None = None) -> AsyncIterator[float]:
+    """Yield at a steady interval of `clock`'s time (default: real) without drifting.
+
+    Each tick is the `clock.monotonic()` time it was due. Ticks that were missed are skipped
+    in real time, and made up for on a simulated clock (a simulation misses no reading).
+    """
+    clock = clock or _REAL_TIME
+    # a simulation's schedule starts at its clock's origin, whenever the reader starts
+    start = clock.monotonic() - clock.elapsed_s() if clock.simulated else clock.monotonic()
     count = 0
     while True:
         count += 1
         due = start + count * interval_s
-        delay = due - loop.time()
-        if delay < 0:
+        delay = due - clock.monotonic()
+        if delay < 0 and not clock.simulated:
             count += int(-delay // interval_s)
             delay = 0.0
-        await asyncio.sleep(delay)
-        yield count
+        await clock.sleep(delay)
+        yield due
