@@ -29,7 +29,8 @@ class EventContext:
 
 
 _BATCH_COLUMNS = (
-    "b.id, b.gtin, b.lot, b.production_date, b.expiry_date, b.quantity, b.unit, b.origin_code"
+    "b.id, b.gtin, b.lot, b.production_date, b.expiry_date, b.quantity, b.unit, b.origin_code, "
+    "b.site_id"
 )
 _PRODUCT_COLUMNS = (
     "p.gtin, p.name, p.product_group, p.image_url, p.net_content, p.producer_name, "
@@ -91,6 +92,7 @@ def event_contexts(cur: Cursor, payloads: Sequence[Mapping[str, Any]]) -> list[E
                 "quantity",
                 "unit",
                 "origin_code",
+                "site_id",
             )
         }
         product = (
@@ -149,3 +151,29 @@ def stay_summary_at(
 ) -> StaySummary | None:
     """The batch's stay at this place that an event at `at` opened, closed or fell in."""
     return stay_at(stay_summaries(cur, batch_id), site=site, location=location, at=at)
+
+
+def pending_work(
+    cur: Cursor, wanted: Sequence[tuple[str, str, datetime | None]]
+) -> set[tuple[str, str]]:
+    """Which of the (kind, key) derived-work items still wait in the queue.
+
+    With a time, only work that concerns that time or earlier counts (a queued range that
+    starts later does not change what was derived up to then).
+    """
+    if not wanted:
+        return set()
+    cur.execute(
+        "SELECT DISTINCT w.kind, w.key FROM work_queue w JOIN jsonb_to_recordset(%s::jsonb) "
+        "AS x(kind text, key text, until timestamptz) ON w.kind = x.kind AND w.key = x.key "
+        "WHERE x.until IS NULL OR w.from_time IS NULL OR w.from_time <= x.until",
+        (
+            Json(
+                [
+                    {"kind": k, "key": key, "until": until.isoformat() if until else None}
+                    for k, key, until in wanted
+                ]
+            ),
+        ),
+    )
+    return {(str(kind), str(key)) for kind, key in cur.fetchall()}

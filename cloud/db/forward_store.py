@@ -12,6 +12,7 @@ from cloud.forward.adapter import OutboxItem, Submission
 from contract import ScanEvent
 
 EVENT = "event"
+WAITING = "waiting: "  # last_error of a pending item that is not ready to send (not a failure)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ def claim(cur: Cursor, *, destination: str, limit: int) -> list[OutboxItem]:
     items meanwhile, and if this process dies the locks go with its connection.
     """
     cur.execute(
-        "SELECT id, destination, kind, key, payload, attempts, remote FROM forward_outbox "
+        "SELECT id, destination, kind, key, payload, attempts, remote, created_at "
+        "FROM forward_outbox "
         "WHERE destination = %s AND state = 'pending' AND next_attempt_at <= clock_timestamp() "
         "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
         (destination, limit),
@@ -114,6 +116,7 @@ def _items(cur: Cursor) -> list[OutboxItem]:
             payload=row[4],
             attempts=row[5],
             remote=row[6],
+            queued_at=row[7],
         )
         for row in cur.fetchall()
     ]

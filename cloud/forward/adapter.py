@@ -4,7 +4,8 @@ An adapter owns one far side (the national portal, an EPCIS capture endpoint). T
 claims due outbox items, hands up to `max_batch` of them to `send`, and applies one `Result`
 per item: accepted items are marked sent (with the far side's ids), transient ones retried
 with backoff, rate-limited ones retried after the far side's Retry-After, permanent ones parked
-with the far side's answer. An item without a result counts as transient.
+with the far side's answer, deferred ones asked again after retry_after_s (not a failure). An
+item without a result counts as transient.
 
 Every HTTP exchange the adapter makes is recorded in the `Journal` it is given (see
 `cloud.forward.http` for a helper that does this and classifies status codes).
@@ -26,7 +27,7 @@ class OutboxItem:
     `kind` says what it describes (e.g. "event"); `key` is its idempotency key and client
     reference on the far side (stable across resends); `payload` is what was queued with it
     (for an event: its id, time and the identifiers known at ingest); `remote` holds the far
-    side's ids stored by earlier partial attempts.
+    side's ids stored by earlier partial attempts; `queued_at` when it was queued.
     """
 
     id: int
@@ -36,6 +37,7 @@ class OutboxItem:
     payload: JsonObject
     attempts: int = 0
     remote: JsonObject = field(default_factory=dict)
+    queued_at: datetime | None = None
 
 
 class Outcome(StrEnum):
@@ -46,6 +48,7 @@ class Outcome(StrEnum):
     PERMANENT = "permanent"  # the far side (or our own check) refused the data: park it
     RATE_LIMITED = "rate_limited"  # 429: retry after retry_after_s, not counted as a failure
     SKIPPED = "skipped"  # nothing for this destination to take (e.g. a step it has no stage for)
+    DEFERRED = "deferred"  # not ready to send yet (e.g. a stay not over): ask again later
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 import random
 from dataclasses import dataclass
 
-from cloud.db.forward_store import Finish
+from cloud.db.forward_store import WAITING, Finish
 from cloud.forward.adapter import OutboxItem, Outcome, Result
 
 
@@ -37,6 +37,15 @@ def decide(item: OutboxItem, result: Result | None, backoff: Backoff) -> Finish:
             error=result.detail or "refused",
             missing_field=result.missing_field,
             remote=remote,
+        )
+    if result.outcome is Outcome.DEFERRED:
+        return Finish(
+            item.id,
+            "pending",
+            delay_s=result.retry_after_s if result.retry_after_s is not None else backoff.base_s,
+            error=f"{WAITING}{result.detail}",
+            remote=remote,
+            count_attempt=False,
         )
     if result.outcome is Outcome.RATE_LIMITED:
         delay = result.retry_after_s if result.retry_after_s is not None else backoff.base_s

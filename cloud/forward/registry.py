@@ -25,6 +25,8 @@ def _portal(database: Database, settings: ForwardSettings) -> Adapter:
         client_id=settings.portal_client_id,
         client_secret=settings.portal_client_secret.get_secret_value(),
         destination=settings.forward_destination,
+        stay_recheck_s=settings.portal_stay_recheck_s,
+        unplaced_wait_s=settings.portal_unplaced_wait_s,
     )
 
 

@@ -34,6 +34,14 @@ class ForwardSettings(BaseSettings):
     portal_mapping: Path | None = Field(default=None, description="YAML overriding the mapping")
     portal_url: str | None = Field(default=None, description="Overrides the mapping's base_url")
     portal_rate_limit_per_s: float | None = Field(default=None, gt=0)
+    portal_stay_recheck_s: float = Field(
+        default=60.0, gt=0, description="How often a storage or transport event waiting for the "
+        "end of its stay is looked at again"
+    )
+    portal_unplaced_wait_s: float = Field(
+        default=3600.0, ge=0, description="How long an event naming no known batch (a unit "
+        "whose packing scans have not arrived) waits before it is parked"
+    )
     portal_client_id: str = "txng"
     portal_client_secret: SecretStr = SecretStr("txng-secret")
     log_level: str = "INFO"

@@ -10,16 +10,18 @@ does what is left, and every create carries our client reference for the portal 
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from psycopg2.extensions import cursor as Cursor
 
 from cloud.db.errors import DatabaseError
 from cloud.db.forward_context import (
     BatchContext,
     EventContext,
     event_contexts,
+    pending_work,
     stay_at,
     stay_summaries_of,
 )
@@ -28,7 +30,7 @@ from cloud.db.pool import Database
 from cloud.db.readings_query import StaySummary
 from cloud.forward.adapter import Journal, OutboxItem, Outcome, Result
 from cloud.forward.errors import ForwardError, MissingData, RateLimited, Refused
-from cloud.forward.portal import build
+from cloud.forward.portal import build, readiness
 from cloud.forward.portal.client import PortalClient
 from cloud.forward.portal.settings import PortalMapping
 from cloud.forward.portal.token import TokenSource
@@ -50,6 +52,7 @@ class _Unit:
     remote_id: str | None = None
     confirmed: bool = False
     error: ForwardError | None = None
+    waiting: str | None = None  # why it cannot go yet (a storage or transport stay not over)
     summary: StaySummary | None = None
     body: dict[str, Any] = field(default_factory=dict)
 
@@ -66,8 +69,12 @@ class PortalAdapter:
         client_secret: str,
         destination: str = "national-portal",
         http: httpx.Client | None = None,
+        stay_recheck_s: float = 60.0,
+        unplaced_wait_s: float = 3600.0,
     ):
         self.destination = destination
+        self.stay_recheck_s = stay_recheck_s
+        self.unplaced_wait_s = unplaced_wait_s
         self.max_batch = mapping.max_batch
         self.mapping = mapping
         self._database = database
@@ -96,56 +103,53 @@ class PortalAdapter:
         try:
             with self._database.transaction() as conn, conn.cursor() as cur:
                 contexts = event_contexts(cur, [item.payload for item in items])
+                unplaced = []
                 for item, context in zip(items, contexts, strict=True):
                     planned = self._plan(item, context)
                     if isinstance(planned, Result):
                         results.append(planned)
+                    elif planned is None:
+                        unplaced.append((item, context))
                     else:
                         units.extend(planned)
-                summaries = stay_summaries_of(
-                    cur,
-                    [
-                        int(u.batch.batch["id"])
-                        for u in units
-                        if u.stage in self.mapping.cold_chain_stages
-                        and u.batch.batch.get("id") is not None
-                        and u.remote_id is None
-                    ],
-                )
+                results += self._unplaced(cur, unplaced)
+                self._check_stays(cur, units)
         except DatabaseError as err:
             return [Result(item.id, Outcome.TRANSIENT, f"database: {err}") for item in items]
-        for unit in units:
-            unit.summary = self._summary(unit, summaries)
         self._prepare(units, journal)
-        self._create_events([u for u in units if u.error is None and u.remote_id is None], journal)
+        self._create_events(
+            [u for u in units if u.error is None and u.remote_id is None and not u.waiting],
+            journal,
+        )
         self._confirm_events(
             [u for u in units if u.error is None and u.remote_id and not u.confirmed], journal
         )
         return results + self._results(units)
 
-    def _plan(self, item: OutboxItem, context: EventContext) -> list[_Unit] | Result:
+    def _plan(self, item: OutboxItem, context: EventContext) -> list[_Unit] | Result | None:
+        """The item's stage events, one per batch; a result if it has none; None: no batch."""
         event = context.event
         if item.kind != "event":
             return Result(
                 item.id, Outcome.PERMANENT, f"the portal adapter cannot send {item.kind!r}"
             )
         kind = (context.location or {}).get("kind")
-        stage = self.mapping.stage_for(str(event.get("biz_step")), kind)
-        if stage is None:
+        step = str(event.get("biz_step"))
+        if all(self.mapping.stage_for(step, kind, at) is None for at in (True, False, None)):
             return Result(item.id, Outcome.SKIPPED, f"no portal stage for {event.get('biz_step')}")
         batches = context.batches
         if not batches and event.get("gtin") and event.get("lot"):
             batches = [BatchContext({"id": None, "gtin": event["gtin"], "lot": event["lot"]}, None)]
         if not batches:
-            field_name = "lot" if event.get("gtin") else "batch"
-            return Result(
-                item.id,
-                Outcome.PERMANENT,
-                f"missing or invalid: {field_name} (no batch known for this event)",
-                missing_field=field_name,
-            )
+            return None
         units = []
         for batch in batches:
+            producer = batch.batch.get("site_id")
+            stage = self.mapping.stage_for(
+                step, kind, None if producer is None else producer == event.get("site")
+            )
+            if stage is None:
+                continue
             ref = (
                 item.key
                 if len(batches) == 1
@@ -162,13 +166,74 @@ class PortalAdapter:
                     confirmed=bool(item.remote.get(f"ok:{ref}")),
                 )
             )
+        if not units:
+            return Result(item.id, Outcome.SKIPPED, f"no portal stage for {event.get('biz_step')}")
         return units
+
+    def _unplaced(
+        self, cur: Cursor, unplaced: Sequence[tuple[OutboxItem, EventContext]]
+    ) -> list[Result]:
+        """Events that name no known batch yet: wait a while, then park them.
+
+        A unit's contents come from packing scans, which may arrive after the unit's storage
+        scan (another device); they are waited for `unplaced_wait_s` after queuing.
+        """
+        pending = pending_work(
+            cur, [k for _, c in unplaced for k in readiness.presence_work(c.event, None)]
+        )
+        now = datetime.now(UTC)
+        results = []
+        for item, context in unplaced:
+            keys = readiness.presence_work(context.event, None)
+            queued = item.queued_at or now
+            if any((kind, key) in pending for kind, key, _ in keys) or (
+                (now - queued).total_seconds() < self.unplaced_wait_s
+            ):
+                results.append(
+                    Result(
+                        item.id,
+                        Outcome.DEFERRED,
+                        "no batch known for it yet (its contents may still arrive)",
+                        retry_after_s=self.stay_recheck_s,
+                    )
+                )
+                continue
+            field_name = "lot" if context.event.get("gtin") else "batch"
+            results.append(
+                Result(
+                    item.id,
+                    Outcome.PERMANENT,
+                    f"missing or invalid: {field_name} (no batch known for this event)",
+                    missing_field=field_name,
+                )
+            )
+        return results
+
+    def _check_stays(self, cur: Cursor, units: Sequence[_Unit]) -> None:
+        """Storage and transport events: their stay's summary, or why they must wait for it."""
+        cold = [
+            u for u in units if u.stage in self.mapping.cold_chain_stages and u.remote_id is None
+        ]
+        summaries = stay_summaries_of(
+            cur, [int(u.batch.batch["id"]) for u in cold if u.batch.batch.get("id") is not None]
+        )
+        wanted = []
+        for unit in cold:
+            unit.summary = self._summary(unit, summaries)
+            wanted += readiness.presence_work(unit.context.event, unit.batch.batch.get("id"))
+            if unit.summary is not None and unit.summary.stay.end is not None:
+                wanted += readiness.stay_work(unit.summary)
+        pending = pending_work(cur, wanted)
+        for unit in cold:
+            unit.waiting = readiness.wait_reason(
+                unit.context.event, unit.summary, pending, unit.batch.batch.get("id")
+            )
 
     def _prepare(self, units: Sequence[_Unit], journal: Journal) -> None:
         """Ensure each unit's product, order and chain; build the event bodies still to create."""
         done: dict[str, tuple[str, str] | ForwardError] = {}
         for unit in units:
-            if unit.remote_id is not None:
+            if unit.remote_id is not None or unit.waiting:
                 continue
             batch = unit.batch.batch
             key = f"{batch['gtin']}|{batch['lot']}"
@@ -360,6 +425,18 @@ class PortalAdapter:
             pending = [u for u in group if u.error is None and not u.confirmed]
             if not errors and not pending:
                 results.append(Result(item_id, Outcome.ACCEPTED, remote=remote))
+                continue
+            waiting = [u.waiting for u in pending if u.waiting]
+            if not errors and len(waiting) == len(pending):
+                results.append(
+                    Result(
+                        item_id,
+                        Outcome.DEFERRED,
+                        waiting[0],
+                        remote=remote,
+                        retry_after_s=self.stay_recheck_s,
+                    )
+                )
                 continue
             if not errors:
                 errors = [ForwardError("not confirmed")]

@@ -55,15 +55,23 @@ class CommonFields(_Frozen):
 
 
 class StageRule(_Frozen):
-    """Events of these business steps (or at these kinds of location) become `stage`."""
+    """Events of these business steps (or at these kinds of location) become `stage`.
+
+    `producer_site`: true, the rule holds only at the batch's producing site; false, only at
+    another site (a dealer's warehouse); unset, anywhere. A batch whose producing site is not
+    known matches only rules without it.
+    """
 
     stage: str
     biz_steps: list[str] = []
     location_kinds: list[str] = []
+    producer_site: bool | None = None
 
-    def matches(self, biz_step: str, location_kind: str | None) -> bool:
+    def matches(self, biz_step: str, location_kind: str | None, at_producer: bool | None) -> bool:
         """Whether an event of this step at this kind of location is this stage."""
         if self.biz_steps and biz_step not in self.biz_steps:
+            return False
+        if self.producer_site is not None and at_producer is not self.producer_site:
             return False
         return not self.location_kinds or location_kind in self.location_kinds
 
@@ -83,10 +91,12 @@ class PortalMapping(_Frozen):
     product_groups: dict[str, str]
     units: dict[str, str]
 
-    def stage_for(self, biz_step: str, location_kind: str | None) -> str | None:
-        """The portal stage of an event, or None when no rule matches."""
+    def stage_for(
+        self, biz_step: str, location_kind: str | None, at_producer: bool | None = None
+    ) -> str | None:
+        """The portal stage of an event (at the batch's producing site or not), or None."""
         for rule in self.stages:
-            if rule.matches(biz_step, location_kind):
+            if rule.matches(biz_step, location_kind, at_producer):
                 return rule.stage
         return None
 

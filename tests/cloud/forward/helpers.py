@@ -101,14 +101,23 @@ def queue(url: str, events: list[ScanEvent]) -> None:
         database.close()
 
 
-def adapter(database: Database, sim_url: str, **overrides: Any) -> PortalAdapter:
-    """A portal adapter for the simulator at sim_url."""
+def adapter(
+    database: Database,
+    sim_url: str,
+    *,
+    stay_recheck_s: float = 0.05,
+    unplaced_wait_s: float = 0.0,
+    **overrides: Any,
+) -> PortalAdapter:
+    """A portal adapter for the simulator at sim_url (mapping `overrides`)."""
     return PortalAdapter(
         database,
         load_mapping(base_url=sim_url, **overrides),
         client_id="txng",
         client_secret="txng-secret",
         destination=DESTINATION,
+        stay_recheck_s=stay_recheck_s,
+        unplaced_wait_s=unplaced_wait_s,
     )
 
 
