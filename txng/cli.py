@@ -240,8 +240,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("config", help="YAML device config (see firmware_configs/)")
     run.set_defaults(handler=_edge_run)
 
-    demo = groups.add_parser("demo", help="the whole pipeline with simulated devices")
-    demo.add_argument("--duration", type=float, default=None, help="stop after N seconds")
+    demo = groups.add_parser("demo", help="a longan season through the whole pipeline")
+    demo.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="stop N seconds after the story is told (default: run until Ctrl-C)",
+    )
     demo.set_defaults(handler=_demo)
 
     _add_master_data(groups)

@@ -44,7 +44,7 @@ class Ingester:
                 interval_s=settings.coldchain_sweep_s,
                 default_silent_after_s=settings.coldchain_silent_after_s,
             )
-            if settings.ingest_derive
+            if settings.ingest_derive and settings.coldchain_sweep
             else None
         )
         self.notifier = (

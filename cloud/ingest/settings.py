@@ -41,6 +41,10 @@ class IngestSettings(BaseSettings):
     ingest_fault_kill_at: Literal["after_receive", "after_commit"] | None = Field(
         default=None, description="Testing only: SIGKILL self at this point of the first batch"
     )
+    coldchain_sweep: bool = Field(
+        default=True,
+        description="Look for silent probes, against wall-clock time (off for replays of the past)",
+    )
     coldchain_sweep_s: float = Field(
         default=5.0, gt=0, description="How often to look for silent probes (with ingest_derive)"
     )

@@ -1,34 +1,66 @@
-"""The demo's two simulated devices: their configs, pointed at the demo, and their agents."""
+"""The story's devices as edge agents on one simulated clock, in a thread of their own."""
 
 import asyncio
 import logging
 import os
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 from cloud.db.counts import DeviceKey
 from edge.agent import Agent
+from edge.clock import ScaledClock
 from edge.config import DeviceConfig, SecretRef
 from plumbing.mqtt_url import MqttEndpoint
-from txng.embedded import EmbeddedServiceError
 
 log = logging.getLogger(__name__)
 
-DEVICE_FILES = ("packing_line.yaml", "cold_room.yaml")
-CONFIG_DIR_ENV = "TXNG_DEMO_CONFIG_DIR"
 _PASSWORD_ENV = "TXNG_DEMO_MQTT_PASSWORD"  # the broker password of TXNG_MQTT_URL, for the agents
 
 
-class AgentRunner:
-    """The simulated devices' agents, sharing one event loop on a thread of their own."""
+def mqtt_section(mqtt_url: str, *, v311: bool) -> dict[str, Any]:
+    """The devices' `mqtt` config for the demo's broker (a password goes by environment)."""
+    endpoint = MqttEndpoint.parse(mqtt_url)
+    scheme = "mqtts" if endpoint.tls else "mqtt"
+    mqtt: dict[str, Any] = {"url": f"{scheme}://{endpoint.host}:{endpoint.port}"}
+    if v311:
+        mqtt["protocol"] = "3.1.1"
+    if endpoint.username:
+        mqtt["username"] = endpoint.username
+    if endpoint.password:
+        os.environ[_PASSWORD_ENV] = endpoint.password
+        mqtt["password"] = SecretRef(env=_PASSWORD_ENV)
+    return mqtt
 
-    def __init__(self, configs: list[DeviceConfig]):
-        self.agents = [Agent(config) for config in configs]
+
+class AgentRunner:
+    """The devices' agents, sharing one event loop and one simulated clock."""
+
+    def __init__(self, configs: list[DeviceConfig], clock: ScaledClock):
+        self.clock = clock
+        self.agents = [Agent(config, clock=clock) for config in configs]
         self._thread = threading.Thread(target=self._run, name="demo-agents", daemon=True)
 
-    def start(self) -> None:
-        """Start every agent."""
+    @property
+    def devices(self) -> list[DeviceKey]:
+        """Each agent's (site, device)."""
+        return [(a.config.site, a.config.device) for a in self.agents]
+
+    def start(self, timeout_s: float = 15.0) -> None:
+        """Start every agent; once all their readers run, let the (paused) clock run."""
         self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self._readers_running() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.clock.resume()
+
+    def _readers_running(self) -> bool:
+        return all(
+            health.state == "running"
+            for agent in self.agents
+            for health in agent.supervisor.health().values()
+        ) and all(agent.supervisor.health() for agent in self.agents)
 
     def stop(self, timeout_s: float = 20.0) -> None:
         """Stop every agent (each says offline and closes its outbox) and wait for them."""
@@ -46,6 +78,10 @@ class AgentRunner:
             for agent in self.agents
         }
 
+    def unsent(self) -> int:
+        """Items still in the devices' outboxes (sent items leave them on the cloud's receipt)."""
+        return sum(agent.outbox.stats().depth for agent in self.agents)
+
     def _run(self) -> None:
         asyncio.run(self._main())
 
@@ -58,37 +94,8 @@ class AgentRunner:
                 log.error("agent %s/%s failed: %r", agent.config.site, agent.config.device, result)
 
 
-def find_config_dir() -> Path:
-    """Where the example device configs are: TXNG_DEMO_CONFIG_DIR, the source tree, or ./."""
-    given = os.environ.get(CONFIG_DIR_ENV)
-    candidates = [Path(given)] if given else []
-    source_tree = Path(__file__).resolve().parents[2]
-    candidates += [source_tree / "firmware_configs", Path("firmware_configs")]
-    for candidate in candidates:
-        if all((candidate / name).is_file() for name in DEVICE_FILES):
-            return candidate
-    raise EmbeddedServiceError(
-        f"cannot find {', '.join(DEVICE_FILES)}: run the demo from the txng source tree "
-        f"or set {CONFIG_DIR_ENV}"
-    )
-
-
-def for_demo(config: DeviceConfig, *, mqtt_url: str, v311: bool, state_dir: Path) -> DeviceConfig:
-    """`config` pointed at the demo's broker, with its outbox in the demo's directory."""
-    endpoint = MqttEndpoint.parse(mqtt_url)
-    scheme = "mqtts" if endpoint.tls else "mqtt"
-    mqtt: dict[str, object] = {"url": f"{scheme}://{endpoint.host}:{endpoint.port}"}
-    if v311:
-        mqtt["protocol"] = "3.1.1"
-    if endpoint.username:
-        mqtt["username"] = endpoint.username
-    if endpoint.password:
-        os.environ[_PASSWORD_ENV] = endpoint.password
-        mqtt["password"] = SecretRef(env=_PASSWORD_ENV)
-    outbox_path = state_dir / f"{config.site}.{config.device}.outbox.sqlite"
-    return config.model_copy(
-        update={
-            "mqtt": config.mqtt.model_copy(update=mqtt),
-            "outbox": config.outbox.model_copy(update={"path": outbox_path}),
-        }
-    )
+def state_dir(run_dir: Path) -> Path:
+    """Where the agents keep their outboxes."""
+    path = run_dir / "edge"
+    path.mkdir(exist_ok=True)
+    return path

@@ -1,4 +1,11 @@
-"""`txng demo`: start database, broker, ingester and devices; show progress; stop it all."""
+"""`txng demo`: the story of a longan season through the whole pipeline, then live until stopped.
+
+Services start (database, broker, portal simulator and forwarder, ingester, web UI), the
+example master data is imported and the story's devices approved; the devices then replay the
+season on a simulated clock, the console narrates it, and once the pipeline has caught up the
+demo says what to open. It stops on Ctrl-C/SIGTERM (or `--duration` seconds after the story)
+and prints one JSON summary line.
+"""
 
 import contextlib
 import logging
@@ -19,22 +26,26 @@ from cloud.db.migrate import migrate
 from cloud.db.pool import Database
 from cloud.ingest.service import Ingester
 from cloud.ingest.settings import IngestSettings, load_ingest_settings
-from edge.config import load_config
+from edge.clock import ScaledClock
 from edge.outbox import OutboxError
 from plumbing.logs import configure_logging
 from plumbing.workers import EXIT_WORKER_FAILED
-from txng.demo.agents import DEVICE_FILES, AgentRunner, find_config_dir, for_demo
-from txng.demo.display import Snapshot, device_name, progress_line, show, summary_lines
+from txng.demo.agents import AgentRunner, mqtt_section, state_dir
+from txng.demo.devices import story_devices
+from txng.demo.display import Narrator, Snapshot, progress_line, show, summary_line
+from txng.demo.portal import DESTINATION, DemoPortal
+from txng.demo.report import count_story, settle, what_to_open
+from txng.demo.seed import seed
+from txng.demo.story import DOOR_OPEN, DOOR_OPEN_TEXT, END, START
 from txng.demo.web import ADMIN, DemoWebUI
 from txng.embedded import EmbeddedBroker, EmbeddedPostgres, EmbeddedServiceError
 
 log = logging.getLogger(__name__)
 
-_REFRESH_TTY_S = 1.0
-_REFRESH_PLAIN_S = 5.0
+STORY_SECONDS_ENV = "TXNG_DEMO_STORY_S"  # how long the story takes in real time
+_STORY_S = 20.0
+_REFRESH_S = 5.0
 _CONNECT_TIMEOUT_S = 15.0
-_DRAIN_QUIET_S = 1.0
-_DRAIN_MAX_S = 8.0
 
 
 def _once(action: Callable[[], None]) -> Callable[[], None]:
@@ -50,8 +61,16 @@ def _once(action: Callable[[], None]) -> Callable[[], None]:
 
 
 def ingest_settings(*, database_url: str, mqtt_url: str, v311: bool) -> IngestSettings:
-    """The ingester's settings: the environment's, with the demo's endpoints."""
-    overrides: dict[str, object] = {"database_url": database_url, "mqtt_url": mqtt_url}
+    """The ingester's settings: the environment's, with the demo's endpoints.
+
+    The story replays days of the past: silence of probes is judged against wall-clock time,
+    so that sweep is off.
+    """
+    overrides: dict[str, object] = {
+        "database_url": database_url,
+        "mqtt_url": mqtt_url,
+        "coldchain_sweep": False,
+    }
     if v311:  # amqtt: MQTT 3.1.1 only, no shared subscriptions
         overrides |= {"mqtt_protocol": "3.1.1", "ingest_share_group": None}
     if "TXNG_INGEST_METRICS_PORT" not in os.environ:
@@ -78,45 +97,29 @@ class _Pipeline:
         self.ingester = ingester
         self.agents = agents
         self.database = database
-        self.devices = [(a.config.site, a.config.device) for a in agents.agents]
-        self.baseline = count_by_device(database, self.devices)  # rows from earlier runs
+        self.baseline = count_by_device(database, agents.devices)  # rows from earlier runs
         self.started = time.monotonic()
-
-    def received(self) -> int:
-        """MQTT messages the ingester has taken."""
-        return _metric_total(self.ingester, "txng_ingest_messages_received")
 
     def snapshot(self) -> Snapshot:
         """Counts now (stored rows: only those of this run)."""
         try:
-            now = count_by_device(self.database, self.devices)
+            now = count_by_device(self.database, self.agents.devices)
         except DatabaseError as err:
             log.warning("cannot count stored rows: %s", err)
             now = self.baseline
         return Snapshot(
             elapsed_s=time.monotonic() - self.started,
-            received=self.received(),
+            story_time=self.agents.clock.now(),
+            received=_metric_total(self.ingester, "txng_ingest_messages_received"),
             stored=_metric_total(self.ingester, "txng_ingest_items_stored"),
             duplicates=_metric_total(self.ingester, "txng_ingest_items_duplicate"),
             dead_letters=_metric_total(self.ingester, "txng_ingest_dead_letters"),
             devices={
                 key: now.get(key, DeviceCounts()) - self.baseline.get(key, DeviceCounts())
-                for key in self.devices
+                for key in self.agents.devices
             },
             published=self.agents.published(),
         )
-
-    def drain(self) -> None:
-        """Wait until the ingester has taken nothing new for a moment (agents stopped)."""
-        deadline = time.monotonic() + _DRAIN_MAX_S
-        last, quiet_since = -1, time.monotonic()
-        while time.monotonic() < deadline:
-            received = self.received()
-            if received != last:
-                last, quiet_since = received, time.monotonic()
-            elif time.monotonic() - quiet_since >= _DRAIN_QUIET_S:
-                return
-            time.sleep(0.1)
 
 
 def _wait_connected(ingester: Ingester, stopping: threading.Event) -> None:
@@ -131,14 +134,8 @@ def _wait_connected(ingester: Ingester, stopping: threading.Event) -> None:
         time.sleep(0.05)
 
 
-def _run(stack: contextlib.ExitStack, stopping: threading.Event, duration_s: float | None) -> int:
-    show("txng demo: the whole pipeline with simulated devices (Ctrl-C stops it)")
-    run_dir = Path(tempfile.mkdtemp(prefix="txng-demo-"))
-    stack.callback(shutil.rmtree, run_dir, ignore_errors=True)
-    run_dir.chmod(0o711)  # the embedded PostgreSQL's account must reach its data directory
-    config_dir = find_config_dir()
-    configs = [load_config(config_dir / name) for name in DEVICE_FILES]
-
+def _services(stack: contextlib.ExitStack, run_dir: Path) -> tuple[str, str, bool]:
+    """The database and the broker: configured ones, or embedded ones; (db url, mqtt url, 3.1.1)."""
     database_url = os.environ.get("TXNG_DATABASE_URL")
     if database_url:
         show(f"  database  {database_url}  (TXNG_DATABASE_URL)")
@@ -147,85 +144,122 @@ def _run(stack: contextlib.ExitStack, stopping: threading.Event, duration_s: flo
         stack.callback(postgres.stop)
         database_url = postgres.start()
         show(f"  database  {database_url}  (embedded PostgreSQL, {postgres.describe()})")
-    if stopping.is_set():
-        return 0
     mqtt_url = os.environ.get("TXNG_MQTT_URL")
-    v311 = not mqtt_url
     if mqtt_url:
         show(f"  broker    {mqtt_url}  (TXNG_MQTT_URL)")
-    else:
-        broker = EmbeddedBroker()
-        stack.callback(broker.stop)
-        mqtt_url = broker.start()
-        show(f"  broker    {mqtt_url}  (embedded amqtt broker in this process, MQTT 3.1.1)")
+        return database_url, mqtt_url, False
+    broker = EmbeddedBroker()
+    stack.callback(broker.stop)
+    mqtt_url = broker.start()
+    show(f"  broker    {mqtt_url}  (embedded amqtt broker in this process, MQTT 3.1.1)")
+    return database_url, mqtt_url, True
+
+
+def _run(stack: contextlib.ExitStack, stopping: threading.Event, duration_s: float | None) -> int:
+    show("txng demo: a longan season from a Hưng Yên orchard to a Hà Nội shop (Ctrl-C stops it)")
+    run_dir = Path(tempfile.mkdtemp(prefix="txng-demo-"))
+    stack.callback(shutil.rmtree, run_dir, ignore_errors=True)
+    run_dir.chmod(0o711)  # the embedded PostgreSQL's account must reach its data directory
+    database_url, mqtt_url, v311 = _services(stack, run_dir)
     if stopping.is_set():
         return 0
     migrate(database_url)
+    story_s = float(os.environ.get(STORY_SECONDS_ENV) or _STORY_S)
+    clock = ScaledClock(START, speed=(END - START).total_seconds() / story_s, paused=True)
+    configs = story_devices(mqtt=mqtt_section(mqtt_url, v311=v311), state_dir=state_dir(run_dir))
+    seed(database_url, [(c.site, c.device) for c in configs], destination=DESTINATION)
+    show("  data      example master data imported; the story's 6 devices approved")
+
+    portal = DemoPortal(database_url)
+    stack.callback(_once(portal.stop))
+    portal.start()
+    show(f"  portal    {portal.url}  (national portal simulator; the forwarder feeds it)")
     ingester = Ingester(ingest_settings(database_url=database_url, mqtt_url=mqtt_url, v311=v311))
     stop_ingester = _once(ingester.stop)
     stack.callback(stop_ingester)
     ingester.start()
     _wait_connected(ingester, stopping)
+    web = DemoWebUI(database_url)
+    stack.callback(web.stop)
+    web_url = web.start()
+    show(f"  web UI    {web_url}  (log in as {ADMIN} / {web.password})")
     if stopping.is_set():
         return 0
-    show(f"  ingester  in this process, client id {ingester.settings.ingest_client_id}")
 
-    state_dir = run_dir / "edge"
-    state_dir.mkdir()
-    agents = AgentRunner(
-        [for_demo(c, mqtt_url=mqtt_url, v311=v311, state_dir=state_dir) for c in configs]
-    )
+    agents = AgentRunner(configs, clock)
     stop_agents = _once(agents.stop)
     stack.callback(stop_agents)
     database = Database(database_url, max_connections=1, application_name="txng-demo")
     stack.callback(database.close)
     pipeline = _Pipeline(ingester, agents, database)
+    show(
+        f"\nThe story, 20 Jul to 6 Aug 2026, in about {story_s:.0f} s "
+        f"(the devices' clock runs {clock.speed:,.0f} times as fast):"
+    )
     agents.start()
-    for name, config in zip(DEVICE_FILES, configs, strict=True):
-        show(f"  device    {device_name((config.site, config.device))}  ({config_dir / name})")
-    web = DemoWebUI(database_url)
-    stack.callback(web.stop)
-    show(f"  web UI    {web.start()}  (log in as {ADMIN} / {web.password})")
-    show()
-
-    _watch(pipeline, stopping, duration_s)
+    told = _tell(pipeline, stopping)
+    if told:
+        clock.set_speed(1.0)  # from here on the devices run in real time
+        show("  … the pipeline catches up (derived data, forwarding) …")
+        if settle(database, agents.unsent, stopping.is_set):
+            counts = count_story(database, web_url, portal)
+            show()
+            for line in what_to_open(counts, web_url, portal.url):
+                show(line)
+        _watch(pipeline, stopping, duration_s)
     stop_agents()
     failure = ingester.workers.failure
-    if failure is None:
-        pipeline.drain()
+    settle(database, agents.unsent, lambda: False)
+    counts = count_story(database, web_url, portal)
+    snapshot = pipeline.snapshot()
     stop_ingester()
-    for line in summary_lines(pipeline.snapshot()):
-        show(line)
     if failure is not None:
         show(f"the demo stopped because the ingester failed: {failure}")
+    show(summary_line(snapshot, {"story": "told" if told else "cut short", **counts.summary()}))
+    if failure is not None:
         return EXIT_WORKER_FAILED
     return 0
 
 
+def _tell(pipeline: _Pipeline, stopping: threading.Event) -> bool:
+    """Narrate the story until its end (True) or a stop (False)."""
+    narrator = Narrator([(DOOR_OPEN[0], DOOR_OPEN_TEXT)])
+    clock = pipeline.agents.clock
+    next_progress = time.monotonic() + _REFRESH_S
+    while not stopping.wait(0.1) and not pipeline.ingester.workers.failed.is_set():
+        now = clock.now()
+        for line in narrator.due(now):
+            show(line)
+        if time.monotonic() >= next_progress:
+            show(progress_line(pipeline.snapshot()))
+            next_progress += _REFRESH_S
+        if now >= END:
+            return True
+    return False
+
+
 def _watch(pipeline: _Pipeline, stopping: threading.Event, duration_s: float | None) -> None:
-    """Show progress until `stopping` is set, `duration_s` has passed or the ingester failed."""
-    tty = sys.stdout.isatty()
-    refresh = _REFRESH_TTY_S if tty else _REFRESH_PLAIN_S
-    deadline = None if duration_s is None else pipeline.started + duration_s
-    next_show = time.monotonic() + refresh
-    while True:
-        wait = next_show - time.monotonic()
-        if deadline is not None:
-            wait = min(wait, deadline - time.monotonic())
-        if stopping.wait(min(max(wait, 0.0), 0.5)) or pipeline.ingester.workers.failed.is_set():
+    """Live, until `stopping` is set, `duration_s` has passed or the ingester failed."""
+    if duration_s is None:
+        show("\nRunning live (Ctrl-C stops the demo).")
+    deadline = None if duration_s is None else time.monotonic() + duration_s
+    next_show, last = time.monotonic() + _REFRESH_S, ""
+    while not (stopping.is_set() or pipeline.ingester.workers.failed.is_set()):
+        now = time.monotonic()
+        if deadline is not None and now >= deadline:
             break
-        if deadline is not None and time.monotonic() >= deadline:
-            break
-        if time.monotonic() >= next_show:
-            show(progress_line(pipeline.snapshot()), transient=tty)
-            next_show += refresh
-    if tty:
-        show()
-    show("stopping: agents, ingester, broker, database …")
+        if now >= next_show:
+            next_show = now + _REFRESH_S
+            line = progress_line(pipeline.snapshot())
+            if line.split("]", 1)[1] != last:  # only when something changed
+                show(line)
+                last = line.split("]", 1)[1]
+        stopping.wait(0.5 if deadline is None else min(0.5, max(deadline - now, 0.0)))
+    show("stopping: devices, forwarder, ingester, web UI, broker, database …")
 
 
 def demo_command(duration_s: float | None) -> int:
-    """Run the demo until Ctrl-C, SIGTERM or `duration_s` seconds; leave no process behind."""
+    """Run the demo until Ctrl-C, SIGTERM or `duration_s` after the story; leave nothing behind."""
     configure_logging(os.environ.get("TXNG_LOG_LEVEL", "WARNING"), json_lines=False)
     stopping = threading.Event()
 
@@ -244,3 +278,4 @@ def demo_command(duration_s: float | None) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        sys.stdout.flush()

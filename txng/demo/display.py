@@ -1,13 +1,20 @@
-"""What `txng demo` shows: a live progress line and a final summary (the one stdout writer)."""
+"""What `txng demo` shows: the story as it happens, a progress line, what to open, a summary.
+
+This module is the demo's one writer to stdout.
+"""
 
 import json
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from cloud.db.counts import DeviceCounts, DeviceKey
+from txng.demo.story import ICT, SCENES
 
-SUMMARY_PREFIX = "summary "
+SUMMARY_KEY = "summary"
 
 
 @dataclass(frozen=True)
@@ -15,6 +22,7 @@ class Snapshot:
     """The pipeline's counts at one moment of the demo."""
 
     elapsed_s: float
+    story_time: datetime
     received: int  # MQTT messages the ingester took
     stored: int  # items newly stored
     duplicates: int  # items received again and ignored
@@ -38,43 +46,42 @@ def device_name(key: DeviceKey) -> str:
     return f"{key[0]}/{key[1]}"
 
 
-def _kinds(counts: DeviceCounts) -> str:
-    parts = [
-        f"{n} {word if n == 1 else plural}"
-        for n, word, plural in (
-            (counts.events, "scan", "scans"),
-            (counts.readings, "reading", "readings"),
-            (counts.status, "status", "status"),
-        )
-        if n
-    ]
-    return ", ".join(parts) or "nothing yet"
+def story_time(at: datetime) -> str:
+    """A story time as the console shows it (Vietnam's time)."""
+    return at.astimezone(ICT).strftime("%d %b %H:%M")
+
+
+class Narrator:
+    """The scenes' lines, each once, when the story's clock has passed its time."""
+
+    def __init__(self, extra: Sequence[tuple[datetime, str]] = ()):
+        lines = [(scene.at, scene.text) for scene in SCENES] + list(extra)
+        self._pending = sorted(lines, key=lambda line: line[0])
+
+    def due(self, now: datetime) -> list[str]:
+        """The lines whose time has come since the last call."""
+        lines = []
+        while self._pending and self._pending[0][0] <= now:
+            at, text = self._pending.pop(0)
+            lines.append(f"  {story_time(at)}  {text}")
+        return lines
 
 
 def progress_line(snapshot: Snapshot) -> str:
-    """One line: messages received, items stored, and what each device has stored."""
-    devices = " │ ".join(
-        f"{device_name(key)}: {_kinds(counts)}" for key, counts in snapshot.devices.items()
-    )
+    """One line: story time, messages received, items stored, dead letters."""
+    events = sum(c.events for c in snapshot.devices.values())
+    readings = sum(c.readings for c in snapshot.devices.values())
     return (
-        f"[{snapshot.elapsed_s:5.0f} s] received {snapshot.received} msgs · "
-        f"stored {snapshot.stored} items · dead letters {snapshot.dead_letters} │ {devices}"
+        f"[{snapshot.elapsed_s:5.0f} s · story {story_time(snapshot.story_time)}] "
+        f"received {snapshot.received} msgs · stored {events} scans, {readings} readings · "
+        f"dead letters {snapshot.dead_letters}"
     )
 
 
-def summary_lines(snapshot: Snapshot) -> list[str]:
-    """The closing report: a readable block, then one `summary {json}` line for machines."""
-    lines = [
-        f"stopped after {snapshot.elapsed_s:.1f} s: {snapshot.received} messages received, "
-        f"{snapshot.stored} items stored ({snapshot.duplicates} duplicates ignored), "
-        f"{snapshot.dead_letters} dead letters"
-    ]
-    for key, counts in snapshot.devices.items():
-        lines.append(
-            f"  {device_name(key):<32} stored {_kinds(counts)}; "
-            f"{snapshot.published.get(key, 0)} items acknowledged by the broker"
-        )
+def summary_line(snapshot: Snapshot, story: dict[str, Any]) -> str:
+    """The closing report for machines: one JSON object, {"summary": {…}}."""
     document = {
+        **story,
         "elapsed_s": round(snapshot.elapsed_s, 1),
         "messages_received": snapshot.received,
         "items_stored": snapshot.stored,
@@ -90,5 +97,4 @@ def summary_lines(snapshot: Snapshot) -> list[str]:
             for key, counts in snapshot.devices.items()
         },
     }
-    lines.append(SUMMARY_PREFIX + json.dumps(document, separators=(",", ":")))
-    return lines
+    return json.dumps({SUMMARY_KEY: document}, ensure_ascii=False, separators=(",", ":"))

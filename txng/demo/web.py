@@ -1,4 +1,4 @@
-"""The demo's web UI: example master data, an admin login, and the API served in a thread."""
+"""The demo's web UI: an admin login, and the API served in a thread."""
 
 import logging
 import os
@@ -6,31 +6,17 @@ import secrets
 import socket
 import threading
 import time
-from pathlib import Path
 
 import uvicorn
 
 from cloud.api.main import create_app
 from cloud.api.settings import load_api_settings
 from cloud.auth.command import create_user
-from cloud.db.errors import DatabaseError
 from cloud.db.pool import Database
-from cloud.masterdata.command import import_file
-from cloud.masterdata.csv_import import CsvImportError
 from txng.embedded import EmbeddedServiceError
 
 log = logging.getLogger(__name__)
 
-MASTER_DATA = (
-    "profiles",
-    "groups",
-    "products",
-    "sites",
-    "locations",
-    "batches",
-    "items",
-    "sensors",
-)
 ADMIN = "admin"
 
 
@@ -46,22 +32,6 @@ def _port(wanted: int) -> int:
     raise EmbeddedServiceError("no free port for the web UI")
 
 
-def load_examples(database: Database) -> int:
-    """Import examples/master_data/*.csv when the source tree has them; return files imported."""
-    folder = Path(__file__).resolve().parents[2] / "examples" / "master_data"
-    done = 0
-    for kind in MASTER_DATA:
-        path = folder / f"{kind}.csv"
-        if not path.is_file():
-            continue
-        try:
-            import_file(database, kind, path)
-            done += 1
-        except (CsvImportError, DatabaseError) as err:
-            log.warning("demo master data %s not imported: %s", path.name, err)
-    return done
-
-
 class DemoWebUI:
     """The API and web UI on 127.0.0.1, with a fresh admin password for this run."""
 
@@ -73,10 +43,9 @@ class DemoWebUI:
         self._thread: threading.Thread | None = None
 
     def start(self) -> str:
-        """Import example data, create the admin, serve; return the URL."""
+        """Create the admin, serve; return the URL."""
         database = Database(self.database_url, max_connections=1, application_name="txng-demo")
         try:
-            load_examples(database)
             create_user(database, username=ADMIN, role="admin", site=None, password=self.password)
         finally:
             database.close()
