@@ -209,7 +209,8 @@ def _run(stack: contextlib.ExitStack, stopping: threading.Event, duration_s: flo
         _watch(pipeline, stopping, duration_s)
     stop_agents()
     failure = ingester.workers.failure
-    settle(database, agents.unsent, lambda: False)
+    if failure is None:  # what the devices sent, processed (not what they could not send)
+        settle(database, lambda: 0, lambda: False, max_s=15.0)
     counts = count_story(database, web_url, portal)
     snapshot = pipeline.snapshot()
     stop_ingester()

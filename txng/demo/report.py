@@ -18,13 +18,19 @@ _SETTLE_MAX_S = 60.0
 _SETTLE_QUIET_S = 2.0  # longer than the forwarder's re-check of items that were not ready
 
 
-def settle(database: Database, unsent: Callable[[], int], stopping: Callable[[], bool]) -> bool:
+def settle(
+    database: Database,
+    unsent: Callable[[], int],
+    stopping: Callable[[], bool],
+    *,
+    max_s: float = _SETTLE_MAX_S,
+) -> bool:
     """Wait until devices, derived work and forwarding are done; False on timeout.
 
     Items that cannot go yet (a storage stay that has not ended) count as done when their
     number stays the same for a while.
     """
-    deadline = time.monotonic() + _SETTLE_MAX_S
+    deadline = time.monotonic() + max_s
     quiet_since, last_waiting = time.monotonic(), -1
     while time.monotonic() < deadline and not stopping():
         try:
