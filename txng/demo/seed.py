@@ -15,7 +15,16 @@ from txng.embedded import EmbeddedServiceError
 
 log = logging.getLogger(__name__)
 
-MASTER_DATA = ("profiles", "groups", "products", "sites", "locations", "batches", "items")
+MASTER_DATA = (
+    "profiles",
+    "groups",
+    "products",
+    "sites",
+    "locations",
+    "batches",
+    "items",
+    "sensors",
+)
 
 
 def examples_dir() -> Path:
