@@ -80,6 +80,9 @@ def enqueue(cur: Cursor, *, kind: str, items: Sequence[tuple[str, dict[str, Any]
     )
 
 
+_ITEM_COLUMNS = "id, destination, kind, key, payload, attempts, remote, created_at"
+
+
 def claim(cur: Cursor, *, destination: str, limit: int) -> list[OutboxItem]:
     """Lock up to `limit` due items of the destination, oldest first, skipping locked ones.
 
@@ -87,8 +90,7 @@ def claim(cur: Cursor, *, destination: str, limit: int) -> list[OutboxItem]:
     items meanwhile, and if this process dies the locks go with its connection.
     """
     cur.execute(
-        "SELECT id, destination, kind, key, payload, attempts, remote, created_at "
-        "FROM forward_outbox "
+        f"SELECT {_ITEM_COLUMNS} FROM forward_outbox "
         "WHERE destination = %s AND state = 'pending' AND next_attempt_at <= clock_timestamp() "
         "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
         (destination, limit),
@@ -99,7 +101,7 @@ def claim(cur: Cursor, *, destination: str, limit: int) -> list[OutboxItem]:
 def relock(cur: Cursor, ids: Sequence[int]) -> list[OutboxItem]:
     """Lock those of `ids` still pending and not held by another forwarder (claimed anew)."""
     cur.execute(
-        "SELECT id, destination, kind, key, payload, attempts, remote FROM forward_outbox "
+        f"SELECT {_ITEM_COLUMNS} FROM forward_outbox "
         "WHERE id = ANY(%s) AND state = 'pending' ORDER BY id FOR UPDATE SKIP LOCKED",
         (list(ids),),
     )
