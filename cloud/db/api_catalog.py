@@ -7,6 +7,14 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.db.api_common import Where, fetch_dicts, page
 
+# A batch belongs to a site when the site made it or it stayed there (in a unit too).
+SITE_OF_BATCH = (
+    "(b.site_id = %(site)s OR EXISTS (SELECT 1 FROM batch_presence ps WHERE ps.batch_id = b.id "
+    "AND ps.site_id = %(site)s))"
+)
+# A product is a site's when the site has a batch of it.
+PRODUCT_OF_SITE = f"EXISTS (SELECT 1 FROM batches b WHERE b.gtin = p.gtin AND {SITE_OF_BATCH})"
+
 _PRODUCT_SELECT = (
     "SELECT p.gtin, p.name, p.product_group, p.ocop_stars, p.producer_name, p.producer_address, "
     "p.producer_gln, p.image_url, p.net_content, p.standards, p.shelf_life_days, "
@@ -16,18 +24,22 @@ _PRODUCT_SELECT = (
 
 
 def list_products(
-    cur: Cursor, *, q: str | None, group: str | None, limit: int, offset: int
+    cur: Cursor, *, site: str | None, q: str | None, group: str | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """Products whose name or GTIN contains `q`, optionally of one group."""
+    """Products whose name or GTIN contains `q`, optionally of one group (and `site`'s)."""
     where = Where()
+    where.when(site, PRODUCT_OF_SITE, "site")
     where.when(f"%{q}%" if q else None, "(p.name ILIKE %(q)s OR p.gtin LIKE %(q)s)", "q")
     where.when(group, "p.product_group = %(group)s", "group")
     return page(cur, select=_PRODUCT_SELECT, where=where, order="gtin", limit=limit, offset=offset)
 
 
-def get_product(cur: Cursor, *, gtin: str) -> dict[str, Any] | None:
-    """One product by GTIN-14."""
-    cur.execute(f"{_PRODUCT_SELECT} WHERE p.gtin = %s", (gtin,))
+def get_product(cur: Cursor, *, gtin: str, site: str | None) -> dict[str, Any] | None:
+    """One product by GTIN-14 (given `site`: if it is one of that site's)."""
+    where = Where()
+    where.add("p.gtin = %(gtin)s", gtin=gtin)
+    where.when(site, PRODUCT_OF_SITE, "site")
+    cur.execute(f"{_PRODUCT_SELECT} {where.sql}", where.params)
     rows = fetch_dicts(cur)
     return rows[0] if rows else None
 
@@ -41,12 +53,6 @@ _BATCH_SELECT = (
     "                  AND a.state <> 'cleared') THEN 'alerting' "
     "     WHEN NOT b.verified THEN 'unverified' ELSE 'ok' END AS status "
     "FROM batches b LEFT JOIN products p ON p.gtin = b.gtin"
-)
-
-# A batch belongs to a site when the site made it or it stayed there.
-SITE_OF_BATCH = (
-    "(b.site_id = %(site)s OR EXISTS (SELECT 1 FROM presence ps WHERE ps.batch_id = b.id "
-    "AND ps.site_id = %(site)s))"
 )
 
 

@@ -83,8 +83,10 @@ def _ours(q: EventQuery, places: list[tuple[str, str]], p: dict[str, Any]) -> st
     return " AND ".join(where)
 
 
-def _captured(q: EventQuery) -> str:
+def _captured(q: EventQuery, site: str | None) -> str:
     where = ["true"]
+    if site is not None:
+        where.append("c.site_id = %(site)s")
     if q.event_types:
         where.append("c.event_type = ANY(%(types)s)")
     if q.biz_steps:
@@ -119,10 +121,12 @@ def find_events(
     places: list[tuple[str, str]],
     after: PageMark | None,
     limit: int,
+    site: str | None = None,
 ) -> list[Hit]:
     """Up to `limit` hits after `after`, in (time, source, ref) order.
 
     `places`: our (site, location) pairs that EQ_bizLocation names (ignored without it).
+    `site`: only that site's events and the events captured for it.
     """
     p: dict[str, Any] = {
         "types": q.event_types,
@@ -133,12 +137,15 @@ def find_events(
         "ge": q.ge_time,
         "lt": q.lt_time,
         "limit": limit,
+        "site": site,
     }
     branches = [
         f"SELECT c.event_time AS time, 'c' AS source, c.id::text AS ref FROM epcis_events c "
-        f"WHERE {_captured(q)}"
+        f"WHERE {_captured(q, site)}"
     ]
     ours = _ours(q, places, p)
+    if ours is not None and site is not None:
+        ours += " AND e.site_id = %(site)s"
     if ours is not None:
         branches.append(f"SELECT e.time, 'o', e.id::text FROM events e WHERE {ours}")
     mark = ""

@@ -54,13 +54,20 @@ def captured_events(cur: Cursor, refs: Sequence[str]) -> dict[str, dict[str, Any
     if not refs:
         return {}
     cur.execute(
-        "SELECT c.id::text, c.event, c.record_time, k.context FROM epcis_events c "
-        "JOIN epcis_captures k ON k.id = c.capture_id WHERE c.id = ANY(%s::bigint[])",
+        "SELECT c.id::text, c.event, c.record_time, k.context, c.site_id, c.asserted_by "
+        "FROM epcis_events c JOIN epcis_captures k ON k.id = c.capture_id "
+        "WHERE c.id = ANY(%s::bigint[])",
         ([int(r) for r in refs],),
     )
     found = {}
-    for ref, event, recorded, context in cur.fetchall():
-        found[ref] = {"event": event, "record_time": recorded, "context": context}
+    for ref, event, recorded, context, site, asserted_by in cur.fetchall():
+        found[ref] = {
+            "event": event,
+            "record_time": recorded,
+            "context": context,
+            "site_id": site,
+            "asserted_by": asserted_by,
+        }
     return found
 
 
@@ -86,10 +93,12 @@ def batch_scan_ids(cur: Cursor, batch_id: int) -> list[str]:
     return [row[0] for row in cur.fetchall()]
 
 
-def batch_captured_refs(cur: Cursor, batch_id: int) -> list[str]:
-    """Row ids of captured events linked to the batch."""
+def batch_captured_refs(cur: Cursor, batch_id: int, *, site: str | None = None) -> list[str]:
+    """Row ids of captured events linked to the batch (captured for `site`, when given)."""
     cur.execute(
-        "SELECT epcis_event::text FROM epcis_event_batches WHERE batch_id = %s", (batch_id,)
+        "SELECT x.epcis_event::text FROM epcis_event_batches x JOIN epcis_events c "
+        "ON c.id = x.epcis_event WHERE x.batch_id = %s AND (%s::text IS NULL OR c.site_id = %s)",
+        (batch_id, site, site),
     )
     return [row[0] for row in cur.fetchall()]
 

@@ -22,7 +22,7 @@ WITH named AS (
      WHERE e.biz_step = ANY(%(steps)s) AND e.time >= %(start)s AND e.time < %(end)s
 )
 SELECT e.biz_step, e.time, {_BATCH}, e.site_id, e.location, l.name, l.gln, NULL, n.sscc,
-       'urn:uuid:' || e.id::text, 'txng'
+       'urn:uuid:' || e.id::text, 'txng', 'site'
   FROM named n JOIN events e ON e.id = n.id
   JOIN batches b ON b.id = n.batch_id LEFT JOIN products p ON p.gtin = b.gtin
   LEFT JOIN locations l ON l.site_id = e.site_id AND l.code = e.location
@@ -33,16 +33,17 @@ SELECT e.biz_step, e.time, {_BATCH}, e.site_id, e.location, l.name, l.gln, NULL,
 _CAPTURED = f"""
 SELECT c.biz_step, c.event_time, {_BATCH}, NULL, NULL, NULL, NULL,
        coalesce(c.event->'bizLocation'->>'id', c.event->'readPoint'->>'id'), NULL,
-       coalesce(c.event_id, 'capture:' || c.capture_id::text || '/' || c.position), 'epcis'
+       coalesce(c.event_id, 'capture:' || c.capture_id::text || '/' || c.position), 'epcis',
+       c.asserted_by
   FROM epcis_events c JOIN epcis_event_batches x ON x.epcis_event = c.id
   JOIN batches b ON b.id = x.batch_id LEFT JOIN products p ON p.gtin = b.gtin
  WHERE c.biz_step = ANY(%(steps)s) AND c.event_time >= %(start)s AND c.event_time < %(end)s
-   AND (%(site)s::text IS NULL OR b.site_id = %(site)s)
+   AND (%(site)s::text IS NULL OR c.site_id = %(site)s)
 """
 
 
 def kde_rows(cur: Cursor, *, start: date, end: date, site: str | None = None) -> list[KdeRow]:
-    """Shipping and receiving of every lot in [start, end) (UTC dates), ours and partners'."""
+    """Shipping and receiving of every lot in [start, end) (UTC dates): of `site`, if given."""
     cur.execute(
         f"{_OURS} UNION ALL {_CAPTURED} ORDER BY 2, 3, 4",
         {"steps": sorted(CTE), "start": start, "end": end, "site": site},
@@ -50,7 +51,7 @@ def kde_rows(cur: Cursor, *, start: date, end: date, site: str | None = None) ->
     rows = []
     for r in cur.fetchall():
         step, at, gtin, lot, name, qty, unit, src_site, origin = r[:9]
-        loc_site, loc_code, loc_name, gln, uri, sscc, reference, source = r[9:]
+        loc_site, loc_code, loc_name, gln, uri, sscc, reference, source, asserted = r[9:]
         rows.append(
             KdeRow(
                 cte=CTE[step],
@@ -71,6 +72,7 @@ def kde_rows(cur: Cursor, *, start: date, end: date, site: str | None = None) ->
                 tlc_source_origin=origin,
                 reference=reference,
                 data_source=source,
+                asserted_by=asserted,
             )
         )
     return rows

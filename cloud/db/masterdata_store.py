@@ -121,3 +121,22 @@ def commission(cur: Cursor, rows: Sequence[tuple[str, str, int, Any]]) -> None:
         "WHERE gtin = ANY(%s) AND NOT serialised",
         (sorted({r[0] for r in rows}),),
     )
+
+
+def batch_owners(
+    cur: Cursor, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str | None, set[str]]]:
+    """(producing site, sites it stayed at) of the batches (gtin, lot) that exist."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    found = execute_values(
+        cur,
+        "SELECT b.gtin, b.lot, b.site_id, coalesce(array_agg(DISTINCT p.site_id) "
+        " FILTER (WHERE p.site_id IS NOT NULL), '{}') FROM batches b "
+        "JOIN (VALUES %s) AS v (gtin, lot) ON b.gtin = v.gtin AND b.lot = v.lot "
+        "LEFT JOIN batch_presence p ON p.batch_id = b.id GROUP BY b.id",
+        wanted,
+        fetch=True,
+    )
+    return {(gtin, lot): (site, set(seen)) for gtin, lot, site, seen in found}

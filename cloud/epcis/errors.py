@@ -18,3 +18,11 @@ class EpcisInvalid(ValueError):
         first = problems[0] if problems else Problem("", "invalid")
         super().__init__(f"{first.path or '(document)'}: {first.reason}")
         self.problems = problems
+
+
+class EpcisForbidden(PermissionError):
+    """A capture that would write into another site's data (each problem says where)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{problems[0].path}: {problems[0].reason}")
+        self.problems = problems

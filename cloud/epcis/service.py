@@ -9,6 +9,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import epcis_query, epcis_source
 from cloud.db.epcis_store import CaptureReport, store_capture
+from cloud.epcis import ownership
 from cloud.epcis.captured import describe
 from cloud.epcis.document import epcis_document, query_document
 from cloud.epcis.errors import EpcisInvalid, Problem
@@ -34,8 +35,10 @@ log = logging.getLogger(__name__)
 MAX_DOCUMENT_DEPTH = 32
 
 
-def capture(cur: Cursor, text: str) -> CaptureReport:
-    """Validate a posted EPCIS document and store its events (EpcisInvalid says why not)."""
+def capture(
+    cur: Cursor, text: str, *, naming: Naming, site: str, captured_by: str
+) -> CaptureReport:
+    """Validate a posted document and store its events for `site` (EpcisInvalid, EpcisForbidden)."""
     try:
         document = parse_json(text, max_depth=MAX_DOCUMENT_DEPTH)
     except JsonRejected as err:
@@ -43,9 +46,18 @@ def capture(cur: Cursor, text: str) -> CaptureReport:
     validate(document)
     if document.get("type") != "EPCISDocument":
         raise EpcisInvalid([Problem("/type", "capture takes an EPCISDocument")])
-    events = [e for _, found in event_lists(document) for e in found]
+    events = [
+        (f"{path}/{i}", e) for path, found in event_lists(document) for i, e in enumerate(found)
+    ]
+    described = [(path, describe(e)) for path, e in events]
+    asserted = ownership.assertions(cur, naming, site, described)
     report = store_capture(
-        cur, document_text=text, document=document, events=[(e, describe(e)) for e in events]
+        cur,
+        document_text=text,
+        document=document,
+        events=[(e, d, a) for (_, e), (_, d), a in zip(events, described, asserted, strict=True)],
+        site=site,
+        captured_by=captured_by,
     )
     log.info(
         "EPCIS capture %s: %d events stored, %d already known",
@@ -61,11 +73,17 @@ def _extra_context(context: Any) -> list[Any]:
     return [c for c in items if not (isinstance(c, str) and c in STANDARD_CONTEXTS)]
 
 
+# Who asserts a captured event, as an extension field of the events we hand out.
+TXNG_CONTEXT = {"txng": "urn:txng:epcis:"}
+
+
 def render_captured(found: dict[str, Any]) -> dict[str, Any]:
-    """A captured event as stored, with our recordTime and its document's extra @context."""
+    """A captured event as stored, with recordTime, context, txng:capturedBy and :assertedBy."""
     event = dict(found["event"])
     event["recordTime"] = event_time(found["record_time"])
-    extra = _extra_context(found["context"])
+    event["txng:capturedBy"] = found["site_id"]
+    event["txng:assertedBy"] = found["asserted_by"]
+    extra = [*_extra_context(found["context"]), TXNG_CONTEXT]
     if extra:  # the document's namespaces, then the event's own (which may override them)
         own = event.pop("@context", [])
         merged = []
@@ -91,26 +109,22 @@ def render_ours(records: Sequence[Any], naming: Naming) -> dict[str, dict[str, A
 
 
 def _places(cur: Cursor, naming: Naming, q: EventQuery) -> list[tuple[str, str]]:
-    places: list[tuple[str, str]] = []
-    for key in q.biz_locations:
-        kind, _, rest = key.partition(":")
-        if kind == "sgln":
-            gln, _, extension = rest.partition(":")
-            places += epcis_query.places_with_gln(cur, gln, extension or "0")
-        else:
-            place = naming.private_place(key)
-            if place:
-                places.append(place)
-    return places
+    return [place for key in q.biz_locations for place in ownership.places(cur, naming, key)]
 
 
 def run_query(
-    cur: Cursor, naming: Naming, q: EventQuery, *, per_page: int, token: str | None
+    cur: Cursor,
+    naming: Naming,
+    q: EventQuery,
+    *,
+    per_page: int,
+    token: str | None,
+    site: str | None = None,
 ) -> tuple[dict[str, Any], str | None]:
-    """One page of events matching `q` as an EPCISQueryDocument, and the next page's token."""
+    """One page of events matching `q` (of `site` only, when given) and the next page's token."""
     after = PageMark.from_token(token) if token else None
     hits = epcis_query.find_events(
-        cur, q, places=_places(cur, naming, q), after=after, limit=per_page + 1
+        cur, q, places=_places(cur, naming, q), after=after, limit=per_page + 1, site=site
     )
     page, more = hits[:per_page], len(hits) > per_page
     captured = epcis_source.captured_events(cur, [h.ref for h in page if h.source == "c"])
@@ -131,24 +145,31 @@ def _sort_key(event: dict[str, Any]) -> tuple[datetime, str]:
     return datetime.fromisoformat(event["eventTime"].replace("z", "Z")), event.get("eventID", "")
 
 
-def batch_document(cur: Cursor, naming: Naming, batch_id: int) -> dict[str, Any] | None:
+def batch_document(
+    cur: Cursor, naming: Naming, batch_id: int, *, site: str | None = None
+) -> dict[str, Any] | None:
     """A batch's full trace as an EPCISDocument (None: no such batch).
 
     Its scans and its units' scans, packings, the making of it and of what was made from it,
-    its stays' temperature summaries, and partners' captured events naming it.
+    its stays' temperature summaries, and captured events naming it. Given `site`: that site's
+    scans, stays and captures only (the makings, one step back and forward, stay).
     """
     batch = epcis_source.batch_ref(cur, batch_id)
     if batch is None:
         return None
     records = epcis_source.scans_and_packings(cur, epcis_source.batch_scan_ids(cur, batch_id))
+    if site is not None:
+        records = [r for r in records if r.place.site == site]
     events = list(render_ours(records, naming).values())
     events += [transformation_event(m, naming) for m in epcis_source.makings(cur, batch_id)]
     now = datetime.now(UTC)
     events += [
         conditions_event(s, naming, now=now)
         for s in epcis_source.batch_conditions(cur, batch_id, batch)
+        if site is None or s.place.site == site
     ]
-    captured = epcis_source.captured_events(cur, epcis_source.batch_captured_refs(cur, batch_id))
+    refs = epcis_source.batch_captured_refs(cur, batch_id, site=site)
+    captured = epcis_source.captured_events(cur, refs)
     events += [render_captured(found) for found in captured.values()]
     document = epcis_document(sorted(events, key=_sort_key))
     validate(document)

@@ -36,7 +36,8 @@ class KdeRow:
     tlc_source_site: str | None
     tlc_source_origin: str | None
     reference: str  # our event's urn:uuid or the partner's eventID
-    data_source: str  # txng or epcis (captured from a partner)
+    data_source: str  # txng or epcis (captured)
+    asserted_by: str  # site (ours, or captured and the site's own) or partner
 
 
 def tlc(gtin: str, lot: str) -> str:

@@ -1,6 +1,6 @@
 """EPCIS 2.0 REST binding, as far as txng goes: capture documents, query events."""
 
-from functools import cache
+from functools import cache, partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -13,7 +13,7 @@ from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.db.epcis_store import capture_report
 from cloud.epcis import service
-from cloud.epcis.errors import EpcisInvalid
+from cloud.epcis.errors import EpcisForbidden, EpcisInvalid
 from cloud.epcis.naming import Naming
 from cloud.epcis.query import parse_query
 from cloud.epcis.settings import EpcisSettings, load_epcis_settings
@@ -51,20 +51,46 @@ def invalid(err: EpcisInvalid) -> ApiError:
     status_code=202,
     summary="Capture an EPCIS 2.0 document (JSON/JSON-LD)",
     description="Validates the document (the GS1 schema, then CBV values, namespaced extensions "
-    "and date-time formats) and stores its events, linked to batches by LGTIN, SGTIN or SSCC. "
-    "An event captured before (the same JSON) is not stored again. Answers 202 with the "
-    "capture's id.",
+    "and date-time formats) and stores its events for the caller's site (admins name it with "
+    "`site`), linked to batches by LGTIN, SGTIN or SSCC. An event at one of the site's "
+    "locations, or elsewhere about the site's own batches, is the site's; any other is kept "
+    "as asserted by a partner and labelled so. An event at another site's location, or making "
+    "another site's batch, refuses the whole document (403). An event captured before (the "
+    "same JSON) is not stored again. Answers 202 with the capture's id.",
 )
-async def capture(request: Request, cur: CursorDep, principal: SiteWriter) -> JSONResponse:
-    """Store a partner's EPCIS document; 400 names every problem."""
+async def capture(
+    request: Request,
+    cur: CursorDep,
+    principal: SiteWriter,
+    settings: EpcisSettingsDep,
+    site: Annotated[
+        str | None, Query(max_length=64, description="The site capturing (admins name it)")
+    ] = None,
+) -> JSONResponse:
+    """Store a document for the caller's site; 400/403 name every problem (403: not theirs)."""
+    capturing = principal.scope(site)
+    if capturing is None:
+        raise ApiError(400, "bad_request", "name the site you capture for: ?site=SITE")
     body = await request.body()
     if len(body) > MAX_DOCUMENT_BYTES:
         raise ApiError(413, "too_large", f"documents are limited to {MAX_DOCUMENT_BYTES} bytes")
     try:
         text = body.decode("utf-8", errors="replace")
-        report = await run_in_threadpool(service.capture, cur, text)
+        report = await run_in_threadpool(
+            partial(
+                service.capture,
+                naming=Naming(settings),
+                site=capturing,
+                captured_by=principal.username,
+            ),
+            cur,
+            text,
+        )
     except EpcisInvalid as err:
         raise invalid(err) from err
+    except EpcisForbidden as err:
+        details = [{"field": p.path, "reason": p.reason} for p in err.problems]
+        raise ApiError(403, "forbidden", f"not {capturing!r}'s to capture: {err}", details) from err
     capture_id = str(report.capture_id)
     return JSONResponse(
         status_code=202,
@@ -89,7 +115,7 @@ def capture_job(
     capture_id: Annotated[str, Path(max_length=64)], cur: CursorDep, principal: SiteReader
 ) -> dict[str, Any]:
     """A stored capture (captures finish before their 202, so they are never running)."""
-    found = capture_report(cur, capture_id)
+    found = capture_report(cur, capture_id, site=principal.scope())
     if found is None:
         raise ApiError(404, "not_found", f"no capture {capture_id}")
     return {
@@ -147,6 +173,7 @@ def events(
             query,
             per_page=min(per_page, settings.epcis_max_page),
             token=next_page_token,
+            site=principal.scope(),
         )
     except EpcisInvalid as err:
         raise invalid(err) from err

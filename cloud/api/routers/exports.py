@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from cloud.api.access import SiteReader
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
+from cloud.api.routers.batches import visible_batch
 from cloud.api.routers.epcis import EpcisSettingsDep, invalid
 from cloud.db.export_store import kde_rows
 from cloud.epcis import service
@@ -29,9 +30,13 @@ def batch_epcis(
     principal: SiteReader,
     settings: EpcisSettingsDep,
 ) -> JSONResponse:
-    """Scans, packings, transformations, stay conditions and captured events of the batch."""
+    """Scans, packings, transformations, stay conditions and captured events of the batch.
+
+    An operator gets their own site's part of it (and the makings: one step back and forward).
+    """
+    visible_batch(cur, principal, batch_id)
     try:
-        document = service.batch_document(cur, Naming(settings), batch_id)
+        document = service.batch_document(cur, Naming(settings), batch_id, site=principal.scope())
     except EpcisInvalid as err:  # our own data: a bug, but say what
         raise invalid(err) from err
     if document is None:
@@ -46,8 +51,10 @@ def batch_epcis(
 @router.get(
     "/api/exports/fsma204.csv",
     summary="Shipping and receiving key data elements (FSMA 204-style CSV)",
-    description="One row per batch per shipping or receiving event (ours and partners' "
-    "captured EPCIS events) in [from, to] (dates, UTC), sorted by time, lot and event.",
+    description="One row per batch per shipping or receiving event (ours and captured EPCIS "
+    "events; `asserted_by` says partner for what a partner asserts) in [from, to] (dates, "
+    "UTC), sorted by time, lot and event. An operator gets their own site's events and the "
+    "events captured for it.",
 )
 def fsma204(
     cur: CursorDep,

@@ -13,7 +13,7 @@ from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.masterdata.csv_import import CsvImportError, ParsedFile, read_rows
 from cloud.masterdata.importers import IMPORTERS
-from cloud.masterdata.rows import BatchRow
+from cloud.masterdata.site_scope import ForeignRows, check_rows
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 
@@ -73,12 +73,15 @@ def _import(cur: Any, kind: str, body: bytes, site: str | None) -> ImportResult:
     try:
         parsed = _parse(kind, body)
         if site is not None:
-            for line, row in parsed.rows:
-                if not isinstance(row, BatchRow) or row.site_id != site:
-                    raise ApiError(403, "forbidden", f"line {line}: site_id must be {site!r}")
+            check_rows(cur, parsed, site)
         return ImportResult(kind=kind, rows=IMPORTERS[kind].apply(cur, parsed))
     except CsvImportError as err:
         raise _problems(err) from err
+    except ForeignRows as err:
+        details = [{"line": p.line, "field": p.field, "reason": p.message} for p in err.problems]
+        raise ApiError(
+            403, "forbidden", f"{len(details)} row(s) not yours to write", details
+        ) from err
     except (UnicodeDecodeError, csv.Error) as err:
         raise ApiError(422, "invalid_csv", f"not a UTF-8 CSV file: {err}") from err
 
@@ -95,5 +98,5 @@ def import_products(principal: AdminOnly, cur: CursorDep, body: CsvBody) -> Impo
     "/batches", response_model=ImportResult, summary="Import batches", openapi_extra=_CSV_REQUEST
 )
 def import_batches(principal: SiteWriter, cur: CursorDep, body: CsvBody) -> ImportResult:
-    """Upsert batches from CSV; an operator's rows must all name their own site."""
+    """Upsert batches from CSV; an operator's rows name their own site and its batches only."""
     return _import(cur, "batches", body, principal.site)

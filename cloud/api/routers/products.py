@@ -48,9 +48,9 @@ def list_products(
     q: Annotated[str | None, Query(max_length=100, description="Name or GTIN contains")] = None,
     group: Annotated[str | None, Query(max_length=64, description="Product group id")] = None,
 ) -> Page[Product]:
-    """Products by name/GTIN and group; products are master data every role may read."""
+    """Products by name/GTIN and group; operators see those their site has batches of."""
     rows, total = store.list_products(
-        cur, q=q, group=group, limit=paging.limit, offset=paging.offset
+        cur, site=principal.scope(), q=q, group=group, limit=paging.limit, offset=paging.offset
     )
     items = [Product.model_validate(r) for r in rows]
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
@@ -64,7 +64,7 @@ def list_products(
 )
 def get_product(principal: SiteReader, cur: CursorDep, gtin: GtinPath) -> Product:
     """The product with this GTIN (a shorter GTIN is padded to 14 digits)."""
-    row = store.get_product(cur, gtin=gtin.zfill(14))
+    row = store.get_product(cur, gtin=gtin.zfill(14), site=principal.scope())
     if row is None:
         raise ApiError(404, "not_found", f"no product {gtin}")
     return Product.model_validate(row)

@@ -16,7 +16,7 @@ from tests.support.sql import query
 
 SITE_A, SITE_B = "hy-longan", "dl-coffee"
 DEVICE_A, DEVICE_B = "pi-cold-01", "pi-line-09"
-GTIN_A = "08935000000011"
+GTIN_A = "0893500000001" + str(gs1_check_digit("0893500000001"))
 GTIN_B = "0893500000002" + str(gs1_check_digit("0893500000002"))
 LOT_A, LOT_B = "LOT-1", "CF-7"
 PASSWORD = "correct horse battery"

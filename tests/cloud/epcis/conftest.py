@@ -8,12 +8,24 @@ from fastapi.testclient import TestClient
 from cloud.api.auth import Principal, current_principal
 from cloud.api.main import create_app
 from cloud.api.settings import load_api_settings
+from tests.support.factory import SITE
+from tests.support.sql import query
 
-OPERATOR = Principal(username="op", role="operator", site=None, user_id=1)
+OPERATOR = Principal(username="op", role="operator", site=SITE, user_id=1)
+
+
+def add_operator_site(database_url: str) -> None:
+    """The site OPERATOR captures for."""
+    query(
+        database_url,
+        "INSERT INTO sites (id) VALUES (%s) ON CONFLICT DO NOTHING RETURNING id",
+        (OPERATOR.site,),
+    )
 
 
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
+    add_operator_site(database_url)
     app = create_app(load_api_settings(database_url=database_url))
     app.dependency_overrides[current_principal] = lambda: OPERATOR
     with TestClient(app) as test_client:

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from tests.cloud.epcis.conftest import OPERATOR
 from tests.cloud.epcis.testdata import (
     DOCUMENTS,
     INVALID,
@@ -41,10 +42,15 @@ def _window(event):
     }
 
 
+OURS = ("recordTime", "@context", "txng:capturedBy", "txng:assertedBy")
+
+
 def _same(found, sent):
-    """The stored event is the sent one (plus the recordTime and @context we add)."""
-    return {k: v for k, v in found.items() if k not in ("recordTime", "@context")} == {
-        k: v for k, v in sent.items() if k not in ("recordTime", "@context")
+    """The stored event is the sent one (plus the recordTime, @context and labels we add)."""
+    assert found["txng:capturedBy"] == OPERATOR.site
+    assert found["txng:assertedBy"] == "partner"  # none of its places or lots is the site's
+    return {k: v for k, v in found.items() if k not in OURS} == {
+        k: v for k, v in sent.items() if k not in OURS
     }
 
 
