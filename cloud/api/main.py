@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from cloud.api.access import install_login_redirect
+from cloud.api.browser import BrowserGuard
 from cloud.api.errors import install_error_handlers
 from cloud.api.routers import (
     alerts,
@@ -86,6 +87,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     app.state.public_cache = TtlCache[tuple[str, str], Any](settings.api_public_cache_s)
     install_error_handlers(app)
     install_login_redirect(app)
+    app.add_middleware(BrowserGuard, public_base_url=settings.api_public_base_url)
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)

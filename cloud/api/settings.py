@@ -22,8 +22,18 @@ class ApiSettings(BaseSettings):
         description="Base of the GS1 Digital Link URLs printed in QR codes (…/01/{gtin}/10/{lot})",
     )
     api_session_hours: float = Field(default=12.0, gt=0, description="Browser session lifetime")
-    api_cookie_secure: bool = Field(
-        default=False, description="Mark the session cookie Secure (set behind HTTPS)"
+    api_cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark the session cookie Secure (unset: whenever the public base URL is https)",
+    )
+    api_login_failures_per_account: int = Field(
+        default=5, ge=1, description="Failed logins of one account within the window, then 429"
+    )
+    api_login_failures_per_address: int = Field(
+        default=20, ge=1, description="Failed logins from one address within the window, then 429"
+    )
+    api_login_window_s: float = Field(
+        default=900.0, gt=0, description="Seconds failed logins count against an account/address"
     )
     api_online_after_s: float = Field(
         default=120.0, gt=0, description="A device seen within this many seconds is online"
@@ -40,6 +50,13 @@ class ApiSettings(BaseSettings):
         default=None, description="Broker password file rotate-credentials writes (optional)"
     )
     log_level: str = "INFO"
+
+
+def cookie_secure(settings: ApiSettings) -> bool:
+    """Whether the session cookie is Secure: as set, else when the public base is https."""
+    if settings.api_cookie_secure is not None:
+        return settings.api_cookie_secure
+    return settings.api_public_base_url.lower().startswith("https://")
 
 
 def load_api_settings(**overrides: object) -> ApiSettings:

@@ -147,3 +147,34 @@ def set_device_secret(
     assert row is not None
     rotated: datetime = row[0]
     return rotated
+
+
+def recent_login_failures(
+    cur: Cursor, *, username: str, address: str, window_s: float
+) -> tuple[int, int]:
+    """Failed logins within the last `window_s` seconds: of this account name, from this address."""
+    cur.execute(
+        "SELECT count(*) FILTER (WHERE username = %(u)s), count(*) FILTER (WHERE address = %(a)s) "
+        "FROM login_failures WHERE failed_at > now() - make_interval(secs => %(w)s) "
+        "AND (username = %(u)s OR address = %(a)s)",
+        {"u": username, "a": address, "w": window_s},
+    )
+    row = cur.fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def add_login_failure(cur: Cursor, *, username: str, address: str, keep_s: float) -> None:
+    """Record a failed login (and forget those older than `keep_s` seconds)."""
+    cur.execute(
+        "DELETE FROM login_failures WHERE failed_at < now() - make_interval(secs => %s)",
+        (keep_s,),
+    )
+    cur.execute(
+        "INSERT INTO login_failures (username, address) VALUES (%s, %s)", (username, address)
+    )
+
+
+def clear_login_failures(cur: Cursor, *, username: str) -> None:
+    """Forget an account's failed logins (it just logged in)."""
+    cur.execute("DELETE FROM login_failures WHERE username = %s", (username,))

@@ -115,7 +115,8 @@ def test_demo_tells_the_story_end_to_end_and_leaves_nothing() -> None:
     web = demo.wait_for(r"web UI\s+(\S+)\s+\(log in as (\S+) / (\S+)\)", 90)
     with httpx.Client(base_url=web.group(1), timeout=10) as browser:
         login = {"username": web.group(2), "password": web.group(3)}
-        assert browser.post("/login", data=login).status_code == 303  # to the dashboard
+        origin = {"Origin": str(browser.base_url).rstrip("/")}  # as a browser's form sends it
+        assert browser.post("/login", data=login, headers=origin).status_code == 303
         assert browser.get("/api/me").json()["role"] == "admin"
     code = demo.wait(180)
     assert code == 0, demo.output

@@ -11,8 +11,9 @@ from cloud.api.access import Sites, access
 from cloud.api.auth import SESSION_COOKIE
 from cloud.api.deps import CursorDep, SettingsDep
 from cloud.api.i18n import LANGUAGES
+from cloud.api.settings import cookie_secure
 from cloud.api.ui_support import LANG_COOKIE, render
-from cloud.auth.secrets import new_token, token_hash, verify_password
+from cloud.auth.secrets import new_token, token_hash, verify_login
 from cloud.db import auth_store
 
 # Anyone may log in, out or switch languages; none of it shows a site's data.
@@ -43,12 +44,33 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 
 @router.post("/login", response_model=None)
 def login(request: Request, cur: CursorDep, settings: SettingsDep, form: FormDep) -> Response:
-    """Check the password (scrypt); on success set the session cookie and go on."""
-    found = auth_store.user_for_login(cur, username=form.get("username", ""))
-    if found is None or not verify_password(form.get("password", ""), found[1]):
+    """Check the password (scrypt); on success set the session cookie and go on.
+
+    Failed logins are counted per account name and per address; past the limits the form
+    answers 429 without checking anything. Unknown and known names cost the same work.
+    """
+    username = form.get("username", "")[:200]
+    address = request.client.host if request.client else "unknown"
+    window = settings.api_login_window_s
+    per_account, per_address = auth_store.recent_login_failures(
+        cur, username=username, address=address, window_s=window
+    )
+    if (
+        per_account >= settings.api_login_failures_per_account
+        or per_address >= settings.api_login_failures_per_address
+    ):
+        slow = render(
+            request, "login.html", status_code=429, next=_local(form.get("next")), error="slow"
+        )
+        slow.headers["Retry-After"] = str(int(window))
+        return slow
+    found = auth_store.user_for_login(cur, username=username)
+    if not verify_login(form.get("password", ""), found[1] if found else None) or found is None:
+        auth_store.add_login_failure(cur, username=username, address=address, keep_s=window)
         return render(
             request, "login.html", status_code=401, next=_local(form.get("next")), error=True
         )
+    auth_store.clear_login_failures(cur, username=username)
     token = new_token("s")
     lifetime = timedelta(hours=settings.api_session_hours)
     auth_store.add_session(
@@ -60,8 +82,8 @@ def login(request: Request, cur: CursorDep, settings: SettingsDep, form: FormDep
         token,
         max_age=int(lifetime.total_seconds()),
         httponly=True,
-        samesite="lax",
-        secure=settings.api_cookie_secure,
+        samesite="strict",
+        secure=cookie_secure(settings),
     )
     return response
 
@@ -73,7 +95,7 @@ def logout(request: Request, cur: CursorDep) -> RedirectResponse:
     if cookie:
         auth_store.end_session(cur, token_hash=token_hash(cookie))
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
     return response
 
 

@@ -77,7 +77,11 @@ def test_unknown_batch_is_404(client, world):
 
 
 def _login(client, username):
-    client.post("/login", data={"username": username, "password": PASSWORD})
+    client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD},
+        headers={"Origin": "http://testserver"},
+    )
 
 
 def test_pages_render_for_an_operator(client, world):

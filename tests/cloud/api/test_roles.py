@@ -109,20 +109,25 @@ def test_inspector_is_read_only(client, world):
     assert response.status_code == 403
 
 
-def test_login_sets_an_httponly_session_cookie(client, world):
-    bad = client.post("/login", data={"username": "op-a", "password": "wrong"})
+SAME_ORIGIN = {"Origin": "http://testserver"}
+
+
+def test_login_sets_an_httponly_strict_session_cookie(client, world):
+    bad = client.post("/login", data={"username": "op-a", "password": "wrong"}, headers=SAME_ORIGIN)
     assert bad.status_code == 401
     ok = client.post(
         "/login",
         data={"username": "op-a", "password": PASSWORD, "next": "/ui/alerts"},
+        headers=SAME_ORIGIN,
         follow_redirects=False,
     )
     assert ok.status_code == 303
     assert ok.headers["location"] == "/ui/alerts"
     cookie = ok.headers["set-cookie"]
-    assert "txng_session=" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
+    assert "txng_session=" in cookie and "HttpOnly" in cookie
+    assert "samesite=strict" in cookie.lower() and "secure" not in cookie.lower()  # http base
     assert client.get("/api/me").json()["username"] == "op-a"
-    client.post("/logout", follow_redirects=False)
+    client.post("/logout", headers=SAME_ORIGIN, follow_redirects=False)
     client.cookies.clear()
     assert client.get("/api/me").status_code == 401
 
@@ -131,6 +136,7 @@ def test_login_redirect_stays_on_this_site(client, world):
     ok = client.post(
         "/login",
         data={"username": "admin", "password": PASSWORD, "next": "//evil.example/"},
+        headers=SAME_ORIGIN,
         follow_redirects=False,
     )
     assert ok.headers["location"] == "/"
