@@ -98,7 +98,12 @@ def merge_stays(stays: Sequence[Stay]) -> list[Stay]:
 
 
 def batch_series(
-    cur: Cursor, batch_id: int, *, points: int = 500, quantity: str = "temperature"
+    cur: Cursor,
+    batch_id: int,
+    *,
+    points: int = 500,
+    quantity: str = "temperature",
+    site: str | None = None,
 ) -> list[SeriesPoint]:
     """The batch's readings over its life in at most `points` buckets (min/max/mean).
 
@@ -107,28 +112,53 @@ def batch_series(
     one bucket each (a life of more than `points` days: its days shared out as evenly as
     they allow); else (shorter than `points` five-minute cells) `points` equal-time buckets
     of the raw readings. Empty buckets are left out. A reading linked through two
-    overlapping stays at the same place counts once.
+    overlapping stays at the same place counts once. Given `site`: its stays only.
     """
-    spans = _spans(merge_stays(batch_stays(cur, batch_id)))
-    return _series(cur, batch_id, spans, span_totals(cur, spans, quantity), points, quantity)
+    stays = [s for s in batch_stays(cur, batch_id) if site is None or s.site_id == site]
+    spans = _spans(merge_stays(stays))
+    totals = span_totals(cur, spans, quantity)
+    return _series(cur, batch_id, spans, totals, points, quantity, site)
 
 
 def batch_conditions(
-    cur: Cursor, batch_id: int, *, points: int = 500, quantity: str = "temperature"
+    cur: Cursor,
+    batch_id: int,
+    *,
+    points: int = 500,
+    quantity: str = "temperature",
+    site: str | None = None,
 ) -> tuple[list[StaySummary], list[SeriesPoint]]:
-    """stay_summaries and batch_series of the batch, sharing what they read."""
-    stays, totals, summaries = _read_stays(cur, batch_id, quantity)
-    series = _series(cur, batch_id, _spans(merge_stays(stays)), totals, points, quantity)
+    """stay_summaries and batch_series of the batch (its stays at `site`, if given)."""
+    stays, totals, summaries = _at_site(_read_stays(cur, batch_id, quantity), site)
+    merged = _spans(merge_stays(stays))
+    series = _series(cur, batch_id, merged, totals, points, quantity, site)
     return summaries, series
 
 
 def batch_conditions_json(
-    cur: Cursor, batch_id: int, *, points: int = 500, quantity: str = "temperature"
+    cur: Cursor,
+    batch_id: int,
+    *,
+    points: int = 500,
+    quantity: str = "temperature",
+    site: str | None = None,
 ) -> tuple[list[StaySummary], str]:
     """batch_conditions with the series as the API's JSON array (built by the database)."""
-    stays, totals, summaries = _read_stays(cur, batch_id, quantity)
-    series = _series_json(cur, batch_id, _spans(merge_stays(stays)), totals, points, quantity)
+    stays, totals, summaries = _at_site(_read_stays(cur, batch_id, quantity), site)
+    merged = _spans(merge_stays(stays))
+    series = _series_json(cur, batch_id, merged, totals, points, quantity, site)
     return summaries, series
+
+
+_Read = tuple[list[Stay], list[Totals], list[StaySummary]]
+
+
+def _at_site(read: _Read, site: str | None) -> _Read:
+    """The stays (with their totals and summaries) at `site`; all of them when it is None."""
+    if site is None:
+        return read
+    keep = [i for i, stay in enumerate(read[0]) if stay.site_id == site]
+    return [read[0][i] for i in keep], [read[1][i] for i in keep], [read[2][i] for i in keep]
 
 
 def _read_stays(
@@ -171,6 +201,7 @@ def _series(
     totals: Sequence[Totals],
     points: int,
     quantity: str,
+    site: str | None = None,
 ) -> list[SeriesPoint]:
     """The series over `merged`; `totals` (of stays with the same union) fix the level."""
     level = _level(totals, points)
@@ -178,7 +209,7 @@ def _series(
         return []
     life, width_s = level
     if width_s is None:
-        cur.execute(_FINE_SQL, _fine_params(batch_id, points, quantity))
+        cur.execute(_FINE_SQL, _fine_params(batch_id, points, quantity, site))
         return [SeriesPoint(*row[1:]) for row in cur.fetchall()]
     _, buckets = level_series(cur, merged, quantity, points, width_s, life)
     return [SeriesPoint(*bucket) for bucket in buckets]
@@ -191,6 +222,7 @@ def _series_json(
     totals: Sequence[Totals],
     points: int,
     quantity: str,
+    site: str | None = None,
 ) -> str:
     """_series as the API's JSON array text, written by the database."""
     level = _level(totals, points)
@@ -199,7 +231,7 @@ def _series_json(
     life, width_s = level
     if width_s is None:
         cur.execute(
-            series_json_sql(_FINE_SQL, "s.bucket"), _fine_params(batch_id, points, quantity)
+            series_json_sql(_FINE_SQL, "s.bucket"), _fine_params(batch_id, points, quantity, site)
         )
         row = cur.fetchone()
         return str(row[0]) if row else "[]"
@@ -210,7 +242,7 @@ def _series_json(
 # the raw readings.
 _FINE_SQL = (
     "WITH stays AS (SELECT site_id, location, start_time, end_time FROM batch_presence "
-    "  WHERE batch_id = %(batch)s), "
+    "  WHERE batch_id = %(batch)s AND (%(site)s::text IS NULL OR site_id = %(site)s)), "
     "linked AS MATERIALIZED (SELECT DISTINCT r.id, r.time, r.value FROM stays s "
     "  JOIN readings r ON r.site_id = s.site_id AND r.location = s.location "
     "  AND r.quantity = %(quantity)s AND r.time >= s.start_time "
@@ -224,8 +256,10 @@ _FINE_SQL = (
 )
 
 
-def _fine_params(batch_id: int, points: int, quantity: str) -> dict[str, object]:
-    return {"batch": batch_id, "quantity": quantity, "points": points}
+def _fine_params(
+    batch_id: int, points: int, quantity: str, site: str | None = None
+) -> dict[str, object]:
+    return {"batch": batch_id, "quantity": quantity, "points": points, "site": site}
 
 
 def stay_summaries(

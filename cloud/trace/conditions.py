@@ -17,14 +17,14 @@ __all__ = ["SeriesPoint", "StaySummary", "summaries_and_series", "summaries_and_
 
 
 def summaries_and_series(
-    cur: Cursor, batch_id: int, points: int
+    cur: Cursor, batch_id: int, points: int, site: str | None = None
 ) -> tuple[list[StaySummary], list[SeriesPoint]]:
     """Each stay with its temperature summary, and the series in at most `points` buckets."""
-    return batch_conditions(cur, batch_id, points=points)
+    return batch_conditions(cur, batch_id, points=points, site=site)
 
 
 def summaries_and_series_json(
-    cur: Cursor, batch_id: int, points: int
+    cur: Cursor, batch_id: int, points: int, site: str | None = None
 ) -> tuple[list[StaySummary], str]:
-    """Summaries and series, the series as the API's JSON array text."""
-    return batch_conditions_json(cur, batch_id, points=points)
+    """Summaries and series, the series as the API's JSON array text (of `site`'s stays)."""
+    return batch_conditions_json(cur, batch_id, points=points, site=site)

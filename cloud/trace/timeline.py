@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cloud.db import timeline_store as store
 from cloud.db.pool import Database
 from cloud.trace import conditions
+from cloud.trace.site_view import seen_from
 
 
 class _Model(BaseModel):
@@ -251,45 +252,59 @@ def batch_timeline(
         return timeline_in(cur, batch, points=points)
 
 
-def timeline_in(cur: Cursor, batch: int | tuple[str, str], *, points: int = 500) -> Timeline | None:
-    """batch_timeline, read with the caller's cursor (in its transaction)."""
+def timeline_in(
+    cur: Cursor, batch: int | tuple[str, str], *, points: int = 500, site: str | None = None
+) -> Timeline | None:
+    """batch_timeline with the caller's cursor; `site`: as that site's operator sees it."""
     batch_id = store.find_batch(cur, *batch) if isinstance(batch, tuple) else batch
     facts = store.timeline_facts(cur, batch_id) if batch_id is not None else None
     if batch_id is None or facts is None:
         return None
-    summaries, points_read = conditions.summaries_and_series(cur, batch_id, points)
-    return _assemble(facts, summaries, [p.__dict__ for p in points_read])
+    summaries, points_read = conditions.summaries_and_series(cur, batch_id, points, site)
+    return _assemble(cur, facts, summaries, [p.__dict__ for p in points_read], site)
 
 
-def timeline_json(cur: Cursor, batch_id: int, *, points: int = 500) -> str | None:
+def timeline_json(
+    cur: Cursor, batch_id: int, *, points: int = 500, site: str | None = None
+) -> str | None:
     """The timeline as the API's JSON text; the series' JSON comes as the database wrote it.
 
     Same document as Timeline.model_dump_json (the series last): a 500-point series costs
-    no Python objects.
+    no Python objects. `site`: as an operator of that site sees it (cloud/trace/site_view.py).
     """
     facts = store.timeline_facts(cur, batch_id)
     if facts is None:
         return None
-    summaries, series = conditions.summaries_and_series_json(cur, batch_id, points)
-    rest = _assemble(facts, summaries, []).model_dump_json(exclude={"series"})
+    summaries, series = conditions.summaries_and_series_json(cur, batch_id, points, site)
+    rest = _assemble(cur, facts, summaries, [], site).model_dump_json(exclude={"series"})
     return f'{rest[:-1]},"series":{series}}}'
 
 
 def _assemble(
+    cur: Cursor,
     facts: store.TimelineFacts,
     summaries: list[conditions.StaySummary],
     series: list[dict[str, Any]],
+    site: str | None,
 ) -> Timeline:
     origin = Origin.model_validate(facts.header)
+    entries = _entries(origin, facts, summaries)
+    forwarding = facts.forwarding
+    if site is not None:
+        everything = entries
+        entries = seen_from(entries, site)
+        if any(e.kind == "event" and e.site != site for e in everything):
+            own = [e.event_id for e in everything if e.kind == "event" and e.site == site]
+            forwarding = store.forwarding_of(cur, [i for i in own if i])
     return Timeline.model_validate(
         {
             "batch": facts.header,
             "origin": origin,
-            "entries": _entries(origin, facts, summaries),
+            "entries": entries,
             "series": series,
             "inputs": facts.inputs,
             "units": [{**u, "site": u["site_id"]} for u in facts.units],
             "outputs": facts.outputs,
-            "forwarding": _forwarding(facts.forwarding),
+            "forwarding": _forwarding(forwarding),
         }
     )

@@ -130,7 +130,7 @@ def _timeline_body(request: Request, batch_id: int, points: int) -> str:
         assert principal is not None
         if principal.site is not None:  # all-site roles see every batch there is
             visible_batch(cur, principal, batch_id)
-        body = timeline_json(cur, batch_id, points=points)
+        body = timeline_json(cur, batch_id, points=points, site=principal.site)
     if body is None:
         raise ApiError(404, "not_found", f"no batch {batch_id}")
     return body
@@ -184,7 +184,8 @@ def get_readings(
     visible_batch(cur, principal, batch_id)
     band = store.batch_band(cur, batch_id=batch_id)
     same = band is not None and band["quantity"] == quantity
-    series = batch_series(cur, batch_id, points=points, quantity=quantity)
+    site = principal.scope()  # an operator: the readings of their own site's stays only
+    series = batch_series(cur, batch_id, points=points, quantity=quantity, site=site)
     return Readings(
         batch_id=batch_id,
         quantity=quantity,
@@ -192,7 +193,9 @@ def get_readings(
         max_allowed=band["max_value"] if same and band else None,
         points=[SeriesPoint(**p.__dict__) for p in series],
         excursions=[
-            Excursion.model_validate(e) for e in store.batch_excursions(cur, batch_id=batch_id)
+            Excursion.model_validate(e)
+            for e in store.batch_excursions(cur, batch_id=batch_id)
+            if site is None or e["site_id"] == site
         ]
         if same
         else [],

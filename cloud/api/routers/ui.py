@@ -82,11 +82,15 @@ def batch_page(
 ) -> Response:
     """One batch: header, temperature chart with band and excursions, timeline."""
     row = api_catalog.get_batch(cur, batch_id=batch_id, site=principal.scope())
-    timeline = timeline_in(cur, batch_id, points=300) if row else None
+    timeline = timeline_in(cur, batch_id, points=300, site=principal.site) if row else None
     if row is None or timeline is None:
         return render(request, "not_found.html", status_code=404, user=principal)
     band = api_catalog.batch_band(cur, batch_id=batch_id)
-    excursions = api_catalog.batch_excursions(cur, batch_id=batch_id)
+    excursions = [
+        e
+        for e in api_catalog.batch_excursions(cur, batch_id=batch_id)
+        if principal.sees(e["site_id"])
+    ]
     chart = temperature_svg(
         timeline.series,
         low=band["min_value"] if band else None,

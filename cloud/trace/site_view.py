@@ -1,0 +1,47 @@
+"""What an operator of one site sees of a batch that travelled through other sites.
+
+Traceability needs one step back and one step forward, not the other sites' operations. Of
+its own site the operator sees everything: events, stays with their readings, alerts. Of
+every other site only its identity and the handover times: the other site's last event
+before the batch reached the operator's site, and its first event after the batch left it
+(time, site and business step; not the place, the event's id or the logistic unit). The
+other sites' stays (their readings), alerts and internal events are left out, and the series
+and forwarding counts are computed from the operator's own stays and events. The batch's own
+master data (product, producing site, origin, dates: printed on its pack and its public
+consumer page) and its links one step back and forward (the batches it was made from and
+into, the units it was packed into) stay.
+"""
+
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from cloud.trace.timeline import Entry
+
+T = TypeVar("T", bound="Entry")
+
+
+def _handovers(events: list[T], site: str) -> set[int]:
+    """Indexes of other sites' events that touch one of `site`'s (the step back and forward)."""
+    keep = set()
+    for i, event in enumerate(events):
+        if event.site == site:
+            continue
+        before = events[i - 1].site if i > 0 else None
+        after = events[i + 1].site if i + 1 < len(events) else None
+        if site in (before, after):
+            keep.add(i)
+    return keep
+
+
+def seen_from(entries: list[T], site: str) -> list[T]:
+    """The timeline's entries as an operator of `site` may see them."""
+    events = [e for e in entries if e.kind == "event"]
+    handovers = {id(events[i]) for i in _handovers(events, site)}
+    seen = []
+    for entry in entries:
+        if entry.kind == "origin" or entry.site == site:
+            seen.append(entry)
+        elif id(entry) in handovers:
+            hidden = {"location": None, "event_id": None, "via_sscc": None}
+            seen.append(entry.model_copy(update=hidden))
+    return seen
