@@ -58,6 +58,13 @@ _LINKED_SQL = (
     "b.quantity FROM batch_inputs x JOIN batches b ON b.id = x.{far} "
     "WHERE x.{near} = ANY({ids}) ORDER BY b.id"
 )
+# Captured EPCIS events naming the batch, with the site they were captured for and whether that
+# site asserts them itself or passes on a partner's.
+_CAPTURED_SQL = (
+    "SELECT c.event_time AS time, c.event_id AS id, c.site_id, c.biz_step, c.asserted_by, "
+    "coalesce(c.biz_location, c.read_point) AS place FROM epcis_event_batches x "
+    "JOIN epcis_events c ON c.id = x.epcis_event WHERE x.batch_id = %(b)s::bigint"
+)
 _UNITS_SQL = (
     "SELECT batch_id, sscc, packed_at, site_id FROM unit_contents WHERE batch_id = ANY({ids}) "
     "ORDER BY packed_at, sscc"
@@ -86,6 +93,7 @@ _FACTS = prepared.statement(
                 _FORWARDING_SQL.format(keys="ARRAY(SELECT id FROM ev)"),
                 "r.destination, r.state",
             ),
+            _json_rows(_CAPTURED_SQL, "r.time, r.id"),
         )
     ),
 )
@@ -113,10 +121,11 @@ class TimelineFacts:
     outputs: list[dict[str, Any]]
     units: list[dict[str, Any]]
     forwarding: list[dict[str, Any]]
+    captured: list[dict[str, Any]]
 
 
 def timeline_facts(cur: Cursor, batch_id: int) -> TimelineFacts | None:
-    """Header, events, alerts, one step back and forward, units and forwarding, in one query."""
+    """Header, events, alerts, one step back and forward, units, forwarding, captured events."""
     prepared.execute(cur, _FACTS, {"b": batch_id, "kind": EVENT})
     row = cur.fetchone()
     if row is None or row[0] is None:

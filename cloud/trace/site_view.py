@@ -6,7 +6,9 @@ every other site only its identity and the handover times: the other site's last
 before the batch reached the operator's site, and its first event after the batch left it
 (time, site and business step; not the place, the event's id or the logistic unit). The
 other sites' stays (their readings), alerts and internal events are left out, and the series
-and forwarding counts are computed from the operator's own stays and events. The batch's own
+and forwarding counts are computed from the operator's own stays and events. Captured EPCIS events
+count as events of the site they were captured for; those a partner asserts are shown, with
+their label, to that site only. The batch's own
 master data (product, producing site, origin, dates: printed on its pack and its public
 consumer page) and its links one step back and forward (the batches it was made from and
 into, the units it was packed into) stay.
@@ -15,7 +17,7 @@ into, the units it was packed into) stay.
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from cloud.trace.timeline import Entry
+    from cloud.trace.timeline_models import Entry
 
 T = TypeVar("T", bound="Entry")
 
@@ -35,11 +37,14 @@ def _handovers(events: list[T], site: str) -> set[int]:
 
 def seen_from(entries: list[T], site: str) -> list[T]:
     """The timeline's entries as an operator of `site` may see them."""
-    events = [e for e in entries if e.kind == "event"]
+    events = [e for e in entries if e.kind == "event" and e.asserted_by != "partner"]
     handovers = {id(events[i]) for i in _handovers(events, site)}
     seen = []
     for entry in entries:
-        if entry.kind == "origin" or entry.site == site:
+        if entry.asserted_by == "partner":
+            if entry.captured_by == site:
+                seen.append(entry)
+        elif entry.kind == "origin" or entry.site == site:
             seen.append(entry)
         elif id(entry) in handovers:
             hidden = {"location": None, "event_id": None, "via_sscc": None}

@@ -88,6 +88,24 @@ def test_captures_record_who_and_label_what_a_partner_asserts(client, world):
     b_export = client.get(f"/api/batches/{world.batch_b}/epcis", headers=auth(world, "op-b"))
     assert "txng:capturedBy" not in b_export.text  # A's capture is not B's to see
 
+    def captured(who, batch):
+        answer = client.get(f"/api/batches/{batch}/timeline", headers=auth(world, who))
+        assert answer.status_code == 200
+        entries = answer.json()["entries"]
+        return [
+            (e["asserted_by"], e["captured_by"], e["site"]) for e in entries if e["asserted_by"]
+        ]
+
+    assert captured("admin", world.batch_b) == [("partner", SITE_A, None)]
+    assert captured("op-b", world.batch_b) == []  # A's partner's word is not B's trace
+    assert captured("op-a", world.batch_a) == [("site", SITE_A, SITE_A)]
+    page = client.get(f"/ui/batches/{world.batch_b}", headers=auth(world, "admin"))
+    assert (
+        "asserted by a partner"
+        in client.get(f"/ui/batches/{world.batch_b}?lang=en", headers=auth(world, "admin")).text
+        and page.status_code == 200
+    )
+
 
 def test_an_admin_names_the_site_a_capture_is_for(client, world):
     document = epcis_document(SITE_B)
