@@ -43,12 +43,13 @@ CALLERS = ("anonymous", "op-a", "op-b", "inspector", "admin")
 SITE_OF_OPERATOR = {"op-a": SITE_A, "op-b": SITE_B}
 PLACES = {SITE_A: ("cold-room-1", "plot-7"), SITE_B: ("line-1",)}
 KEYS = {SITE_A: (GTIN_A, LOT_A, DEVICE_A), SITE_B: (GTIN_B, LOT_B, DEVICE_B)}
+UNITS = {SITE_A: "089350000000000017", SITE_B: "089350000000000024"}  # one that left each site
 
 
 def markers(site: str) -> set[str]:
     """What names a site in an answer: its id, GTIN (14 and 13 digits), lot, places, device."""
     gtin, lot, device = KEYS[site]
-    return {site, gtin, gtin[1:], lot, device, *PLACES[site]}
+    return {site, gtin, gtin[1:], lot, device, UNITS[site], *PLACES[site]}
 
 
 def other(site: str) -> str:
@@ -105,6 +106,14 @@ def matrix(migrated_template: str) -> Iterator[Matrix]:
     finally:
         database.close()
     letter_b = query(url, "SELECT max(id) FROM dead_letters WHERE site_id = %s", (SITE_B,))[0][0]
+    for site, unit in UNITS.items():  # a unit that stayed at the site and left it
+        query(
+            url,
+            "INSERT INTO presence (sscc, site_id, location, start_time, end_time, open_event) "
+            "VALUES (%s, %s, %s, now() - interval '2 hours', now() - interval '1 hour', "
+            "gen_random_uuid()) RETURNING id",
+            (unit, site, PLACES[site][0]),
+        )
     app = create_app(load_api_settings(database_url=url))
     with TestClient(app) as client:
         captures = {}
@@ -133,6 +142,7 @@ def path_values(m: Matrix, site: str) -> dict[str, str]:
         "gtin": gtin,
         "lot": lot,
         "capture_id": m.captures[site],
+        "sscc": UNITS[site],
     }
 
 
