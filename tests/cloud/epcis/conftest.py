@@ -14,6 +14,9 @@ from tests.support.sql import query
 OPERATOR = Principal(username="op", role="operator", site=SITE, user_id=1)
 
 
+TOKEN = {"Authorization": "Bearer overridden"}
+
+
 def add_operator_site(database_url: str) -> None:
     """The site OPERATOR captures for."""
     query(
@@ -28,5 +31,6 @@ def client(database_url: str) -> Iterator[TestClient]:
     add_operator_site(database_url)
     app = create_app(load_api_settings(database_url=database_url))
     app.dependency_overrides[current_principal] = lambda: OPERATOR
-    with TestClient(app) as test_client:
+    # A token header as API clients send (the principal itself is overridden above).
+    with TestClient(app, headers=TOKEN) as test_client:
         yield test_client

@@ -17,7 +17,7 @@ from cloud.epcis.settings import load_epcis_settings
 from cloud.epcis.validate import problems
 from cloud.forward.adapter import ListJournal, OutboxItem, Outcome
 from cloud.forward.epcis_adapter import EpcisCaptureAdapter
-from tests.cloud.epcis.conftest import OPERATOR, add_operator_site
+from tests.cloud.epcis.conftest import OPERATOR, TOKEN, add_operator_site
 from tests.cloud.trace.helpers import idle, import_csv
 from tests.support.factory import SITE, START, message, reading, scan_of
 from tests.support.mqtt import publish_all
@@ -201,7 +201,7 @@ def test_adapter_posts_valid_documents_to_a_capture_endpoint(scenario, database_
         far = create_app(load_api_settings(database_url=far_url))
         far.dependency_overrides[current_principal] = lambda: OPERATOR
         database = Database(database_url, max_connections=2)
-        with TestClient(far) as far_client:
+        with TestClient(far, headers=TOKEN) as far_client:
             adapter = EpcisCaptureAdapter(
                 database,
                 load_epcis_settings(epcis_capture_url="/epcis/capture"),
