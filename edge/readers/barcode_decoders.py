@@ -11,6 +11,8 @@ if TYPE_CHECKING:  # numpy, OpenCV and the decoders load only when a camera runs
 else:
     Image = Any
 DecoderName = Literal["zxing", "pyzbar"]
+# What a decode looks for: anything, one linear symbol with upright bars, or matrix symbols.
+Symbols = Literal["any", "linear", "matrix"]
 
 # zbar names symbologies but not AIM identifiers; the nearest identifier for each (no FNC1 info).
 _ZBAR_AIM = {
@@ -30,12 +32,13 @@ class Decoded:
 class Decoder(Protocol):
     """Finds barcodes in a grayscale image."""
 
-    def decode(self, image: Image, *, upright_linear: bool = False) -> list[Decoded]:
+    def decode(self, image: Image, *, symbols: Symbols = "any") -> list[Decoded]:
         """Every code read in the image.
 
-        With `upright_linear` the image is one linear symbol with upright bars: only linear
+        With "linear" the image is one linear symbol with upright bars: only linear
         symbologies are tried, and of several reads the one across the most rows is kept (a
-        stray read of part of the bars can pass a check digit).
+        stray read of part of the bars can pass a check digit); "matrix" tries only matrix
+        symbologies (a region the locator found without bars).
         """
 
 
@@ -53,20 +56,25 @@ class ZxingDecoder:
         self._zx: Any = zxingcpp
         self._inverted = inverted
         f = zxingcpp.BarcodeFormat
-        self._linear = (f.EANUPC, f.ITF, f.Code128, f.DataBar, f.DataBarExp, f.DataBarLtd)
-        self._formats = (*self._linear, f.DataMatrix, f.QRCode)
+        linear = (f.EANUPC, f.ITF, f.Code128, f.DataBar, f.DataBarExp, f.DataBarLtd)
+        matrix = (f.DataMatrix, f.QRCode)
+        self._formats = {"any": (*linear, *matrix), "linear": linear, "matrix": matrix}
 
-    def decode(self, image: Image, *, upright_linear: bool = False) -> list[Decoded]:
-        """Every valid code, text as sent by a scanner (GS as 0x1D)."""
+    def decode(self, image: Image, *, symbols: Symbols = "any") -> list[Decoded]:
+        """Every valid code, text as sent by a scanner (GS as 0x1D).
+
+        A region (linear or matrix) is not also read downscaled: the locator sized it.
+        """
         results = self._zx.read_barcodes(
             image,
-            formats=self._linear if upright_linear else self._formats,
-            try_rotate=not upright_linear,
+            formats=self._formats[symbols],
+            try_rotate=symbols != "linear",
+            try_downscale=symbols == "any",
             try_invert=self._inverted,
             text_mode=self._zx.TextMode.Plain,
         )
         valid = [r for r in results if r.valid and r.text]
-        if upright_linear and len(valid) > 1:
+        if symbols == "linear" and len(valid) > 1:
             valid = [max(valid, key=_rows)]
         return [Decoded(r.text, r.symbology_identifier or None) for r in valid]
 
@@ -87,14 +95,16 @@ class PyzbarDecoder:
         kinds = pyzbar.ZBarSymbol
         self._linear = [kinds.EAN13, kinds.EAN8, kinds.UPCA, kinds.UPCE, kinds.I25, kinds.CODE128]
         self._linear += [kinds.DATABAR, kinds.DATABAR_EXP]
+        self._matrix = [kinds.QRCODE]
 
-    def decode(self, image: Image, *, upright_linear: bool = False) -> list[Decoded]:
-        """Every code zbar reads."""
+    def decode(self, image: Image, *, symbols: Symbols = "any") -> list[Decoded]:
+        """Every code zbar reads (its only matrix symbology is QR)."""
         found = []
-        symbols = self._zbar.decode(image, symbols=self._linear if upright_linear else None)
-        if upright_linear and len(symbols) > 1:
-            symbols = [max(symbols, key=lambda s: s.rect.height)]
-        for symbol in symbols:
+        wanted = {"any": None, "linear": self._linear, "matrix": self._matrix}[symbols]
+        read = self._zbar.decode(image, symbols=wanted)
+        if symbols == "linear" and len(read) > 1:
+            read = [max(read, key=lambda s: s.rect.height)]
+        for symbol in read:
             data: bytes = symbol.data
             try:
                 text = data.decode("utf-8")
