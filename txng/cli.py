@@ -150,6 +150,8 @@ def _add_master_data(groups: "argparse._SubParsersAction[argparse.ArgumentParser
         ("sites", "import"),
         ("locations", "import"),
         ("sensors", "import"),
+        ("certificates", "import"),
+        ("photos", "import"),
         ("items", "commission"),
     ):
         sub = groups.add_parser(kind, help=f"master data: {kind}").add_subparsers(

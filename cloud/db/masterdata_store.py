@@ -43,6 +43,19 @@ def existing(cur: Cursor, table: str, column: str, values: Iterable[str]) -> set
     return {row[0] for row in cur.fetchall()}
 
 
+def existing_locations(cur: Cursor, places: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of the (site, code) locations exist."""
+    wanted = sorted(places)
+    if not wanted:
+        return set()
+    cur.execute(
+        "SELECT site_id, code FROM locations WHERE (site_id, code) IN "
+        "(SELECT * FROM unnest(%s::text[], %s::text[]))",
+        ([s for s, _ in wanted], [c for _, c in wanted]),
+    )
+    return {(str(s), str(c)) for s, c in cur.fetchall()}
+
+
 def ensure_sites(cur: Cursor, sites: Iterable[str]) -> None:
     """Create the sites that do not exist yet."""
     rows = sorted({(s,) for s in sites})

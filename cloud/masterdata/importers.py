@@ -10,9 +10,11 @@ from cloud.db import masterdata_store as store
 from cloud.masterdata.csv_import import CsvImportError, ParsedFile, RowProblem
 from cloud.masterdata.rows import (
     BatchRow,
+    CertificateRow,
     GroupRow,
     ItemRow,
     LocationRow,
+    PhotoRow,
     ProductRow,
     ProfileRow,
     Row,
@@ -132,6 +134,42 @@ def _apply_items(cur: Cursor, parsed: ParsedFile[ItemRow]) -> int:
     return len(parsed.rows)
 
 
+def _sited(
+    table: str, keys: Sequence[str], check: Callable[[Cursor, ParsedFile[Any]], None]
+) -> Apply:
+    """Rows with a `site` column (stored as site_id), checked by `check` first."""
+
+    def apply(cur: Cursor, parsed: ParsedFile[Any]) -> int:
+        _unique(parsed, keys)
+        check(cur, parsed)
+        columns = _columns(parsed, keys)
+        rows = [_values(r, columns) for _, r in parsed.rows]
+        db = ["site_id" if c == "site" else c for c in columns]
+        store.upsert(cur, table, keys=["site_id" if k == "site" else k for k in keys],
+                     columns=db, rows=rows)
+        return len(rows)
+
+    return apply
+
+
+def _check_certificates(cur: Cursor, parsed: ParsedFile[CertificateRow]) -> None:
+    if "gtin" in parsed.columns:
+        _references(cur, parsed, "gtin", "products", "gtin")
+    places = {(r.site, r.location) for _, r in parsed.rows if r.site and r.location}
+    known = store.existing_locations(cur, places)
+    problems = [
+        parsed.problem(line, "location", f"no location {r.site}/{r.location}; import it first")
+        for line, r in parsed.rows
+        if r.location is not None and (r.site, r.location) not in known
+    ]
+    if problems:
+        raise CsvImportError(problems)
+
+
+def _check_nothing(cur: Cursor, parsed: ParsedFile[Any]) -> None:
+    """Photos name batches and places that may be scanned later: nothing to look up."""
+
+
 @dataclass(frozen=True)
 class Importer:
     """A master-data kind: its CSV row model and how a parsed file is written."""
@@ -158,4 +196,13 @@ IMPORTERS: dict[str, Importer] = {
     "sites": Importer(SiteRow, _simple("sites", ("id",))),
     "locations": Importer(LocationRow, _apply_locations),
     "sensors": Importer(SensorRow, _apply_sensors),
+    "certificates": Importer(CertificateRow, _sited("certificates", ("id",), _check_certificates)),
+    "photos": Importer(
+        PhotoRow,
+        _sited(
+            "step_photos",
+            ("gtin", "lot", "site", "location", "biz_step", "image_url"),
+            _check_nothing,
+        ),
+    ),
 }

@@ -4,7 +4,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from contract import BizStep
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Lot = Annotated[str, Field(pattern=r"^[!-~]{1,20}$")]
@@ -159,3 +169,41 @@ class SiteRow(Row):
     name: str = Field(min_length=1)
     gln: Gln | None = None
     address: str | None = None
+
+
+class CertificateRow(Row):
+    """A certificate of a product (gtin) or of a farm plot (site and location), e.g. OCOP."""
+
+    id: Code
+    kind: str = Field(min_length=1, description="e.g. OCOP 4 sao, VietGAP")
+    number: str = Field(min_length=1)
+    issuer: str = Field(min_length=1)
+    issued_on: date | None = None
+    valid_until: date | None = None
+    gtin: Gtin | None = None
+    site: Code | None = None
+    location: Code | None = None
+    image_url: str | None = Field(default=None, pattern=r"^https?://")
+
+    @model_validator(mode="after")
+    def _holder(self) -> "CertificateRow":
+        if (self.gtin is None) == (self.location is None) or (self.location is None) != (
+            self.site is None
+        ):
+            raise ValueError("give either gtin (a product's) or site and location (a farm plot's)")
+        if self.issued_on and self.valid_until and self.valid_until < self.issued_on:
+            raise ValueError("valid_until is before issued_on")
+        return self
+
+
+class PhotoRow(Row):
+    """A photo of one step of a batch (its place and business step), e.g. the harvest."""
+
+    gtin: Gtin
+    lot: Lot
+    site: Code
+    location: Code
+    biz_step: BizStep
+    image_url: str = Field(pattern=r"^https?://")
+    caption: str | None = None
+    taken_at: AwareDatetime | None = None

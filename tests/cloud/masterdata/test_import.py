@@ -12,7 +12,18 @@ from tests.support.sql import query, scalar
 from txng.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "master_data"
-ORDER = ("profiles", "groups", "products", "sites", "locations", "batches", "items", "sensors")
+ORDER = (
+    "profiles",
+    "groups",
+    "products",
+    "sites",
+    "locations",
+    "batches",
+    "items",
+    "certificates",
+    "photos",
+    "sensors",
+)
 
 
 @pytest.fixture
@@ -53,6 +64,20 @@ def test_examples_import_and_reimport_is_an_upsert(database, database_url):
     )
     assert inputs == [("NL2026-07-A",)]
     assert scalar(database_url, "SELECT count(*) FROM commissioned_items") == 99
+    certificates = query(
+        database_url, "SELECT id, gtin, location FROM certificates ORDER BY id"
+    )
+    assert certificates == [
+        ("ocop-long-nhan", "08936012345018", None),
+        ("ocop-mat-ong", "08936012345025", None),
+        ("vietgap-hy-vt-0042", None, "orchard-a"),
+    ]
+    photos = query(database_url, "SELECT location, biz_step FROM step_photos ORDER BY id")
+    assert photos == [
+        ("orchard-a", "commissioning"),
+        ("drying-1", "commissioning"),
+        ("packing-line-1", "packing"),
+    ]
     plot = query(database_url, "SELECT area_code FROM locations WHERE kind = 'farm_plot'")
     assert plot == [("HY-VT-0042",)]
     sites = query(database_url, "SELECT id, name IS NOT NULL, gln FROM sites ORDER BY id")
