@@ -16,6 +16,9 @@ class Faults(BaseModel):
     hang_s: float = Field(5.0, ge=0, description="how long a 'timeout' answer hangs")
     latency_s: float = Field(0.0, ge=0, description="added to every answer (real seconds)")
     clock_speed: float = Field(1.0, gt=0, description="simulated seconds per real second")
+    dedupe: bool = Field(
+        True, description="find an object by its client reference instead of creating it again"
+    )
     client_id: str = "txng"
     client_secret: str = "txng-secret"
     product_groups: list[str] | None = Field(

@@ -8,19 +8,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from cloud.forward.portal.gtin import valid_gtin
+from cloud.portal_sim.checks import Checks, Invalid
 from cloud.portal_sim.records import Record
 from cloud.portal_sim.state import SimState
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-class Invalid(Exception):
-    """A request the portal refuses (400), in its error shape."""
-
-    def __init__(self, error: str, message: str, where: str = "GatewayController.java"):
-        super().__init__(message)
-        self.body = {"error": error, "debugMessage": message, "errorInFile": where}
+__all__ = ["Endpoint", "Invalid", "PortalRoutes", "portal_error"]
 
 
 def portal_error(status: int, error: str, message: str, where: str = "Gateway") -> JSONResponse:
@@ -42,6 +35,7 @@ class PortalRoutes:
     def __init__(self, state: SimState):
         self.state = state
         self.f = state.mapping.fields
+        self.checks = Checks(state)
 
     def routes(self, wrap: Callable[[Endpoint, bool], Endpoint]) -> list[Route]:
         """Every route, each wrapped by the fault gate (`wrap(endpoint, needs_token)`)."""
@@ -49,8 +43,11 @@ class PortalRoutes:
         routes = [Route(self.state.mapping.token.path, wrap(self.token, False), methods=["POST"])]
         for kind, path in (
             ("product", paths.product),
+            ("growing_area", paths.growing_area),
+            ("location", paths.location),
             ("order", paths.order),
             ("chain", paths.chain),
+            ("image", paths.image),
         ):
             routes.append(Route(path, wrap(self._creator(kind), True), methods=["POST"]))
             confirm = paths.confirm.format(path=path, id="{id}")
@@ -93,7 +90,7 @@ class PortalRoutes:
             record = self.state.records.get(request.path_params["id"], kind)
             if record is None:
                 raise Invalid("ERR_NOT_FOUND", f"no {kind} {request.path_params['id']}")
-            record.confirmed = True
+            self.state.records.confirm(record)
             return JSONResponse(self._answer(record))
 
         return confirm
@@ -138,7 +135,7 @@ class PortalRoutes:
                     }
                 )
                 continue
-            record.confirmed = True
+            self.state.records.confirm(record)
             results.append({self.f.id: record.id})
         return JSONResponse({self.f.results: results})
 
@@ -149,61 +146,8 @@ class PortalRoutes:
         reference = body.get(self.f.client_reference)
         if not reference:
             raise Invalid("ERR_VALIDATION", f"{self.f.client_reference} is required")
-        getattr(self, f"_check_{kind}")(body, stage)
+        self.checks.check(kind, body, stage)
         return self.state.records.create(kind, str(reference), body)
-
-    def _require(self, body: dict[str, Any], names: dict[str, str], *keys: str) -> None:
-        for key in keys:
-            if body.get(names[key]) in (None, "", []):
-                raise Invalid("ERR_VALIDATION", f"{names[key]} is required", "Validator.java")
-
-    def _check_product(self, body: dict[str, Any], stage: str | None) -> None:
-        names = self.f.product
-        self._require(body, names, "gtin", "name", "images", "net_weight", "unit", "group")
-        gtin = str(body[names["gtin"]])
-        if len(gtin) not in (8, 13, 14) or not valid_gtin(gtin):
-            raise Invalid("ERR_GTIN", f"{names['gtin']} {gtin}: invalid GTIN", "GtinUtil.java")
-        catalogue = self.state.faults.product_groups
-        if catalogue is not None and body[names["group"]] not in catalogue:
-            raise Invalid(
-                "ERR_DANH_MUC",
-                f"{names['group']} {body[names['group']]!r}: not in the catalogue",
-                "DanhMucService.java",
-            )
-
-    def _check_order(self, body: dict[str, Any], stage: str | None) -> None:
-        names = self.f.order
-        self._require(body, names, "product_id", "lot")
-        self._exists(body[names["product_id"]], "product", names["product_id"])
-
-    def _check_chain(self, body: dict[str, Any], stage: str | None) -> None:
-        names = self.f.chain
-        self._require(body, names, "order_id")
-        self._exists(body[names["order_id"]], "order", names["order_id"])
-
-    def _check_event(self, body: dict[str, Any], stage: str | None) -> None:
-        names = self.f.event
-        stages = {rule.stage for rule in self.state.mapping.stages} | {"CHUNG_NHAN", "DAI_LY"}
-        if stage not in stages:
-            raise Invalid("ERR_DANH_MUC", f"unknown stage {stage}", "SuKienService.java")
-        self._require(
-            body,
-            names,
-            "order_id",
-            "trace_code",
-            "time",
-            "product_trace_code",
-            "location_trace_code",
-        )
-        self._exists(body[names["order_id"]], "order", names["order_id"])
-        self._exists(body[names["trace_code"]], "chain", names["trace_code"])
-
-    def _exists(self, record_id: Any, kind: str, name: str) -> None:
-        record = self.state.records.get(str(record_id), kind)
-        if record is None:
-            raise Invalid("ERR_NOT_FOUND", f"{name} {record_id}: no such {kind}")
-        if not record.confirmed:
-            raise Invalid("ERR_NOT_CONFIRMED", f"{name} {record_id}: {kind} not confirmed")
 
     def _answer(self, record: Record) -> dict[str, Any]:
         answer = {self.f.id: record.id, self.f.client_reference: record.reference}

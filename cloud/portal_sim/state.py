@@ -39,6 +39,7 @@ class SimState:
     rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
+        self.records.dedupe = self.faults.dedupe
         self.clock = SimClock(self.faults.clock_speed)
         self.limiter = RateLimit(self.faults.rate_limit_per_s)
         self.rng = random.Random(self.faults.seed)
@@ -48,6 +49,7 @@ class SimState:
         self.faults = Faults.model_validate({**self.faults.model_dump(), **changes})
         self.clock.set_speed(self.faults.clock_speed)
         self.limiter.set_rate(self.faults.rate_limit_per_s)
+        self.records.dedupe = self.faults.dedupe
         if "seed" in changes:
             self.rng = random.Random(self.faults.seed)
 

@@ -70,7 +70,15 @@ def test_token_create_dedupe_confirm_and_errors(sim: SimServer) -> None:
         )
         assert order.status_code == 400 and order.json()["error"] == "ERR_NOT_FOUND"
     summary = sim.state.records.summary()["product"]
-    assert summary == {"records": 1, "confirmed": 1, "created": 1, "deduped": 1}
+    assert summary == {
+        "records": 1,
+        "confirmed": 1,
+        "created": 1,
+        "deduped": 1,
+        "references": 1,
+        "unconfirmed": 0,
+        "confirmed_twice": 0,
+    }
 
 
 def test_token_expiry_on_the_simulated_clock(sim: SimServer) -> None:
@@ -108,6 +116,50 @@ def test_lost_answers_and_errors_are_injected(sim: SimServer) -> None:
         statuses = [client.post("/sso/oauth/token", data={}).status_code for _ in range(40)]
         assert 5 < statuses.count(503) < 35
         assert client.post("/_admin/faults", json={"error_rate": 2}).status_code == 400
+
+
+def _created(client: httpx.Client, path: str, body: dict, auth: dict[str, str]) -> str:
+    answer = client.post(path, json=body, headers=auth)
+    assert answer.status_code == 200, answer.text
+    record_id = str(answer.json()["id"])
+    assert client.put(f"{path}/{record_id}/xac-nhan", headers=auth).is_success
+    return record_id
+
+
+def test_the_portals_order_is_checked_and_dedupe_can_be_off(sim: SimServer) -> None:
+    with httpx.Client(base_url=sim.url) as client:
+        auth = token(client)
+        product = _created(client, "/api/v1/san-pham", PRODUCT, auth)
+        order = {"maThamChieu": "o1", "sanPhamId": product, "soLo": "L1", "maVungTrong": "VT-1"}
+        early = client.post("/api/v1/lenh-san-xuat", json=order, headers=auth)
+        assert early.status_code == 400 and early.json()["error"] == "ERR_NOT_FOUND"  # no area
+        area = {"maThamChieu": "VT-1", "maVungTrong": "VT-1", "tenVungTrong": "Vườn A"}
+        _created(client, "/api/v1/vung-trong", area, auth)
+        order_id = _created(client, "/api/v1/lenh-san-xuat", order, auth)
+        chain = {"maThamChieu": "o1", "lenhSanXuatId": order_id}
+        chain_id = _created(client, "/api/v1/chuoi-san-xuat", chain, auth)
+        event = {
+            "maThamChieu": "e1",
+            "lenhSanXuatId": order_id,
+            "maTruyXuat": chain_id,
+            "thoiGian": "2026-07-20T06:00:00+07:00",
+            "maTruyXuatSanPham": "(01)08936012345001(10)L1",
+            "maTruyXuatDiaDiem": "8936012349023",
+        }
+        nowhere = client.post("/api/v1/su-kien/SU_KIEN_VUNG_TRONG", json=event, headers=auth)
+        assert nowhere.status_code == 400 and "no confirmed location" in nowhere.text
+        place = {"maThamChieu": "8936012349023", "maTruyXuatDiaDiem": "8936012349023",
+                 "tenDiaDiem": "Vườn A", "loaiDiaDiem": "VUNG_SAN_XUAT"}
+        _created(client, "/api/v1/dia-diem", place, auth)
+        created = client.post("/api/v1/su-kien/SU_KIEN_VUNG_TRONG", json=event, headers=auth)
+        image = {"maThamChieu": "i1", "suKienId": created.json()["id"], "duongDan": "https://x/a.jpg"}
+        unconfirmed = client.post("/api/v1/anh-minh-chung", json=image, headers=auth)
+        assert unconfirmed.json()["error"] == "ERR_NOT_CONFIRMED"  # images follow the confirm
+        client.post("/_admin/faults", json={"dedupe": False})
+        again = client.post("/api/v1/su-kien/SU_KIEN_VUNG_TRONG", json=event, headers=auth)
+        assert again.json()["id"] != created.json()["id"]  # the same reference, a second record
+    summary = sim.state.records.summary()["event"]
+    assert (summary["records"], summary["references"], summary["confirmed"]) == (2, 1, 0)
 
 
 @pytest.mark.skipif(not EPCIS.exists(), reason="EPCIS test documents not available")
