@@ -47,8 +47,9 @@ def event_contexts(cur: Cursor, payloads: Sequence[Mapping[str, Any]]) -> list[E
     """The context of each queued event payload (same order), in a few statements."""
     rows = [dict(p) for p in payloads]
     cur.execute(
-        "SELECT (e->>'i')::int AS i, l.kind, l.name, l.gln, l.gln_extension, "
-        "s.gln AS site_gln, s.name AS site_name "
+        "SELECT (e->>'i')::int AS i, l.kind, l.name, l.gln, l.gln_extension, l.latitude, "
+        "l.longitude, l.area_code, s.gln AS site_gln, s.name AS site_name, "
+        "s.address AS site_address "
         "FROM jsonb_array_elements(%s::jsonb) AS e "
         "LEFT JOIN locations l ON l.site_id = e->>'site' AND l.code = e->>'location' "
         "LEFT JOIN sites s ON s.id = e->>'site'",
@@ -177,3 +178,81 @@ def pending_work(
         ),
     )
     return {(str(kind), str(key)) for kind, key in cur.fetchall()}
+
+
+def growing_areas(cur: Cursor, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The farm plot of each growing-area code, with its site (the producer)."""
+    if not codes:
+        return {}
+    cur.execute(
+        "SELECT DISTINCT ON (l.area_code) l.area_code, l.name, l.gln, l.latitude, l.longitude, "
+        "s.name AS site_name, s.gln AS site_gln, s.address AS site_address FROM locations l "
+        "JOIN sites s ON s.id = l.site_id WHERE l.area_code = ANY(%s) "
+        "ORDER BY l.area_code, l.site_id, l.code",
+        (list(codes),),
+    )
+    return {row["area_code"]: row for row in _dicts(cur)}
+
+
+def certificates_of(
+    cur: Cursor, batches: Sequence[Mapping[str, Any]]
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The certificates valid when each batch was made: its product's and its growing area's."""
+    cur.execute(
+        "SELECT x.gtin AS batch_gtin, x.lot AS batch_lot, c.id, c.kind, c.number, c.issuer, "
+        "c.issued_on, c.valid_until, c.image_url FROM jsonb_to_recordset(%s::jsonb) "
+        "AS x(gtin text, lot text, origin_code text, made date) JOIN certificates c "
+        "ON c.gtin = x.gtin OR (c.location IS NOT NULL AND EXISTS (SELECT 1 FROM locations l "
+        " WHERE l.site_id = c.site_id AND l.code = c.location AND l.area_code = x.origin_code)) "
+        "WHERE (x.made IS NULL OR ((c.issued_on IS NULL OR c.issued_on <= x.made) "
+        " AND (c.valid_until IS NULL OR c.valid_until >= x.made))) ORDER BY c.id",
+        (
+            Json(
+                [
+                    {
+                        "gtin": b["gtin"],
+                        "lot": b["lot"],
+                        "origin_code": b.get("origin_code"),
+                        "made": b["production_date"].isoformat()
+                        if b.get("production_date")
+                        else None,
+                    }
+                    for b in batches
+                ]
+            ),
+        ),
+    )
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in _dicts(cur):
+        key = (row.pop("batch_gtin"), row.pop("batch_lot"))
+        found.setdefault(key, []).append(row)
+    return found
+
+
+PhotoKey = tuple[str, str, str, str, str]  # gtin, lot, site, location, business step
+
+
+def photos_of(cur: Cursor, keys: Sequence[PhotoKey]) -> dict[PhotoKey, list[dict[str, Any]]]:
+    """The photos of each (batch, place, business step)."""
+    if not keys:
+        return {}
+    cur.execute(
+        "SELECT p.id, p.gtin::text AS gtin, p.lot, p.site_id, p.location, p.biz_step, "
+        "p.image_url, p.caption, p.taken_at FROM step_photos p "
+        "JOIN jsonb_to_recordset(%s::jsonb) AS x(gtin text, lot text, site text, location text, "
+        " step text) ON p.gtin = x.gtin AND p.lot = x.lot AND p.site_id = x.site "
+        " AND p.location = x.location AND p.biz_step = x.step ORDER BY p.id",
+        (
+            Json(
+                [
+                    dict(zip(("gtin", "lot", "site", "location", "step"), key, strict=True))
+                    for key in set(keys)
+                ]
+            ),
+        ),
+    )
+    found: dict[PhotoKey, list[dict[str, Any]]] = {}
+    for row in _dicts(cur):
+        key = (row["gtin"], row["lot"], row["site_id"], row["location"], row["biz_step"])
+        found.setdefault(key, []).append(row)
+    return found

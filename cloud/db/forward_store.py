@@ -1,6 +1,6 @@
 """SQL of the forwarding outbox: destinations, queue, claim (SKIP LOCKED), finish, submissions."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,6 +204,42 @@ def save_remote_object(
         "remote = r.remote || excluded.remote, updated_at = now()",
         (destination, kind, key, Json(remote)),
     )
+
+
+def lock_remote_object(cur: Cursor, *, destination: str, kind: str, key: str) -> None:
+    """Hold (for this transaction) the right to create one far-side object: one creator at once."""
+    cur.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+        (f"forward-object|{destination}|{kind}|{key}",),
+    )
+
+
+def remote_objects(
+    cur: Cursor, *, destination: str, kind: str, keys: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The far side's ids of many objects of one kind (those created), by key."""
+    if not keys:
+        return {}
+    cur.execute(
+        "SELECT key, remote FROM forward_remote_objects WHERE destination = %s AND kind = %s "
+        "AND key = ANY(%s)",
+        (destination, kind, list(keys)),
+    )
+    return {str(key): dict(remote) for key, remote in cur.fetchall()}
+
+
+def save_remote_objects(
+    cur: Cursor, *, destination: str, kind: str, remotes: Mapping[str, dict[str, Any]]
+) -> None:
+    """Keep (merge) the far side's ids of many objects of one kind."""
+    if remotes:
+        execute_values(
+            cur,
+            "INSERT INTO forward_remote_objects AS r (destination, kind, key, remote) VALUES %s "
+            "ON CONFLICT (destination, kind, key) DO UPDATE SET "
+            "remote = r.remote || excluded.remote, updated_at = now()",
+            [(destination, kind, key, Json(remote)) for key, remote in remotes.items()],
+        )
 
 
 def parked_items(cur: Cursor, *, destination: str) -> list[tuple[str, str, str | None, str | None]]:

@@ -127,7 +127,20 @@ def test_demo_tells_the_story_end_to_end_and_leaves_nothing() -> None:
         assert summary[count] > 0, summary
     assert summary["batches"] == 3  # fresh longan, dried longan made from it, honey
     assert summary["consumer_pages_ok"] == summary["consumer_pages"] == summary["batches"]
-    assert summary["portal_events_accepted"] == summary["events_stored"], summary
+    # every scan became a stage event; the batches' certificates became certification events
+    stages = summary["portal_stages"]
+    assert summary["portal_events_accepted"] == summary["events_stored"] + stages["CHUNG_NHAN"]
+    assert set(stages) == {
+        "SU_KIEN_VUNG_TRONG",
+        "CHE_BIEN",
+        "KHO_TONG",
+        "VAN_CHUYEN",
+        "DAI_LY",
+        "CUA_HANG",
+        "CHUNG_NHAN",
+    }, stages
+    records = summary["portal_records_accepted"]
+    assert all(records[kind] > 0 for kind in ("growing_area", "location", "image")), records
     assert summary["dead_letters"] == 0, summary
     assert all(device["published"] > 0 for device in summary["devices"].values()), summary
     demo.wait_for(r"consumer page\s+http\S+/01/08936012345018/10/LN2026-08-01", 0)

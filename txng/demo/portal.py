@@ -1,5 +1,7 @@
 """The national portal's simulator and the forwarder that feeds it, both in the demo's process."""
 
+from collections import Counter
+
 import httpx
 
 from cloud.db.pool import Database
@@ -49,7 +51,11 @@ class DemoPortal:
         self._database.close()
         self.sim.stop()
 
-    def accepted(self) -> dict[str, int]:
-        """Confirmed records per kind, as the simulator reports them (its admin view)."""
+    def accepted(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Confirmed records per kind, and stage events per stage, as the simulator shows them."""
         state = httpx.get(f"{self.sim.url}/_admin/state", timeout=5).json()
-        return {kind: int(counts["confirmed"]) for kind, counts in state["records"].items()}
+        kinds = {kind: int(counts["confirmed"]) for kind, counts in state["records"].items()}
+        events = httpx.get(f"{self.sim.url}/_admin/records/event", timeout=5).json()
+        stage_field = self.sim.state.mapping.fields.event["stage"]
+        stages = Counter(str(e["body"].get(stage_field)) for e in events if e["confirmed"])
+        return kinds, dict(sorted(stages.items()))

@@ -56,7 +56,8 @@ class StoryCounts:
 
     totals: SiteTotals
     pages_ok: int
-    portal: dict[str, int]
+    portal: dict[str, int]  # confirmed records per kind
+    stages: dict[str, int]  # confirmed stage events per stage
 
     def summary(self) -> dict[str, Any]:
         """The story's part of the summary line."""
@@ -67,6 +68,7 @@ class StoryCounts:
             "alerts_raised": self.totals.alerts,
             "portal_events_accepted": self.portal.get("event", 0),
             "portal_records_accepted": self.portal,
+            "portal_stages": self.stages,
             "consumer_pages": len(self.totals.batches),
             "consumer_pages_ok": self.pages_ok,
         }
@@ -80,7 +82,7 @@ def count_story(database: Database, web_url: str, portal: DemoPortal) -> StoryCo
         for _, gtin, lot in totals.batches:
             if client.get(consumer_path(gtin.strip(), lot)).status_code == 200:
                 ok += 1
-    return StoryCounts(totals, ok, portal.accepted())
+    return StoryCounts(totals, ok, *portal.accepted())
 
 
 def what_to_open(counts: StoryCounts, web_url: str, portal_url: str) -> list[str]:

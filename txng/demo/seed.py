@@ -24,6 +24,8 @@ MASTER_DATA = (
     "batches",
     "items",
     "sensors",
+    "certificates",
+    "photos",
 )
 
 

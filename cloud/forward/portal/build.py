@@ -155,9 +155,117 @@ def event_body(
         "product_trace_code": f"(01){batch['gtin']}(10){batch['lot']}",
         "location_trace_code": location_trace_code(event, location),
         "location_name": (location or {}).get("name"),
+        "party_name": (location or {}).get("site_name"),
+        "party_gln": (location or {}).get("site_gln"),
     }
     if summary is not None and stage in mapping.cold_chain_stages:
         values["cold_chain"] = cold_chain(mapping, summary)
     body = _named(mapping.fields.event, values)
+    body[mapping.fields.client_reference] = reference
+    return body
+
+
+def growing_area_body(
+    mapping: PortalMapping,
+    code: str,
+    plot: Mapping[str, Any] | None,
+    product: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """A growing area (VUNG_TRONG): its code, the farm plot that has it, and its producer."""
+    plot, product = plot or {}, product or {}
+    name = plot.get("name") or f"{product.get('producer_name') or ''} {code}".strip()
+    body = _named(
+        mapping.fields.growing_area,
+        {
+            "code": code,
+            "name": name,
+            "producer_name": plot.get("site_name") or product.get("producer_name"),
+            "producer_gln": plot.get("site_gln") or product.get("producer_gln"),
+            "address": plot.get("site_address") or product.get("producer_address"),
+            "gln": plot.get("gln"),
+            "latitude": plot.get("latitude"),
+            "longitude": plot.get("longitude"),
+        },
+    )
+    body[mapping.fields.client_reference] = code
+    return body
+
+
+def location_body(
+    mapping: PortalMapping, event: Mapping[str, Any], location: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """A location (DIA_DIEM) under its trace code, with the party (site) it belongs to."""
+    if location is None or not location.get("kind"):
+        raise MissingData("location", f"location {event['site']}/{event['location']} unknown")
+    code = location_trace_code(event, location)
+    kind = str(location["kind"])
+    body = _named(
+        mapping.fields.location,
+        {
+            "trace_code": code,
+            "name": location.get("name") or str(event["location"]),
+            "kind": mapping.location_kinds.get(kind, kind),
+            "gln": location.get("gln"),
+            "party_name": location.get("site_name") or str(event["site"]),
+            "party_gln": location.get("site_gln"),
+            "address": location.get("site_address"),
+            "latitude": location.get("latitude"),
+            "longitude": location.get("longitude"),
+        },
+    )
+    body[mapping.fields.client_reference] = code
+    return body
+
+
+def certification_body(
+    mapping: PortalMapping,
+    certificate: Mapping[str, Any],
+    batch: Mapping[str, Any],
+    *,
+    order_id: str,
+    trace_code: str,
+    reference: str,
+) -> dict[str, Any]:
+    """A certification stage event (CHUNG_NHAN) of a batch: the certificate it was made under."""
+    when = certificate.get("issued_on") or batch.get("production_date")
+    if not when:
+        raise MissingData("issued_on", f"certificate {certificate['id']}: no date")
+    values = {
+        "order_id": order_id,
+        "trace_code": trace_code,
+        "stage": "CHUNG_NHAN",
+        "time": when,
+        "product_trace_code": f"(01){batch['gtin']}(10){batch['lot']}",
+        "certificate": _named(
+            mapping.fields.certificate,
+            {
+                "kind": certificate["kind"],
+                "number": certificate["number"],
+                "issuer": certificate["issuer"],
+                "issued_on": certificate.get("issued_on"),
+                "valid_until": certificate.get("valid_until"),
+                "image": certificate.get("image_url"),
+            },
+        ),
+    }
+    body = _named(mapping.fields.event, values)
+    body[mapping.fields.client_reference] = reference
+    return body
+
+
+def image_body(
+    mapping: PortalMapping, photo: Mapping[str, Any], *, event_id: str, stage: str, reference: str
+) -> dict[str, Any]:
+    """An evidence image (ANH_MINH_CHUNG) of a stage event."""
+    body = _named(
+        mapping.fields.image,
+        {
+            "event_id": event_id,
+            "stage": stage,
+            "url": photo["image_url"],
+            "caption": photo.get("caption"),
+            "time": photo.get("taken_at"),
+        },
+    )
     body[mapping.fields.client_reference] = reference
     return body

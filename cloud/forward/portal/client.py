@@ -1,6 +1,5 @@
 """The portal's HTTP interface as calls: create, confirm, bulk create/confirm, errors parsed."""
 
-from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -59,15 +58,6 @@ class PortalClient:
                 continue
             return self._body(answer)
         raise Unavailable("the portal refused a fresh token (HTTP 401)")
-
-    def create(
-        self, path: str, body: Mapping[str, Any], journal: Journal, *, item_ids: tuple[int, ...]
-    ) -> str:
-        """POST an object, then PUT its confirmation; return the portal's id."""
-        answer = self.call("POST", path, dict(body), journal, item_ids=item_ids)
-        remote_id = self.id_of(answer)
-        self.confirm(path, remote_id, journal, item_ids=item_ids)
-        return remote_id
 
     def confirm(
         self, path: str, remote_id: str, journal: Journal, *, item_ids: tuple[int, ...]

@@ -28,12 +28,15 @@ class Paths(_Frozen):
     """Where each object is created ({stage}, {path}, {id} are filled in)."""
 
     product: str
+    growing_area: str
+    location: str
     order: str
     chain: str
     event: str
     event_bulk: str | None
     confirm: str
     confirm_bulk: str | None
+    image: str
 
 
 class CommonFields(_Frozen):
@@ -48,10 +51,14 @@ class CommonFields(_Frozen):
     debug_message: str
     error_in_file: str
     product: dict[str, str]
+    growing_area: dict[str, str]
+    location: dict[str, str]
     order: dict[str, str]
     chain: dict[str, str]
     event: dict[str, str]
     cold_chain: dict[str, str]
+    certificate: dict[str, str]
+    image: dict[str, str]
 
 
 class StageRule(_Frozen):
@@ -89,6 +96,7 @@ class PortalMapping(_Frozen):
     stages: list[StageRule]
     cold_chain_stages: list[str]
     product_groups: dict[str, str]
+    location_kinds: dict[str, str]
     units: dict[str, str]
 
     def stage_for(

@@ -89,9 +89,9 @@ def lot_events(gtin: str, lot: str, count: int, *, start_seq: int = 0) -> list[S
     return events
 
 
-def queue(url: str, events: list[ScanEvent]) -> None:
+def queue(url: str, events: list[ScanEvent], *, site: str = SITE) -> None:
     """Store events and queue them for forwarding in one transaction, as ingest does."""
-    received = [Received(SITE, DEVICE, datetime.now(UTC), event) for event in events]
+    received = [Received(site, DEVICE, datetime.now(UTC), event) for event in events]
     database = Database(url, max_connections=1)
     try:
         with database.transaction() as conn, conn.cursor() as cur:

@@ -90,7 +90,15 @@ def test_two_forwarders_at_once_send_nothing_twice(seeded_url: str, sim: SimServ
             db.close()
     assert h.states(seeded_url) == {"sent": 500}
     summary = sim.state.records.summary()["event"]
-    assert summary == {"records": 500, "confirmed": 500, "created": 500, "deduped": 0}
+    assert summary == {
+        "records": 500,
+        "confirmed": 500,
+        "created": 500,
+        "deduped": 0,
+        "references": 500,
+        "unconfirmed": 0,
+        "confirmed_twice": 0,
+    }
     assert all(f.counts["accepted"] > 50 for f in forwarders)  # both did a share of the work
     # each event went out in exactly one successful create request
     sends = scalar(

@@ -35,7 +35,15 @@ def test_events_become_product_order_chain_and_confirmed_stage_events(
     assert summary["product"]["records"] == 1
     assert summary["order"]["records"] == 2
     assert summary["chain"]["records"] == 2
-    assert summary["event"] == {"records": 12, "confirmed": 12, "created": 12, "deduped": 0}
+    assert summary["event"] == {
+        "records": 12,
+        "confirmed": 12,
+        "created": 12,
+        "deduped": 0,
+        "references": 12,
+        "unconfirmed": 0,
+        "confirmed_twice": 0,
+    }
     stages = [r.body["loaiSuKien"] for r in sim.state.records.by_kind["event"].values()]
     assert set(stages) == {"SU_KIEN_VUNG_TRONG", "CHE_BIEN", "KHO_TONG", "VAN_CHUYEN"}
     chain_ids = {r.id for r in sim.state.records.by_kind["chain"].values()}

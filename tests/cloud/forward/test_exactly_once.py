@@ -1,0 +1,62 @@
+"""Exactly once toward a portal that does not de-duplicate: lost answers, timeouts, SIGKILLs."""
+
+import time
+from pathlib import Path
+
+from cloud.portal_sim.faults import Faults
+from cloud.portal_sim.server import SimServer
+from tests.cloud.forward import helpers as h
+from tests.support.processes import TxngProcess
+from tests.support.sql import scalar
+
+
+def _pending(url: str) -> int:
+    return int(scalar(url, "SELECT count(*) FROM forward_outbox WHERE state = 'pending'"))
+
+
+def test_each_reference_gets_exactly_one_confirmed_record(seeded_url: str, tmp_path: Path) -> None:
+    faults = Faults(
+        seed=11,
+        dedupe=False,  # every create makes a new record, whatever its client reference
+        product_groups=["fresh-fruit"],
+        lost_answer_rate=0.12,  # processed, then answered 502
+        timeout_rate=0.05,  # processed, then answered after our timeout
+        hang_s=0.6,
+    )
+    events = [e for n in range(10) for e in h.lot_events(h.GOOD, f"X{n}", 12, start_seq=n * 12)]
+    h.queue(seeded_url, events)
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("max_batch: 10\ntimeout_s: 0.3\n")
+    with SimServer(faults) as sim:
+        env = {
+            "TXNG_DATABASE_URL": seeded_url,
+            "TXNG_PORTAL_URL": sim.url,
+            "TXNG_PORTAL_MAPPING": str(mapping),
+            "TXNG_FORWARD_SENDERS": "2",
+            "TXNG_FORWARD_BACKOFF_BASE_S": "0.05",
+            "TXNG_FORWARD_BACKOFF_CAP_S": "0.2",
+            "TXNG_FORWARD_IDLE_WAIT_S": "0.05",
+            "TXNG_LOG_LEVEL": "WARNING",
+        }
+        for _ in range(3):  # each dies right after a send, before storing what came of it
+            dying = {**env, "TXNG_FORWARD_FAULT_KILL_AFTER": "4"}
+            process = TxngProcess(["cloud", "forward"], dying)
+            process.wait(30)
+        process = TxngProcess(["cloud", "forward"], env)  # and one finishes the work
+        try:
+            deadline = time.monotonic() + 60
+            while _pending(seeded_url) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            process.stop()
+        records = sim.state.records
+        assert h.states(seeded_url) == {"sent": len(events)}
+        for kind in ("product", "order", "chain", "event"):
+            assert set(records.confirmed_by_reference(kind).values()) == {1}, kind
+        assert set(records.confirmed_by_reference("event")) == {str(e.id) for e in events}
+        summary = records.summary()
+        # the faults struck after the portal had processed creates: it holds drafts we never
+        # learnt the ids of (the known interface cannot look them up), none of them confirmed
+        assert sim.state.statuses["502"] > 0
+        assert sum(counts["unconfirmed"] for counts in summary.values()) > 0, summary
+        assert all(counts["confirmed_twice"] == 0 for counts in summary.values()), summary
