@@ -145,6 +145,7 @@ def test_demo_tells_the_story_end_to_end_and_leaves_nothing() -> None:
     assert all(device["published"] > 0 for device in summary["devices"].values()), summary
     demo.wait_for(r"consumer page\s+http\S+/01/08936012345018/10/LN2026-08-01", 0)
     demo.wait_for(r"batch page\s+http\S+/ui/batches/\d+", 0)
+    demo.wait_for(r"^    █{20,}", 0)  # the consumer page's QR code
     noise = [line for line in demo.lines if NOISE.search(line)]
     assert not noise, "the console shows more than the demo's own lines:\n" + "\n".join(noise)
     check_nothing_left(demo, run_dir)

@@ -1,11 +1,13 @@
 """After the story: wait until the pipeline has caught up, say what to open, count the story."""
 
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import segno
 
 from cloud.db.counts import SiteTotals, backlog, totals_of_sites
 from cloud.db.errors import DatabaseError
@@ -85,13 +87,22 @@ def count_story(database: Database, web_url: str, portal: DemoPortal) -> StoryCo
     return StoryCounts(totals, ok, *portal.accepted())
 
 
+def qr_code(url: str) -> str:
+    """The QR code of `url`, drawn with Unicode half blocks."""
+    buffer = io.StringIO()
+    segno.make(url, error="m").terminal(out=buffer, compact=True, border=2)
+    return buffer.getvalue()
+
+
 def what_to_open(counts: StoryCounts, web_url: str, portal_url: str) -> list[str]:
     """Where to look: the dried longan's batch page and consumer page, the alert, the portal."""
     dried = next((b for b in counts.totals.batches if (b[1].strip(), b[2]) == DRIED), None)
     lines = ["Open:"]
     if dried is not None:
         lines.append(f"  batch page      {web_url}ui/batches/{dried[0]}  (dried longan {DRIED[1]})")
-        lines.append(f"  consumer page   {web_url}{consumer_path(*DRIED)}  (its QR code's address)")
+        url = f"{web_url}{consumer_path(*DRIED)}"
+        lines.append(f"  consumer page   {url}  (what the QR code on each bag opens:)")
+        lines += [f"    {row}" for row in qr_code(url).splitlines() if row.strip()]
     if counts.totals.first_alert is not None:
         lines.append(f"  the alert       {web_url}ui/alerts")
     lines.append(f"  portal (sim.)   {portal_url}/_admin/state")
