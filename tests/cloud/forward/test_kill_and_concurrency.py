@@ -14,6 +14,7 @@ from cloud.portal_sim.server import SimServer
 from tests.cloud.forward import helpers as h
 from tests.support.processes import TxngProcess
 from tests.support.sql import scalar
+from tests.support.waiting import wait_for
 
 
 def pending(url: str) -> int:
@@ -39,24 +40,27 @@ def test_sigkill_loses_and_doubles_nothing(seeded_url: str, sim: SimServer, tmp_
     rng = random.Random(3)
     kills = 0
     while kills < 6 and pending(seeded_url):
-        if kills % 2 == 0:  # dies by itself right after a send, before storing its outcome
-            process = TxngProcess(
-                ["cloud", "forward"], {**env, "TXNG_FORWARD_FAULT_KILL_AFTER": "6"}
-            )
-            process.wait(30)
-        else:  # killed from outside at a random moment
-            process = TxngProcess(["cloud", "forward"], env)
-            time.sleep(rng.uniform(1.2, 2.0))
-            process.process.send_signal(signal.SIGKILL)
-            process.wait(10)
+        try:
+            if kills % 2 == 0:  # dies by itself right after a send, before storing its outcome
+                process = TxngProcess(
+                    ["cloud", "forward"], {**env, "TXNG_FORWARD_FAULT_KILL_AFTER": "6"}
+                )
+                process.wait(120)  # a safety net only: on a busy machine start-up is slow
+            else:  # killed from outside at a random moment
+                process = TxngProcess(["cloud", "forward"], env)
+                time.sleep(rng.uniform(1.2, 2.0))
+                process.process.send_signal(signal.SIGKILL)
+                process.wait(30)
+        finally:
+            if process.process.poll() is None:  # never leave a forwarder running
+                process.process.kill()
+                process.wait(30)
         assert process.process.returncode == -signal.SIGKILL
         kills += 1
     assert kills >= 4
     process = TxngProcess(["cloud", "forward"], env)  # finish what the kills left
     try:
-        deadline = time.monotonic() + 30
-        while pending(seeded_url) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: not pending(seeded_url), timeout=120)
     finally:
         process.stop()
     assert h.states(seeded_url) == {"sent": 300}
