@@ -3,7 +3,7 @@
 Every route, called by {anonymous, operator of site A, operator of site B, inspector, admin}
 about a resource of site A and of site B: the status the route's declaration (cloud/api/access.py)
 promises, and no answer naming the other site's GTIN, lot, location, device or site. A route's
-request is built from its parameters' names (RESOURCES, QUERY, BODIES): a new route with a
+request is built from its parameters' names (path_values, QUERY, body_for): a new route with a
 parameter the matrix does not know fails here until it is added.
 """
 
