@@ -247,6 +247,14 @@ class DeviceStatus(ItemBase):
     outbox_capacity: int = Field(default=0, ge=0)
     outbox_drops: int = Field(default=0, ge=0)
     outbox_alarm: bool = False
+    outbox_bytes: int = Field(default=0, ge=0, description="Bytes of the items in the outbox")
+    outbox_max_bytes: int = Field(default=0, ge=0)
+    outbox_unconfirmed: int = Field(
+        default=0, ge=0, description="Items sent and awaiting the ingester's receipt"
+    )
+    outbox_refused: int = Field(
+        default=0, ge=0, description="Items refused because the disk reached its floor"
+    )
     readers: dict[str, ReaderHealth] = Field(default_factory=dict)
 
 

@@ -29,6 +29,8 @@ class Agent:
         self.outbox = Outbox(
             config.outbox_path(),
             capacity=config.outbox.capacity,
+            max_bytes=config.outbox.max_bytes,
+            min_free_bytes=config.outbox.min_free_bytes,
             alarm_fraction=config.outbox.alarm_fraction,
         )
         self.clock = clock or Clock(config.clock.sync)

@@ -99,11 +99,42 @@ class MqttConfig(_Section):
 
 
 class OutboxConfig(_Section):
-    """Where and how much the device keeps while the broker is out of reach."""
+    """Where and how much the device keeps until the cloud confirms it."""
 
     path: Path | None = Field(default=None, description=f"Default: ${STATE_DIR_ENV}/site.device")
     capacity: int = Field(default=1_000_000, ge=100, description="Items; ~300 B each on disk")
+    max_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Soft bound on the items' bytes: past it the oldest unsent readings thin",
+    )
+    min_free_bytes: int = Field(
+        default=128 * 1024 * 1024,
+        ge=0,
+        description="Hard floor of free space on the outbox's filesystem: nothing is written below",
+    )
     alarm_fraction: float = Field(default=0.8, gt=0, le=1)
+
+
+class DeliveryConfig(_Section):
+    """When the device may forget an item: on the ingester's receipt (default) or the PUBACK."""
+
+    confirm: Literal["receipt", "puback"] = Field(
+        default="receipt",
+        description=(
+            "receipt: delete an item once the database holds it (survives a broker crash); "
+            "puback: once the broker has it (only for a cloud that sends no receipts)"
+        ),
+    )
+    receipt_timeout_s: float = Field(
+        default=30.0, gt=0, description="Send again what has no receipt after this long"
+    )
+    receipt_timeout_max_s: float = Field(
+        default=600.0, gt=0, description="The timeout doubles up to this while none come"
+    )
+    max_unconfirmed: int = Field(
+        default=20_000, ge=1, description="Items sent and awaiting their receipt, at most"
+    )
 
 
 class BatchingConfig(_Section):
@@ -142,6 +173,7 @@ class DeviceConfig(_Section):
     locations: dict[Name, Location] = Field(default_factory=dict)
     mqtt: MqttConfig = MqttConfig()
     outbox: OutboxConfig = OutboxConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     batching: BatchingConfig = BatchingConfig()
     status: StatusConfig = StatusConfig()
     clock: ClockConfig = ClockConfig()

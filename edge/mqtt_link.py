@@ -36,7 +36,9 @@ class PublishRefused(Exception):
 class MqttLink:
     """A paho client on its own network thread; callbacks arrive on that thread.
 
-    `on_event(event)` reports connection changes; `on_ack(mid, ok)` reports each PUBACK.
+    `on_event(event)` reports connection changes; `on_ack(mid, ok)` reports each PUBACK;
+    `on_message(topic, payload)` each message received on `subscriptions` (QoS 1, subscribed
+    again on every connection).
     """
 
     def __init__(
@@ -46,11 +48,15 @@ class MqttLink:
         client_id: str,
         on_event: Callable[[LinkEvent], None],
         on_ack: Callable[[int, bool], None],
+        subscriptions: tuple[str, ...] = (),
+        on_message: Callable[[str, bytes], None] | None = None,
     ) -> None:
         self._config = config
         self._client_id = client_id
         self._on_event = on_event
         self._on_ack = on_ack
+        self._subscriptions = subscriptions
+        self._on_message = on_message
         self._v5 = config.protocol != "3.1.1"
         self._delay = config.reconnect_min_s
         self._connack_seen = False
@@ -136,6 +142,7 @@ class MqttLink:
         client.on_connect_fail = self._handle_connect_fail
         client.on_disconnect = self._handle_disconnect
         client.on_publish = self._handle_publish
+        client.on_message = self._handle_message
         self._delay = config.reconnect_min_s
         client.reconnect_delay_set(config.reconnect_min_s, config.reconnect_min_s)  # type: ignore[arg-type]
         return client
@@ -159,6 +166,8 @@ class MqttLink:
         if not reason.is_failure:
             logger.info("connected to %s (MQTT %s)", self._config.url, self.protocol)
             self._next_delay(reset=True)
+            if self._subscriptions:
+                client.subscribe([(topic, 1) for topic in self._subscriptions])
             self._on_event(LinkEvent.CONNECTED)
         elif self._v5 and self._config.protocol == "auto" and reason.value in _UNSUPPORTED_PROTOCOL:
             self._on_event(LinkEvent.FALLBACK)
@@ -186,3 +195,7 @@ class MqttLink:
         self, client: paho.Client, userdata: Any, mid: int, reason: Any, properties: Any
     ) -> None:
         self._on_ack(mid, not reason.is_failure)
+
+    def _handle_message(self, client: paho.Client, userdata: Any, message: Any) -> None:
+        if self._on_message is not None:
+            self._on_message(message.topic, bytes(message.payload))

@@ -39,5 +39,9 @@ class StatusReporter:
             outbox_capacity=stats.capacity,
             outbox_drops=stats.drops,
             outbox_alarm=stats.alarm,
+            outbox_bytes=stats.bytes,
+            outbox_max_bytes=stats.max_bytes,
+            outbox_unconfirmed=stats.unconfirmed,
+            outbox_refused=stats.refused,
             readers=self._readers(),
         )

@@ -1,4 +1,4 @@
-"""Edge to database: an agent SIGKILLed at random instants, then every item is stored once."""
+"""Edge to database: an agent SIGKILLed at random instants, every item stored once, receipted."""
 
 import random
 import time
@@ -57,6 +57,8 @@ def test_agent_killed_20_times_every_item_lands_once(
         agent = start_agent_online(drain, log, collector)
         try:
             wait_for(lambda: _stored(database_url, site, device)[0] >= produced, timeout=60)
+            # every item's receipt comes back: the outbox forgets them all
+            wait_for(lambda: outbox_counters(outbox)["depth"] == 0, timeout=60)
         finally:
             assert stop_agent(agent) == 0, log.read_text()[-2000:]
     count, distinct_seq, distinct_id = _stored(database_url, site, device)

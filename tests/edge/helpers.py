@@ -8,10 +8,11 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as paho
@@ -21,6 +22,10 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from contract import ContractError, DeviceStatus, ScanEvent, SensorReading, decode
+
+if TYPE_CHECKING:
+    from edge.agent import Agent
+    from edge.config import DeviceConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -257,3 +262,21 @@ def is_scan(item: Any) -> bool:
 def is_reading(item: Any) -> bool:
     """Whether an arrived item is a sensor reading."""
     return isinstance(item, SensorReading)
+
+
+@contextmanager
+def running_agent(config: "DeviceConfig") -> Iterator["Agent"]:
+    """An agent running in a thread of this process; stopped (cleanly) when the block ends."""
+    import asyncio
+
+    from edge.agent import Agent
+
+    agent = Agent(config)
+    thread = threading.Thread(target=asyncio.run, args=(agent.run(),), name="agent")
+    thread.start()
+    try:
+        yield agent
+    finally:
+        agent.stop()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "the agent did not stop"

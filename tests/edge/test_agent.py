@@ -1,4 +1,8 @@
-"""The agent as a real process: SIGKILL at random instants loses and duplicates nothing."""
+"""The agent as a real process: SIGKILL at random instants loses and duplicates nothing.
+
+No ingester runs here, so these agents forget items on the broker's PUBACK (`puback`); the
+receipt path is tested with ingesters in tests/test_pipeline.py and tests/test_chaos.py.
+"""
 
 import random
 import time
@@ -28,6 +32,7 @@ def test_sigkill_at_random_instants_loses_nothing(mqtt_url: str, tmp_path: Path)
         outbox=outbox,
         readers=[scanner(rate=200), probe("probe-a", interval=0.005), probe("probe-b")],
         batching={"max_items": 50, "max_age_ms": 5},
+        delivery={"confirm": "puback"},
     )
     config = write_config(tmp_path / "device.yaml", document)
     log = tmp_path / "agent.log"
@@ -65,6 +70,7 @@ def test_broker_outage_accumulates_then_delivers_in_order(broker: "object", tmp_
         mqtt_url=broker.url,
         outbox=outbox,
         readers=[scanner(rate=100), probe("probe-a", interval=0.01)],
+        delivery={"confirm": "puback"},
     )
     config = write_config(tmp_path / "device.yaml", document)
     log = tmp_path / "agent.log"

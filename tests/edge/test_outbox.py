@@ -31,14 +31,14 @@ def run(coroutine: object) -> object:
     return asyncio.run(coroutine)  # type: ignore[arg-type]
 
 
-def open_outbox(path: Path, capacity: int = 1000) -> Outbox:
-    outbox = Outbox(path, capacity=capacity)
+def open_outbox(path: Path, capacity: int = 1000, **bounds: int) -> Outbox:
+    outbox = Outbox(path, capacity=capacity, **bounds)
     outbox.open()
     return outbox
 
 
 def payloads(outbox: Outbox, lane: Lane, max_items: int = 10_000) -> list[dict[str, object]]:
-    rows = run(outbox.pack(lane, after=0, max_items=max_items, max_bytes=10**9))
+    rows = run(outbox.pack(lane, after=-1, max_items=max_items, max_bytes=10**9))
     return [json.loads(row.payload) for row in rows]  # type: ignore[attr-defined]
 
 
@@ -61,15 +61,15 @@ def test_put_assigns_ids_and_seq_that_survive_reopening(tmp_path: Path) -> None:
 def test_pack_is_in_order_and_respects_bytes(tmp_path: Path) -> None:
     outbox = open_outbox(tmp_path / "o.sqlite")
     run(outbox.put([reading(float(i)) for i in range(50)]))
-    rows = run(outbox.pack(Lane.READINGS, after=0, max_items=100, max_bytes=2000))
+    rows = run(outbox.pack(Lane.READINGS, after=-1, max_items=100, max_bytes=2000))
     assert 1 < len(rows) < 50  # type: ignore[arg-type]
     assert sum(len(r.payload) + 1 for r in rows) <= 2000  # type: ignore[attr-defined]
     values = [json.loads(r.payload)["value"] for r in rows]  # type: ignore[attr-defined]
     assert values == sorted(values)
-    after = rows[-1].id  # type: ignore[index]
+    after = rows[-1].seq  # type: ignore[index]
     rest = run(outbox.pack(Lane.READINGS, after=after, max_items=100, max_bytes=10**6))
     assert len(rows) + len(rest) == 50  # type: ignore[arg-type]
-    run(outbox.delete(Lane.READINGS, [r.id for r in rows]))  # type: ignore[attr-defined]
+    run(outbox.delete([r.seq for r in rows]))  # type: ignore[attr-defined]
     assert outbox.stats().depth == len(rest)  # type: ignore[arg-type]
     outbox.close()
 

@@ -54,7 +54,14 @@ class Device(BaseModel):
     outbox_depth: int | None = Field(description="Items waiting in the device's outbox")
     outbox_capacity: int | None = Field(description="Outbox capacity")
     outbox_drops: int | None = Field(description="Items the outbox had to drop")
-    outbox_alarm: bool | None = Field(description="Outbox filling up")
+    outbox_alarm: bool | None = Field(description="Outbox filling up, or refusing items")
+    outbox_bytes: int | None = Field(description="Bytes of the items in the device's outbox")
+    outbox_unconfirmed: int | None = Field(
+        description="Items sent and awaiting the ingester's receipt"
+    )
+    outbox_refused: int | None = Field(
+        description="Items the device refused because its disk reached the free-space floor"
+    )
     readers: dict[str, ReaderHealth] = Field(description="Health of each reader, by name")
     credentials_rotated_at: datetime | None = Field(description="When its secret was last set")
 
@@ -71,6 +78,9 @@ def device_from_row(row: dict[str, Any]) -> Device:
         outbox_capacity=status.get("outbox_capacity"),
         outbox_drops=status.get("outbox_drops"),
         outbox_alarm=status.get("outbox_alarm"),
+        outbox_bytes=status.get("outbox_bytes"),
+        outbox_unconfirmed=status.get("outbox_unconfirmed"),
+        outbox_refused=status.get("outbox_refused"),
         readers={k: ReaderHealth.model_validate(v) for k, v in status.get("readers", {}).items()},
     )
 
