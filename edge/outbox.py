@@ -97,7 +97,9 @@ class Outbox:
         self.max_bytes = max_bytes
         self.alarm_fraction = alarm_fraction
         self.space = SpaceGuard(path.parent, min_free_bytes=min_free_bytes)
-        self._worker = SqliteWorker(path, setup=outbox_schema.setup)
+        self._worker = SqliteWorker(
+            path, setup=outbox_schema.setup, on_group=self.space.new_transaction
+        )
         self._lock_fd: int | None = None
         # Written only by the SQLite thread; plain ints, so readers elsewhere see whole values.
         self._lanes = {Lane.EVENTS: 0, Lane.READINGS: 0}

@@ -32,7 +32,12 @@ class SpaceGuard:
         self.refused_scans = 0
         self.refused_readings = 0
         self.refusing = False
+        self._claimed = 0  # bytes admitted in the transaction being built, not yet on disk
         self._summary_at = 0.0
+
+    def new_transaction(self) -> None:
+        """A new group of writes begins: what earlier ones claimed is on disk now."""
+        self._claimed = 0
 
     def free_bytes(self) -> int:
         """Bytes the agent's user may still write on the outbox's filesystem."""
@@ -43,7 +48,9 @@ class SpaceGuard:
         """Whether `payload_bytes` of new items fit above the floor (WAL and table: twice)."""
         need = 2 * payload_bytes + 2 * 4096
         room = self.free_bytes() + reusable_bytes(connection) - self.min_free_bytes
-        fits = need <= room
+        fits = self._claimed + need <= room
+        if fits:
+            self._claimed += need
         if fits and self.refusing:
             self.refusing = False
             logger.warning(

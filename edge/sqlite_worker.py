@@ -26,9 +26,16 @@ _MAX_GROUP = 512
 class SqliteWorker:
     """A thread running callables against one SQLite connection, in group-committed batches."""
 
-    def __init__(self, path: Path, *, setup: Callable[[sqlite3.Connection], None]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        setup: Callable[[sqlite3.Connection], None],
+        on_group: Callable[[], None] | None = None,
+    ) -> None:
         self._path = path
         self._setup = setup
+        self._on_group = on_group
         self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._ready: Future[None] = Future()
         self._thread = threading.Thread(target=self._run, name="outbox-sqlite", daemon=True)
@@ -85,6 +92,8 @@ class SqliteWorker:
         if not group:
             return
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
+        if self._on_group is not None:
+            self._on_group()
         try:
             connection.execute("BEGIN IMMEDIATE")
             for job, future in group:
