@@ -1,7 +1,9 @@
 """The one place paho-mqtt is used: connect, reconnect with jittered backoff, publish QoS 1."""
 
+import contextlib
 import logging
 import random
+import socket
 import ssl
 import threading
 from collections.abc import Callable
@@ -19,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 _UNSUPPORTED_PROTOCOL = (1, 132)  # CONNACK codes of MQTT 3.1.1 and MQTT 5
 _SILENT_REFUSALS_BEFORE_FALLBACK = 2
+# A broker that cannot parse an MQTT 5 CONNECT may neither answer nor close (amqtt, with a
+# last will): give up on an attempt after this long instead of waiting a keepalive for it.
+_CONNACK_TIMEOUT_S = 10.0
 
 
 class LinkEvent(StrEnum):
@@ -60,6 +65,7 @@ class MqttLink:
         self._v5 = config.protocol != "3.1.1"
         self._delay = config.reconnect_min_s
         self._connack_seen = False
+        self._attempt = 0
         self._silent_refusals = 0
         self._will: tuple[str, bytes] | None = None
         self._lock = threading.Lock()
@@ -158,6 +164,21 @@ class MqttLink:
 
     def _handle_pre_connect(self, client: paho.Client, userdata: Any) -> None:
         self._connack_seen = False
+        self._attempt += 1
+        wait = min(float(self._config.keepalive_s), _CONNACK_TIMEOUT_S)
+        timer = threading.Timer(wait, self._connack_overdue, args=(client, self._attempt, wait))
+        timer.daemon = True
+        timer.start()
+
+    def _connack_overdue(self, client: paho.Client, attempt: int, wait: float) -> None:
+        """Cut an attempt the broker never answered: paho then reconnects (or we fall back)."""
+        if self._connack_seen or attempt != self._attempt or client is not self._client:
+            return
+        sock = client.socket()
+        if isinstance(sock, socket.socket):
+            logger.warning("no answer to CONNECT from %s within %.0f s", self._config.url, wait)
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def _handle_connect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: Any, properties: Any

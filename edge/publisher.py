@@ -98,6 +98,11 @@ class Publisher:
         return self._connected.is_set()
 
     @property
+    def protocol(self) -> str:
+        """The MQTT version in use: "5" or "3.1.1"."""
+        return self._link.protocol
+
+    @property
     def unconfirmed(self) -> int:
         """Items sent in this run and not yet confirmed."""
         return len(self._awaiting) + self._inflight_items
