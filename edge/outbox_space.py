@@ -13,6 +13,9 @@ from edge.readers.base import TakenItem
 logger = logging.getLogger(__name__)
 
 _SUMMARY_EVERY_S = 60.0
+# Kept free above the floor for what a transaction rewrites besides its new items: pages of
+# thinned readings, index and counter pages (each a whole page in the WAL).
+_SLACK = 64 * 1024
 
 
 def reusable_bytes(connection: sqlite3.Connection) -> int:
@@ -48,7 +51,7 @@ class SpaceGuard:
         """Whether `payload_bytes` of new items fit above the floor (WAL and table: twice)."""
         need = 2 * payload_bytes + 2 * 4096
         room = self.free_bytes() + reusable_bytes(connection) - self.min_free_bytes
-        fits = self._claimed + need <= room
+        fits = self._claimed + need + _SLACK <= room
         if fits:
             self._claimed += need
         if fits and self.refusing:
