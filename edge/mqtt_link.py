@@ -62,6 +62,7 @@ class MqttLink:
         self._on_ack = on_ack
         self._subscriptions = subscriptions
         self._on_message = on_message
+        self.foreign_messages = 0  # delivered on a topic never subscribed to (a broker's fault)
         self._v5 = config.protocol != "3.1.1"
         self._delay = config.reconnect_min_s
         self._connack_seen = False
@@ -218,5 +219,11 @@ class MqttLink:
         self._on_ack(mid, not reason.is_failure)
 
     def _handle_message(self, client: paho.Client, userdata: Any, message: Any) -> None:
+        if message.topic not in self._subscriptions:
+            # amqtt hands a connecting client the retained messages of every session's
+            # subscriptions, not only of its own: not ours, not hostile, just not for us.
+            self.foreign_messages += 1
+            logger.debug("ignoring a message on %r (never subscribed to)", message.topic)
+            return
         if self._on_message is not None:
             self._on_message(message.topic, bytes(message.payload))
