@@ -1,10 +1,30 @@
 """`txng cloud api`: serve the API with uvicorn."""
 
+from typing import Any
+
 import uvicorn
 
+from cloud.api.http_protocol import BoundedHeadProtocol
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
+from cloud.api.settings import ApiSettings, load_api_settings
 from plumbing.logs import configure_logging
+
+
+def server_options(settings: ApiSettings) -> dict[str, Any]:
+    """The server's limits: connections at once (503 beyond), request heads, idle keep-alive.
+
+    Request heads are bounded in size and time by BoundedHeadProtocol, bodies by the
+    application itself (cloud/api/body_limits.py) before any route runs.
+    """
+    return {
+        "host": settings.api_host,
+        "port": settings.api_port,
+        "log_config": None,
+        "limit_concurrency": settings.api_max_connections,
+        "timeout_keep_alive": 5,
+        "http": BoundedHeadProtocol,
+        "server_header": False,
+    }
 
 
 def api_command() -> int:
@@ -16,12 +36,8 @@ def api_command() -> int:
             "cloud.api.main:app_from_environment",
             factory=True,
             workers=settings.api_workers,
-            host=settings.api_host,
-            port=settings.api_port,
-            log_config=None,
+            **server_options(settings),
         )
         return 0
-    uvicorn.run(
-        create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None
-    )
+    uvicorn.run(create_app(settings), **server_options(settings))
     return 0

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from cloud.api.access import install_login_redirect
+from cloud.api.body_limits import BoundedBodies, body_limits
 from cloud.api.browser import BrowserGuard
 from cloud.api.errors import install_error_handlers
 from cloud.api.routers import (
@@ -91,6 +92,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)
+    # Outermost: a body is read (bounded in size and time) before anything else runs.
+    app.add_middleware(BoundedBodies, limits=body_limits(settings))
     return app
 
 

@@ -39,6 +39,21 @@ class ApiSettings(BaseSettings):
         default=120.0, gt=0, description="A device seen within this many seconds is online"
     )
     api_workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes")
+    api_max_connections: int = Field(
+        default=1000, ge=1, description="Connections served at once; beyond, uvicorn answers 503"
+    )
+    api_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body (JSON, forms)"
+    )
+    api_max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="Largest CSV import or EPCIS document"
+    )
+    api_body_idle_timeout_s: float = Field(
+        default=10.0, gt=0, description="A request body silent this long is cut off (408)"
+    )
+    api_body_timeout_s: float = Field(
+        default=120.0, gt=0, description="A request body still arriving after this is cut off"
+    )
     api_public_cache_s: float = Field(
         default=15.0,
         ge=0,

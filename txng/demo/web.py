@@ -9,6 +9,7 @@ import time
 
 import uvicorn
 
+from cloud.api.command import server_options
 from cloud.api.main import create_app
 from cloud.api.settings import load_api_settings
 from cloud.auth.command import create_user
@@ -56,9 +57,8 @@ class DemoWebUI:
             api_port=port,
             api_public_base_url=f"http://127.0.0.1:{port}",
         )
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=port, log_config=None, log_level="warning"
-        )
+        options = {**server_options(settings), "log_level": "warning"}
+        config = uvicorn.Config(create_app(settings), **options)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="demo-api", daemon=True)
         self._thread.start()
