@@ -1,24 +1,42 @@
-"""The periodic cold-chain checks (silent probes), as a supervised worker."""
+"""The periodic no-data checks (silent probes, quiet agents, growing outboxes), as a worker."""
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from cloud.coldchain.silence import sweep_silence
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
+from cloud.nodata.devices import DeviceChecks, sweep_devices
 from plumbing.workers import SupervisedWorker
 
 log = logging.getLogger(__name__)
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class ColdChainSweeper:
-    """Sweeps for silent probes every `interval_s`; any number may run (they agree by key)."""
+    """Sweeps every `interval_s`; any number may run (they agree by key).
+
+    `clock` gives the sweep's time (simulated in tests); `devices` the agents' checks (None:
+    probes only).
+    """
 
     def __init__(
-        self, database: Database, *, interval_s: float, default_silent_after_s: int | None
+        self,
+        database: Database,
+        *,
+        interval_s: float,
+        default_silent_after_s: int | None,
+        devices: DeviceChecks | None = None,
+        clock: Callable[[], datetime] = _utc_now,
     ):
         self._database = database
         self._default = default_silent_after_s
+        self._devices = devices
+        self._clock = clock
         self.worker = SupervisedWorker(
             "coldchain-sweeper",
             self.step,
@@ -41,5 +59,9 @@ class ColdChainSweeper:
 
     def run_once(self) -> int:
         """One sweep in one transaction; return how many alerts it raised."""
+        now = self._clock()
         with self._database.transaction() as conn, conn.cursor() as cur:
-            return sweep_silence(cur, now=datetime.now(UTC), default_after_s=self._default)
+            raised = sweep_silence(cur, now=now, default_after_s=self._default)
+            if self._devices is not None:
+                raised += sweep_devices(cur, now=now, checks=self._devices)
+            return raised

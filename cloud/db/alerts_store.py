@@ -8,6 +8,8 @@ from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.db.deliveries_store import queue_transition
+
 SYSTEM = "system"
 SEVERITIES = ("info", "warning", "critical")
 
@@ -55,6 +57,7 @@ def _transition(
         "ON CONFLICT (transition_id, channel) DO NOTHING",
         {"t": transition_id, "kind": kind},
     )
+    queue_transition(cur, alert_id, transition_id)
 
 
 def raise_alert(cur: Cursor, spec: AlertSpec) -> int | None:

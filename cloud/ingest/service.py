@@ -12,8 +12,11 @@ from cloud.ingest.mqtt_source import InboundMessage, MqttSource
 from cloud.ingest.receipts import ReceiptPublisher
 from cloud.ingest.settings import IngestSettings, load_ingest_settings
 from cloud.ingest.writer import Writer
+from cloud.notify.escalation import Escalator
 from cloud.notify.mqtt_publisher import AlertPublisher
 from cloud.notify.notifier import Notifier
+from cloud.notify.people import PeopleNotifier
+from cloud.notify.settings import load_people_settings
 from cloud.status_server import StatusServer
 from plumbing.logs import configure_logging
 from plumbing.signals import stop_on_signals
@@ -43,6 +46,7 @@ class Ingester:
                 self.database,
                 interval_s=settings.coldchain_sweep_s,
                 default_silent_after_s=settings.coldchain_silent_after_s,
+                devices=settings.device_checks,
             )
             if settings.ingest_derive and settings.coldchain_sweep
             else None
@@ -59,6 +63,13 @@ class Ingester:
                 webhook_timeout_s=settings.notify_webhook_timeout_s,
             )
             if settings.notify
+            else None
+        )
+        people = load_people_settings() if settings.notify else None
+        self.people = PeopleNotifier(self.database, people) if people else None
+        self.escalator = (
+            Escalator(self.database, people, on_queued=self.people.worker.wake)
+            if people and self.people
             else None
         )
         self.receipts = ReceiptPublisher(
@@ -79,7 +90,7 @@ class Ingester:
         self.workers = Workers()
         for worker in self.writer.workers:
             self.workers.add(worker)
-        for part in (self.derive_worker, self.sweeper, self.notifier):
+        for part in (self.derive_worker, self.sweeper, self.notifier, self.people, self.escalator):
             if part is not None:
                 self.workers.add(part.worker)
         self.status = StatusServer(self.metrics.registry, self.workers, details=self._details)
@@ -101,6 +112,9 @@ class Ingester:
             self.sweeper.start()
         if self.notifier:
             self.notifier.start()
+        for worker in (self.people, self.escalator):
+            if worker:
+                worker.worker.start()
         self.receipts.start()
         self.writer.start()
         self.source.start()
@@ -116,6 +130,9 @@ class Ingester:
             self.sweeper.stop()
         if self.notifier:
             self.notifier.stop()
+        for worker in (self.people, self.escalator):
+            if worker:
+                worker.worker.stop()
         self.status.stop()
         self.database.close()
 

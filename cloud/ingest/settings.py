@@ -6,6 +6,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cloud.nodata.devices import DeviceChecks
+from cloud.nodata.outbox import OutboxRule
 from contract import MAX_MESSAGE_BYTES
 from contract.topics import check_identifier
 from plumbing.mqtt_url import MqttEndpoint
@@ -49,8 +51,15 @@ class IngestSettings(BaseSettings):
         default=5.0, gt=0, description="How often to look for silent probes (with ingest_derive)"
     )
     coldchain_silent_after_s: int | None = Field(
-        default=None, gt=0, description="Silence gap of probes where no profile applies (None: off)"
+        default=900, gt=0, description="Silence gap of probes where no profile applies (None: off)"
     )
+    nodata_offline_after_s: float | None = Field(
+        default=300.0, gt=0, description="An approved agent silent this long is offline (None: off)"
+    )
+    nodata_outbox: bool = Field(default=True, description="Alert on agents' growing outboxes")
+    nodata_outbox_window_s: float = Field(default=900.0, gt=0)
+    nodata_outbox_min_depth: int = Field(default=100, ge=1)
+    nodata_outbox_min_growth: int = Field(default=50, ge=1)
     notify: bool = Field(default=True, description="Also deliver alert notifications from here")
     notify_backoff_max_s: float = Field(default=300.0, gt=0)
     notify_webhook_timeout_s: float = Field(default=5.0, gt=0)
@@ -77,6 +86,19 @@ class IngestSettings(BaseSettings):
         if self.ingest_queue_size < self.ingest_receive_maximum:
             raise ValueError("ingest_queue_size must be at least ingest_receive_maximum")
         return self
+
+    @property
+    def device_checks(self) -> DeviceChecks:
+        """The agents' no-data alarms."""
+        rule = OutboxRule(
+            window_s=self.nodata_outbox_window_s,
+            min_depth=self.nodata_outbox_min_depth,
+            min_growth=self.nodata_outbox_min_growth,
+        )
+        return DeviceChecks(
+            offline_after_s=self.nodata_offline_after_s,
+            outbox=rule if self.nodata_outbox else None,
+        )
 
     @property
     def mqtt(self) -> MqttEndpoint:

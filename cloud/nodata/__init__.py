@@ -1,0 +1,1 @@
+"""No-data alarms about edge agents: an agent gone quiet, an outbox that keeps growing."""
