@@ -82,6 +82,9 @@ def start_ingester(database_url: str, mqtt_url: str) -> Iterator[StartIngester]:
             "ingest_metrics_port": 0,
             "ingest_session_expiry_s": 120,
             "ingest_retry_max_s": 1.0,
+            # Probes of the tests' old readings would fall silent: tests that watch silence
+            # say so (production watches every probe: 900 s).
+            "coldchain_silent_after_s": None,
             **overrides,
         }
         ingester = Ingester(load_ingest_settings(**settings))

@@ -31,6 +31,7 @@ def test_each_transition_reaches_each_recipient_once_in_their_language(
     clock = SimClock()
     worker = notifier(db, sims.settings(), clock)
     alert = raise_alert(db, "excursion:1:room:t0")
+    clock.catch_up()
 
     assert worker.run_once() == 3
     assert worker.run_once() == 0  # nothing more is due: no second message
@@ -89,6 +90,7 @@ def test_failed_sends_are_retried_after_a_backoff_and_then_delivered_once(
     sims.telegram.retry_after_s = 42
     sims.zalo.faults.inject("token_expired")
     raise_alert(db, "excursion:1:room:t0")
+    clock.catch_up()
 
     assert worker.run_once() == 3
     assert texts(sims) == {"email": [], "telegram": [], "zalo": []}
@@ -115,9 +117,10 @@ def test_failed_sends_are_retried_after_a_backoff_and_then_delivered_once(
     assert worker.run_once() == 1
     assert worker.run_once() == 0
     assert {k: len(v) for k, v in texts(sims).items()} == {"email": 1, "telegram": 1, "zalo": 1}
-    assert query(
-        database_url, "SELECT attempts, state, last_error FROM deliveries ORDER BY id"
-    ) == [(2, "sent", None)] * 3
+    assert (
+        query(database_url, "SELECT attempts, state, last_error FROM deliveries ORDER BY id")
+        == [(2, "sent", None)] * 3
+    )
 
 
 def test_a_storm_of_alerts_becomes_one_digest_per_window(
@@ -143,6 +146,6 @@ def test_a_storm_of_alerts_becomes_one_digest_per_window(
     assert first.endswith(f"All alerts: {LINK}/ui/alerts")
     assert second.startswith(f"5 alerts · {SITE}") and second.count("\n• ") == 5
     assert query(
-        database_url, "SELECT count(DISTINCT message_id), count(*) FROM deliveries "
-        "WHERE state = 'sent'"
+        database_url,
+        "SELECT count(DISTINCT message_id), count(*) FROM deliveries WHERE state = 'sent'",
     ) == [(2, 35)]
