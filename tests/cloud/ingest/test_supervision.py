@@ -50,7 +50,13 @@ def test_a_crashing_worker_is_restarted_counted_and_reported(database_url, mqtt_
         assert sweeper["last_error"] == "RuntimeError: injected fault 2"
         names = {w["name"] for w in body["workers"]}
         assert names == {
-            "ingest-triage", "ingest-writer", "derive", "coldchain-sweeper", "notifier"
+            "ingest-triage",
+            "ingest-writer",
+            "derive",
+            "coldchain-sweeper",
+            "notifier",
+            "people-notifier",
+            "escalator",
         }
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
         assert 'txng_worker_crashes_total{worker="coldchain-sweeper"} 2.0' in metrics

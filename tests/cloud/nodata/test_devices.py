@@ -10,8 +10,8 @@ from cloud.nodata.devices import DeviceChecks, sweep_devices
 from cloud.nodata.outbox import OutboxRule, growing
 from tests.cloud.notify.people_support import (
     SITE,
-    Sims,
     SimClock,
+    Sims,
     configure,
     escalator,
     notifier,

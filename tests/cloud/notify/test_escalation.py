@@ -4,8 +4,8 @@ from datetime import UTC, datetime, time
 
 from cloud.db.pool import Database
 from tests.cloud.notify.people_support import (
-    Sims,
     SimClock,
+    Sims,
     act,
     configure,
     escalator,
