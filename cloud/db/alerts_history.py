@@ -68,3 +68,13 @@ def alerts_of_batches(cur: Cursor, batch_ids: Sequence[int]) -> list[AlertRecord
     return [
         AlertRecord(**{**a.__dict__, "transitions": tuple(steps.get(a.id, ()))}) for a in alerts
     ]
+
+
+def transitions_of(cur: Cursor, alert_id: int) -> list[Transition]:
+    """The alert's transitions, oldest first."""
+    cur.execute(
+        "SELECT from_state, to_state, at, actor, comment FROM alert_transitions "
+        "WHERE alert_id = %s ORDER BY at, id",
+        (alert_id,),
+    )
+    return [Transition(*row) for row in cur.fetchall()]

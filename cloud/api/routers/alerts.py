@@ -15,6 +15,7 @@ from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
 from cloud.db import alerts_store
 from cloud.db import api_operations as store
+from cloud.notify.overview import overview, policy_defaults
 
 router = APIRouter(
     prefix="/api/alerts",
@@ -147,3 +148,88 @@ def clear(
 ) -> Alert:
     """Clear an alert that is not cleared yet, with who and an optional comment."""
     return _act(alerts_store.clear, cur, principal, alert_id, action)
+
+
+class Delivery(BaseModel):
+    """One thing a recipient was (or is to be) told about the alert."""
+
+    reason: Literal["transition", "escalation", "reminder"] = Field(description="Why")
+    step: int = Field(description="Escalation level or reminder number")
+    to_state: AlertState | None = Field(description="The transition told of, if one")
+    state: Literal["pending", "sent", "failed", "cancelled"] = Field(description="Delivery")
+    attempts: int = Field(description="Sends tried")
+    last_error: str | None = Field(description="Why the last try failed")
+    created_at: datetime = Field(description="Queued at")
+    due_at: datetime = Field(description="Due at (later in the recipient's quiet hours)")
+    sent_at: datetime | None = Field(description="Sent at")
+    name: str = Field(description="Recipient")
+    channel: Literal["email", "telegram", "zalo"] = Field(description="Channel")
+    address: str = Field(description="Address, masked")
+    language: Literal["vi", "en"] = Field(description="Language of the message")
+    level: int = Field(description="Recipient's escalation level")
+
+
+class Recipient(BaseModel):
+    """A person on one channel who hears of the site's alerts."""
+
+    name: str = Field(description="Name")
+    channel: Literal["email", "telegram", "zalo"] = Field(description="Channel")
+    address: str = Field(description="Address, masked")
+    language: Literal["vi", "en"] = Field(description="Language")
+    level: int = Field(description="0: at once; n: after n escalation periods unacknowledged")
+    kinds: list[str] | None = Field(description="Alert kinds (null: every kind)")
+    quiet_start: str | None = Field(description="Quiet hours from (local time)")
+    quiet_end: str | None = Field(description="Quiet hours until (local time)")
+    time_zone: str = Field(description="Recipient's time zone")
+
+
+class SitePlan(BaseModel):
+    """A site's escalation policy and recipients."""
+
+    site_id: str = Field(description="Site")
+    escalate_after_s: int | None = Field(description="Escalate after (null: never)")
+    remind_every_s: int | None = Field(description="Remind every (null: never)")
+    max_reminders: int = Field(description="Reminders at most")
+    group_window_s: int = Field(description="At most one message per recipient per window")
+    configured: bool = Field(description="False: the installation's defaults apply")
+    recipients: list[Recipient] = Field(description="Active recipients")
+
+
+class Notifications(BaseModel):
+    """Who the alert reached, how, and who it will reach."""
+
+    deliveries: list[Delivery] = Field(description="Oldest first")
+    sites: list[SitePlan] = Field(description="The sites whose recipients the alert concerns")
+
+
+def notifications_of(cur: Cursor, alert_id: int) -> Notifications:
+    """The alert's notifications as the API and the page show them."""
+    found = overview(cur, alert_id, policy_defaults())
+    sites = []
+    for plan in found.sites:
+        people = [
+            Recipient.model_validate(
+                {
+                    **r,
+                    "quiet_start": r["quiet_start"].strftime("%H:%M") if r["quiet_start"] else None,
+                    "quiet_end": r["quiet_end"].strftime("%H:%M") if r["quiet_end"] else None,
+                }
+            )
+            for r in plan.recipients
+        ]
+        sites.append(SitePlan(site_id=plan.site_id, recipients=people, **plan.policy))
+    return Notifications(
+        deliveries=[Delivery.model_validate(d) for d in found.deliveries], sites=sites
+    )
+
+
+@router.get(
+    "/{alert_id}/notifications",
+    response_model=Notifications,
+    summary="Who the alert reached",
+    responses={404: {"model": ErrorBody}},
+)
+def alert_notifications(principal: SiteReader, cur: CursorDep, alert_id: AlertId) -> Notifications:
+    """Deliveries to people (e-mail, Telegram, Zalo), escalation policy and recipients."""
+    _visible(cur, principal, alert_id)
+    return notifications_of(cur, alert_id)

@@ -9,11 +9,11 @@ from cloud.api.access import SitePage
 from cloud.api.chart import temperature_svg
 from cloud.api.completeness import assess
 from cloud.api.deps import CursorDep, SettingsDep
-from cloud.api.routers.alerts import Alert
+from cloud.api.routers.alerts import Alert, notifications_of
 from cloud.api.routers.batches import Batch
 from cloud.api.routers.devices import device_from_row
 from cloud.api.ui_support import render
-from cloud.db import api_catalog, api_dashboard, api_operations, api_public
+from cloud.db import alerts_history, api_catalog, api_dashboard, api_operations, api_public
 from cloud.trace.timeline import timeline_in
 
 router = APIRouter(tags=["web UI"], include_in_schema=False)
@@ -132,6 +132,27 @@ def alert_inbox(
     )
     alerts = [Alert.model_validate(r) for r in rows]
     return render(request, "alerts.html", user=principal, alerts=alerts, total=total, show=show)
+
+
+@router.get("/ui/alerts/{alert_id}", response_class=HTMLResponse, response_model=None)
+def alert_page(
+    request: Request,
+    principal: SitePage,
+    cur: CursorDep,
+    alert_id: Annotated[int, Path(ge=1, le=2**62)],
+) -> Response:
+    """One alert: its life, who it reached and how it escalates; acknowledge and clear."""
+    row = api_operations.get_alert(cur, alert_id=alert_id)
+    if row is None or not principal.sees(row["site_id"]):
+        return render(request, "not_found.html", status_code=404, user=principal)
+    return render(
+        request,
+        "alert.html",
+        user=principal,
+        a=Alert.model_validate(row),
+        transitions=alerts_history.transitions_of(cur, alert_id),
+        notifications=notifications_of(cur, alert_id),
+    )
 
 
 @router.get("/ui/devices", response_class=HTMLResponse, response_model=None)
