@@ -58,6 +58,12 @@ def _master_data_import(args: argparse.Namespace) -> int:
     return import_command(args.kind, args.file, database_url_option=args.database_url)
 
 
+def _notify_import(args: argparse.Namespace) -> int:
+    from cloud.notify.command import notify_import_command
+
+    return notify_import_command(args.file, database_url_option=args.database_url)
+
+
 def _verify(args: argparse.Namespace) -> int:
     from cloud.trace.verify_command import verify_command
 
@@ -255,6 +261,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_security(groups)
     _add_users(groups)
     _add_reports(groups)
+    notify = groups.add_parser("notify", help="who alerts reach").add_subparsers(
+        dest="command", required=True
+    )
+    recipients = notify.add_parser(
+        "import", help="sites' escalation policy and recipients from a YAML file (replaces them)"
+    )
+    recipients.add_argument("file", help="YAML recipients file (see examples/notify.yaml)")
+    recipients.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
+    recipients.set_defaults(handler=_notify_import)
     groups.add_parser("version", help="print the version").set_defaults(handler=_version)
     return parser
 
