@@ -72,6 +72,19 @@ def _verify(args: argparse.Namespace) -> int:
     )
 
 
+def _recall(args: argparse.Namespace) -> int:
+    from cloud.trace.recall_command import recall_command
+
+    return recall_command(
+        args.kind,
+        args.codes,
+        site=args.site,
+        csv_path=args.csv,
+        max_hops=args.max_hops,
+        database_url_option=args.database_url,
+    )
+
+
 def _forward_parked(args: argparse.Namespace) -> int:
     from cloud.forward.admin_command import parked_command
 
@@ -177,6 +190,16 @@ def _add_master_data(groups: "argparse._SubParsersAction[argparse.ArgumentParser
     )
     verify.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
     verify.set_defaults(handler=_verify)
+    recall = groups.add_parser(
+        "recall", help="what a recall concerns: batches, units, shipments, receivers, places"
+    )
+    recall.add_argument("kind", choices=("batch", "sscc", "serial"), help="what it starts from")
+    recall.add_argument("codes", nargs="+", help="GTIN LOT | SSCC | GTIN SERIAL")
+    recall.add_argument("--site", help="as this site's operator sees it (default: every site)")
+    recall.add_argument("--csv", help="also write the recall notice's CSV here (- : only CSV)")
+    recall.add_argument("--max-hops", type=int, default=10, help="steps to follow (default 10)")
+    recall.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
+    recall.set_defaults(handler=_recall)
     forward = groups.add_parser("forward", help="forwarding outbox: parked items").add_subparsers(
         dest="command", required=True
     )

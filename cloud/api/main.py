@@ -26,8 +26,13 @@ from cloud.api.routers import (
     products,
     public,
     reports,
+    public_serial,
+    recall,
+    story,
     ui,
     ui_session,
+    ui_story,
+    units,
 )
 from cloud.api.settings import ApiSettings, load_api_settings
 from cloud.api.ttl_cache import TtlCache
@@ -41,6 +46,9 @@ ROUTERS = [
     products.router,
     batches.router,
     reports.router,
+    story.router,
+    units.router,
+    recall.router,
     locations.router,
     alerts.router,
     devices.router,
@@ -48,8 +56,10 @@ ROUTERS = [
     imports.router,
     inspection.router,
     public.router,
+    public_serial.router,
     ui_session.router,
     ui.router,
+    ui_story.router,
     epcis.router,
     exports.router,
 ]

@@ -5,6 +5,8 @@ from datetime import datetime
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.batches.presence import derive_intervals
+from cloud.db.batch_steps_store import WORK_KIND as STEPS_WORK_KIND
+from cloud.db.batch_steps_store import refresh_steps
 from cloud.db.presence_store import (
     batch_events,
     batch_of_item,
@@ -24,6 +26,7 @@ ITEM = "item"  # key: gtin|serial
 UNIT = "unit"  # key: sscc
 PACKING_READER = "packing_reader"  # key: site|device|reader, with the time range scanned
 COLD_CHAIN_BATCH = "coldchain_batch"  # key: batch id; queued when a batch's presence changes
+BATCH_STEPS = STEPS_WORK_KIND  # key: batch id; queued when the events naming a batch change
 
 
 def rederive_batch(cur: Cursor, batch_id: int) -> None:
@@ -38,6 +41,7 @@ def rederive_batch(cur: Cursor, batch_id: int) -> None:
             (min(f.time for f in facts), batch_id),
         )
         enqueue(cur, [Work(COLD_CHAIN_BATCH, str(batch_id), min(f.time for f in facts), None)])
+    enqueue(cur, [Work(BATCH_STEPS, str(batch_id))])
 
 
 def handle_batch(cur: Cursor, work: Work) -> None:
@@ -69,10 +73,12 @@ def rederive_unit(cur: Cursor, sscc: str) -> None:
             batch_id = batch_of_item(cur, gtin, serial)
         if batch_id is not None:
             contents.append((batch_id, at, event, site))
-    replace_unit_contents(cur, sscc, contents)
+    before = replace_unit_contents(cur, sscc, contents)
     replace_presence(cur, sscc=sscc, intervals=derive_intervals(unit_events(cur, sscc)))
     batch_ids = sorted({entry[0] for entry in contents})
     enqueue(cur, [Work(COLD_CHAIN_BATCH, str(b)) for b in batch_ids])
+    # The unit's scans are steps of what it holds (and no longer of what it held).
+    enqueue(cur, [Work(BATCH_STEPS, str(b)) for b in sorted({*batch_ids, *before})])
 
 
 def handle_unit(cur: Cursor, work: Work) -> None:
@@ -87,3 +93,9 @@ def handle_packing_reader(cur: Cursor, work: Work) -> None:
         return
     for sscc in packing_units_after(cur, site, device, reader, work.from_time):
         rederive_unit(cur, sscc)
+
+
+def handle_steps(cur: Cursor, work: Work) -> None:
+    """The events naming a batch changed: derive its steps anew."""
+    lock_subject(cur, f"steps:{work.key}")
+    refresh_steps(cur, int(work.key))

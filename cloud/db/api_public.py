@@ -6,7 +6,6 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
 from cloud.db.api_common import Where, fetch_dicts
-from cloud.db.timeline_store import BATCH_EVENTS_SQL
 
 _CONSUMER_BATCH = prepared.statement(
     "txng_consumer_batch",
@@ -28,16 +27,6 @@ _CONSUMER_BATCH = prepared.statement(
     "LEFT JOIN locations ol ON ol.site_id = b.site_id AND ol.code = b.origin_code "
     "WHERE b.gtin = %(gtin)s AND b.lot = %(lot)s",
 )
-_CONSUMER_STAGES = prepared.statement(
-    "txng_consumer_stages",
-    f"WITH ev AS ({BATCH_EVENTS_SQL}) "
-    "SELECT ev.biz_step, min(ev.time) AS first_time, max(ev.time) AS last_time, "
-    "  s.name AS site_name, l.name AS location_name, l.kind AS location_kind "
-    "FROM ev LEFT JOIN sites s ON s.id = ev.site_id "
-    "LEFT JOIN locations l ON l.site_id = ev.site_id AND l.code = ev.location "
-    "GROUP BY ev.biz_step, ev.site_id, ev.location, s.name, l.name, l.kind "
-    "ORDER BY first_time",
-)
 
 
 def consumer_batch(cur: Cursor, *, gtin: str, lot: str) -> dict[str, Any] | None:
@@ -47,14 +36,18 @@ def consumer_batch(cur: Cursor, *, gtin: str, lot: str) -> dict[str, Any] | None
     return rows[0] if rows else None
 
 
-def consumer_stages(cur: Cursor, *, batch_id: int) -> list[dict[str, Any]]:
-    """The batch's stages: business step, place name and kind, first and last time there.
+_SERIAL_BATCH = prepared.statement(
+    "txng_consumer_serial",
+    "SELECT b.gtin, b.lot FROM commissioned_items c JOIN batches b ON b.id = c.batch_id "
+    "WHERE c.gtin = %(gtin)s AND c.serial = %(serial)s",
+)
 
-    From the same events as the batch's timeline (its own, its commissioned serials', its
-    units' from packing on).
-    """
-    prepared.execute(cur, _CONSUMER_STAGES, {"b": batch_id})
-    return fetch_dicts(cur)
+
+def batch_of_serial(cur: Cursor, *, gtin: str, serial: str) -> tuple[str, str] | None:
+    """(GTIN, lot) of the batch a serialised item was commissioned into, if it was."""
+    prepared.execute(cur, _SERIAL_BATCH, {"gtin": gtin, "serial": serial})
+    row = cur.fetchone()
+    return (str(row[0]), str(row[1])) if row else None
 
 
 def completeness(cur: Cursor, *, site: str | None, gtin: str | None) -> list[dict[str, Any]]:

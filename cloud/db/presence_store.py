@@ -150,9 +150,13 @@ def packing_units_after(
 
 def replace_unit_contents(
     cur: Cursor, sscc: str, contents: Sequence[tuple[int, datetime, str, str]]
-) -> None:
-    """Replace what unit `sscc` contains: (batch id, packed at, pack event id, site)."""
-    cur.execute("DELETE FROM unit_contents WHERE sscc = %s", (sscc,))
+) -> list[int]:
+    """Replace what unit `sscc` contains: (batch id, packed at, pack event id, site).
+
+    Returns the batches it held before.
+    """
+    cur.execute("DELETE FROM unit_contents WHERE sscc = %s RETURNING batch_id", (sscc,))
+    before = [int(row[0]) for row in cur.fetchall()]
     earliest: dict[int, tuple[int, datetime, str, str]] = {}
     for entry in contents:
         if entry[0] not in earliest or entry[1] < earliest[entry[0]][1]:
@@ -163,3 +167,4 @@ def replace_unit_contents(
             "INSERT INTO unit_contents (sscc, batch_id, packed_at, pack_event, site_id) VALUES %s",
             [(sscc, b, at, event, site) for b, at, event, site in earliest.values()],
         )
+    return before

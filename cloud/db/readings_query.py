@@ -18,6 +18,7 @@ from psycopg2.extensions import cursor as Cursor
 from cloud.coldchain.mkt import mkt_from_terms
 from cloud.db import prepared
 from cloud.db.rollups_query import (
+    FINE_WIDTH_S,
     Span,
     Totals,
     level_series,
@@ -118,6 +119,35 @@ def batch_series(
     spans = _spans(merge_stays(stays))
     totals = span_totals(cur, spans, quantity)
     return _series(cur, batch_id, spans, totals, points, quantity, site)
+
+
+def merged_totals(
+    cur: Cursor, batch_id: int, *, quantity: str = "temperature"
+) -> tuple[list[Span], list[Totals]]:
+    """The batch's stays merged per place (no reading counted twice), each with its totals."""
+    merged = _spans(merge_stays(batch_stays(cur, batch_id)))
+    return merged, span_totals(cur, merged, quantity)
+
+
+def merged_series(
+    cur: Cursor,
+    batch_id: int,
+    merged: tuple[list[Span], list[Totals]],
+    *,
+    points: int = 500,
+    quantity: str = "temperature",
+) -> list[SeriesPoint]:
+    """The series over merged_totals' spans (some of them: only theirs is read).
+
+    A life shorter than `points` five-minute cells is read in five-minute cells here (the
+    raw equal-time buckets of batch_series read every stay of the batch).
+    """
+    level = _level(merged[1], points)
+    if level is None:
+        return []
+    life, width_s = level
+    _, buckets = level_series(cur, merged[0], quantity, points, width_s or FINE_WIDTH_S, life)
+    return [SeriesPoint(*bucket) for bucket in buckets]
 
 
 def batch_conditions(

@@ -19,28 +19,30 @@ def find_batch(cur: Cursor, gtin: str, lot: str) -> int | None:
     return int(row[0]) if row else None
 
 
-_HEADER_SQL = (
+HEADER_SQL = (
     "SELECT b.id, b.gtin, b.lot, b.verified, b.source, b.production_date, b.pack_date, "
     "b.expiry_date, b.origin_code, b.site_id, b.quantity, b.unit, b.first_seen, "
     "p.name AS product_name, p.producer_name, p.producer_address, p.ocop_stars "
     "FROM batches b LEFT JOIN products p ON p.gtin = b.gtin WHERE b.id = %(b)s::bigint"
 )
 # The batch's own scans (GTIN + lot, or a serial commissioned into it) and the scans of the
-# logistic units it was packed into, from the time it was packed (%(b)s: the batch id).
+# logistic units it was packed into, from the time it was packed (%(b)s: the batch id); `via`
+# is the unit the batch was scanned in, `sscc` the unit a scan names.
 BATCH_EVENTS_SQL = (
     "SELECT e.time, e.id::text AS id, e.site_id, e.location, e.biz_step, e.device_id, "
-    " e.reader, NULL::text AS via FROM events e JOIN batches b ON e.gtin = b.gtin "
-    " AND e.lot = b.lot WHERE b.id = %(b)s::bigint "
+    " e.reader, NULL::text AS via, e.serial, e.sscc::text AS sscc FROM events e "
+    " JOIN batches b ON e.gtin = b.gtin AND e.lot = b.lot WHERE b.id = %(b)s::bigint "
     "UNION ALL "
     "SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader, "
-    " NULL FROM events e JOIN commissioned_items c ON e.gtin = c.gtin "
-    " AND e.serial = c.serial WHERE c.batch_id = %(b)s::bigint AND e.lot IS NULL "
+    " NULL, e.serial, e.sscc::text FROM events e JOIN commissioned_items c "
+    " ON e.gtin = c.gtin AND e.serial = c.serial WHERE c.batch_id = %(b)s::bigint "
+    " AND e.lot IS NULL "
     "UNION ALL "
     "SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader, "
-    " u.sscc::text FROM unit_contents u JOIN events e ON e.sscc = u.sscc "
+    " u.sscc::text, NULL, u.sscc::text FROM unit_contents u JOIN events e ON e.sscc = u.sscc "
     " AND e.time >= u.packed_at WHERE u.batch_id = %(b)s::bigint"
 )
-_ALERTS_SQL = (
+ALERTS_SQL = (
     "SELECT id, kind, severity, state, site_id, location, started_at, ended_at FROM alerts "
     "WHERE batch_ids @> ARRAY[%(b)s::bigint]::bigint[] ORDER BY started_at, id"
 )
@@ -53,7 +55,7 @@ _FORWARDING_SQL = (
     "GROUP BY 1, 2 ORDER BY 1, 2"
 )
 # One step back (inputs: near = batch_id) or forward (near = input_batch_id) of `ids`.
-_LINKED_SQL = (
+LINKED_SQL = (
     "SELECT x.{near} AS from_id, b.id, b.gtin, b.lot, b.production_date, b.origin_code, "
     "b.quantity FROM batch_inputs x JOIN batches b ON b.id = x.{far} "
     "WHERE x.{near} = ANY({ids}) ORDER BY b.id"
@@ -65,35 +67,35 @@ _CAPTURED_SQL = (
     "coalesce(c.biz_location, c.read_point) AS place FROM epcis_event_batches x "
     "JOIN epcis_events c ON c.id = x.epcis_event WHERE x.batch_id = %(b)s::bigint"
 )
-_UNITS_SQL = (
+UNITS_SQL = (
     "SELECT batch_id, sscc, packed_at, site_id FROM unit_contents WHERE batch_id = ANY({ids}) "
     "ORDER BY packed_at, sscc"
 )
-_LINKS = {True: ("batch_id", "input_batch_id"), False: ("input_batch_id", "batch_id")}
+LINKS = {True: ("batch_id", "input_batch_id"), False: ("input_batch_id", "batch_id")}
 
 
-def _json_rows(sql: str, order: str) -> str:
+def json_rows(sql: str, order: str) -> str:
     """SQL: the rows of `sql` as one JSON array in `order` (of columns r.…; empty: [])."""
     return f"(SELECT coalesce(json_agg(r ORDER BY {order}), '[]') FROM ({sql}) r)"
 
 
 _ONE = "ARRAY[%(b)s::bigint]"
-_BACK, _FORTH = (_LINKED_SQL.format(near=n, far=f, ids=_ONE) for n, f in _LINKS.values())
+_BACK, _FORTH = (LINKED_SQL.format(near=n, far=f, ids=_ONE) for n, f in LINKS.values())
 _FACTS = prepared.statement(
     "txng_timeline_facts",
-    f"WITH ev AS ({BATCH_EVENTS_SQL}) SELECT (SELECT row_to_json(h) FROM ({_HEADER_SQL}) h), "
+    f"WITH ev AS ({BATCH_EVENTS_SQL}) SELECT (SELECT row_to_json(h) FROM ({HEADER_SQL}) h), "
     + ", ".join(
         (
-            _json_rows("SELECT time, id, site_id, location, biz_step, via FROM ev", "r.time, r.id"),
-            _json_rows(_ALERTS_SQL, "r.started_at, r.id"),
-            _json_rows(_BACK, "r.id"),
-            _json_rows(_FORTH, "r.id"),
-            _json_rows(_UNITS_SQL.format(ids=_ONE), "r.packed_at, r.sscc"),
-            _json_rows(
+            json_rows("SELECT time, id, site_id, location, biz_step, via FROM ev", "r.time, r.id"),
+            json_rows(ALERTS_SQL, "r.started_at, r.id"),
+            json_rows(_BACK, "r.id"),
+            json_rows(_FORTH, "r.id"),
+            json_rows(UNITS_SQL.format(ids=_ONE), "r.packed_at, r.sscc"),
+            json_rows(
                 _FORWARDING_SQL.format(keys="ARRAY(SELECT id FROM ev)"),
                 "r.destination, r.state",
             ),
-            _json_rows(_CAPTURED_SQL, "r.time, r.id"),
+            json_rows(_CAPTURED_SQL, "r.time, r.id"),
         )
     ),
 )
@@ -103,7 +105,7 @@ def forwarding_of(cur: Cursor, event_ids: Sequence[str]) -> list[dict[str, Any]]
     """Forwarding per destination and state of these events only (as timeline_facts has it)."""
     sql = _FORWARDING_SQL.format(keys="%(keys)s::text[]")
     cur.execute(
-        f"SELECT {_json_rows(sql, 'r.destination, r.state')}",
+        f"SELECT {json_rows(sql, 'r.destination, r.state')}",
         {"keys": list(event_ids), "kind": EVENT},
     )
     row = cur.fetchone()
@@ -133,9 +135,22 @@ def timeline_facts(cur: Cursor, batch_id: int) -> TimelineFacts | None:
     return TimelineFacts(*row)
 
 
+_BATCH_FORWARDING = prepared.statement(
+    "txng_batch_forwarding",
+    f"WITH ev AS ({BATCH_EVENTS_SQL}) " + _FORWARDING_SQL.format(keys="ARRAY(SELECT id FROM ev)"),
+)
+
+
+def batch_forwarding(cur: Cursor, batch_id: int) -> list[dict[str, Any]]:
+    """Per destination and state: the batch's events, last sent time, missing fields."""
+    prepared.execute(cur, _BATCH_FORWARDING, {"b": batch_id, "kind": EVENT})
+    names = [d[0] for d in cur.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
 def batch_header(cur: Cursor, batch_id: int) -> dict[str, Any] | None:
     """The batch with its product's name and producer (None: no such batch)."""
-    cur.execute(_HEADER_SQL, {"b": batch_id})
+    cur.execute(HEADER_SQL, {"b": batch_id})
     row = cur.fetchone()
     if row is None:
         return None
@@ -151,16 +166,16 @@ def batches_linked(cur: Cursor, batch_ids: Sequence[int], *, inputs: bool) -> li
 
     inputs=True: what each batch was made from; False: what was made from each batch.
     """
-    near, far = _LINKS[inputs]
+    near, far = LINKS[inputs]
     cur.execute(
-        _LINKED_SQL.format(near=near, far=far, ids="%(ids)s::bigint[]"), {"ids": list(batch_ids)}
+        LINKED_SQL.format(near=near, far=far, ids="%(ids)s::bigint[]"), {"ids": list(batch_ids)}
     )
     return [tuple(row) for row in cur.fetchall()]
 
 
 def units_of(cur: Cursor, batch_ids: Sequence[int]) -> list[tuple[int, str, datetime, str]]:
     """(batch id, SSCC, packed at, site) of the logistic units the batches were packed into."""
-    cur.execute(_UNITS_SQL.format(ids="%(ids)s::bigint[]"), {"ids": list(batch_ids)})
+    cur.execute(UNITS_SQL.format(ids="%(ids)s::bigint[]"), {"ids": list(batch_ids)})
     return [tuple(row) for row in cur.fetchall()]
 
 

@@ -1,9 +1,13 @@
-"""SQL of logistic units (SSCC): their stays with the kind of each place, and their contents."""
+"""SQL of logistic units (SSCC): their stays, their contents, their scans grouped as steps."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
+
+from cloud.db import prepared
+from cloud.db.api_common import fetch_dicts
 
 
 @dataclass(frozen=True)
@@ -52,3 +56,38 @@ def unit_contents(cur: Cursor, sscc: str) -> list[Content]:
         (sscc,),
     )
     return [Content(*row) for row in cur.fetchall()]
+
+
+_BATCHES = prepared.statement(
+    "txng_unit_batches",
+    "SELECT b.id, b.gtin, b.lot, b.site_id, p.name AS product_name, b.production_date, "
+    " b.origin_code, u.packed_at, "
+    " u.site_id AS packed_site FROM unit_contents u JOIN batches b ON b.id = u.batch_id "
+    "LEFT JOIN products p ON p.gtin = b.gtin WHERE u.sscc = %(sscc)s::bpchar "
+    "ORDER BY u.packed_at, b.id",
+)
+# A unit has few scans (a pallet's handful of moves): grouped as they are read.
+_STEPS = prepared.statement(
+    "txng_unit_steps",
+    "SELECT e.biz_step, e.site_id, st.name AS site_name, e.location, l.name AS location_name, "
+    " l.kind AS location_kind, count(*) AS scans, 0 AS serials, 1 AS units, "
+    " min(e.time) AS first_time, max(e.time) AS last_time, "
+    " array_agg(DISTINCT e.device_id || '/' || e.reader) AS readers "
+    "FROM events e LEFT JOIN sites st ON st.id = e.site_id "
+    "LEFT JOIN locations l ON l.site_id = e.site_id AND l.code = e.location "
+    "WHERE e.sscc = %(sscc)s::bpchar "
+    "GROUP BY e.biz_step, e.site_id, st.name, e.location, l.name, l.kind "
+    "ORDER BY first_time, last_time, e.biz_step, e.site_id",
+)
+
+
+def unit_batches(cur: Cursor, sscc: str) -> list[dict[str, Any]]:
+    """The batches packed into the unit, with product names, when and where they were packed."""
+    prepared.execute(cur, _BATCHES, {"sscc": sscc})
+    return fetch_dicts(cur)
+
+
+def unit_steps(cur: Cursor, sscc: str) -> list[dict[str, Any]]:
+    """The unit's scans as steps (business step at a place), in the order they began."""
+    prepared.execute(cur, _STEPS, {"sscc": sscc})
+    return fetch_dicts(cur)

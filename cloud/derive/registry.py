@@ -16,6 +16,7 @@ HANDLERS: dict[str, Handler] = {
     batches.ITEM: batches.handle_item,
     batches.UNIT: batches.handle_unit,
     batches.PACKING_READER: batches.handle_packing_reader,
+    batches.BATCH_STEPS: batches.handle_steps,
     batches.COLD_CHAIN_BATCH: coldchain.handle_batch,
     coldchain.COLD_CHAIN_LOCATION: coldchain.handle_location,
     kinds.EVENT_CHAIN: chain.handle_chain,

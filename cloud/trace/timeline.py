@@ -131,7 +131,8 @@ def _entries(
     return sorted(entries, key=lambda e: (e.time, _ORDER[e.kind]))
 
 
-def _forwarding(rows: list[dict[str, Any]]) -> Forwarding:
+def forwarding_summary(rows: list[dict[str, Any]]) -> Forwarding:
+    """Per destination: events sent, pending, parked (with missing fields), skipped."""
     per: dict[str, dict[str, Any]] = {}
     for row in rows:
         summary = per.setdefault(
@@ -218,6 +219,6 @@ def _assemble(
             "inputs": facts.inputs,
             "units": [{**u, "site": u["site_id"]} for u in facts.units],
             "outputs": facts.outputs,
-            "forwarding": _forwarding(forwarding),
+            "forwarding": forwarding_summary(forwarding),
         }
     )

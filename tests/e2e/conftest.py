@@ -1,5 +1,6 @@
 """A live API server on a seeded database, and headless Chromium (Debian's) driven by Playwright."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -36,12 +37,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def live() -> Iterator[tuple[str, World]]:
-    """(base URL, seeded world) of an API served by uvicorn in a thread."""
-    url = create_database()
-    migrate(url)
-    world = seed(url)
+@contextlib.contextmanager
+def serve(url: str) -> Iterator[str]:
+    """The base URL of an API on database `url`, served by uvicorn in a thread."""
     port = _free_port()
     app = create_app(load_api_settings(database_url=url))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -51,9 +49,21 @@ def live() -> Iterator[tuple[str, World]]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", world
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[tuple[str, World]]:
+    """(base URL, seeded world) of an API served by uvicorn in a thread."""
+    url = create_database()
+    migrate(url)
+    world = seed(url)
+    with serve(url) as base:
+        yield base, world
     drop_database(url)
 
 

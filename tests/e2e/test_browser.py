@@ -31,7 +31,12 @@ def test_operator_logs_in_opens_a_batch_and_acknowledges_an_alert(live, browser,
     assert chart.bounding_box()["width"] > 500
     assert page.locator("svg.chart rect.band").count() == 1
     assert page.locator("svg.chart rect.excursion").count() >= 1
-    assert page.locator("[data-testid=timeline] li").count() >= 4
+    # The batch's one step (received into the cold room) with its readings and alert inline.
+    step = page.locator("[data-testid=timeline] > [data-testid=step]")
+    assert step.count() == 1 and step.get_attribute("data-step") == "receiving"
+    assert "12.0 °C" in step.locator("[data-testid=conditions]").inner_text()
+    alerts = step.locator("[data-testid=step-alert]").all_inner_texts()
+    assert alerts and all(a.startswith("excursion_high") for a in alerts)
     shot(page, "batch")
 
     page.goto(f"{base}/ui/alerts")

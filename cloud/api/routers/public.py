@@ -21,6 +21,8 @@ from cloud.api.ttl_cache import TtlCache
 from cloud.api.ui_support import language, remember_language, render, render_html
 from cloud.db import api_public as store
 from cloud.db.pool import Database
+from cloud.trace.journey import JourneyStep, journey
+from cloud.trace.story import batch_story
 
 router = APIRouter(tags=["public"], dependencies=[access(sites=Sites.PUBLIC)])
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ GtinPath = Annotated[
     str, Path(pattern=r"^(\d{8}|\d{12,14})$", description="GTIN (8, 12, 13 or 14 digits)")
 ]
 LotPath = Annotated[str, Path(min_length=1, max_length=20, description="Lot (GS1 AI 10)")]
+
 ColdChain = Literal["ok", "excursion", "not_monitored"]
 
 
@@ -69,12 +72,19 @@ class ConsumerBatch(BaseModel):
     allowed_min: float | None = Field(description="Lower bound of the allowed temperature")
     allowed_max: float | None = Field(description="Upper bound of the allowed temperature")
     stages: list[Stage] = Field(description="Stages in time order")
+    journey: list[JourneyStep] = Field(
+        description="The journey: harvest, processing, packing, cold storage (with its "
+        "verdict), shipping, arrival; nothing private"
+    )
 
 
 def consumer_view(cur: Cursor, gtin: str, lot: str) -> ConsumerBatch | None:
     """The public facts of batch (GTIN padded to 14 digits, lot), None if unknown."""
     row = store.consumer_batch(cur, gtin=gtin.zfill(14), lot=lot)
     if row is None:
+        return None
+    story = batch_story(cur, row["id"])
+    if story is None:  # removed between the two reads
         return None
     monitored = row["min_value"] is not None or row["max_value"] is not None
     cold: ColdChain = "not_monitored"
@@ -88,7 +98,8 @@ def consumer_view(cur: Cursor, gtin: str, lot: str) -> ConsumerBatch | None:
         cold_chain=cold,
         allowed_min=row["min_value"],
         allowed_max=row["max_value"],
-        stages=[Stage.model_validate(s) for s in store.consumer_stages(cur, batch_id=row["id"])],
+        stages=[Stage.model_validate(s.model_dump()) for s in story.steps],
+        journey=journey(story, site_name=row["site_name"], origin_name=row["origin_name"]),
     )
 
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cloud.api.access import SitePage
-from cloud.api.chart import temperature_svg
 from cloud.api.completeness import assess
 from cloud.api.deps import CursorDep, SettingsDep
 from cloud.api.routers.alerts import Alert, notifications_of
@@ -14,7 +13,6 @@ from cloud.api.routers.batches import Batch
 from cloud.api.routers.devices import device_from_row
 from cloud.api.ui_support import render
 from cloud.db import alerts_history, api_catalog, api_dashboard, api_operations, api_public
-from cloud.trace.timeline import timeline_in
 
 router = APIRouter(tags=["web UI"], include_in_schema=False)
 
@@ -71,43 +69,6 @@ def batches(
     )
     items = [Batch.model_validate(r) for r in rows]
     return render(request, "batches.html", user=principal, batches=items, total=total, q=term)
-
-
-@router.get("/ui/batches/{batch_id}", response_class=HTMLResponse, response_model=None)
-def batch_page(
-    request: Request,
-    principal: SitePage,
-    cur: CursorDep,
-    batch_id: Annotated[int, Path(ge=1, le=2**62)],
-) -> Response:
-    """One batch: header, temperature chart with band and excursions, timeline."""
-    row = api_catalog.get_batch(cur, batch_id=batch_id, site=principal.scope())
-    timeline = timeline_in(cur, batch_id, points=300, site=principal.site) if row else None
-    if row is None or timeline is None:
-        return render(request, "not_found.html", status_code=404, user=principal)
-    band = api_catalog.batch_band(cur, batch_id=batch_id)
-    excursions = [
-        e
-        for e in api_catalog.batch_excursions(cur, batch_id=batch_id)
-        if principal.sees(e["site_id"])
-    ]
-    chart = temperature_svg(
-        timeline.series,
-        low=band["min_value"] if band else None,
-        high=band["max_value"] if band else None,
-        excursions=excursions,
-        label="temperature",
-    )
-    return render(
-        request,
-        "batch.html",
-        user=principal,
-        batch=Batch.model_validate(row),
-        timeline=timeline,
-        band=band,
-        excursions=excursions,
-        chart=chart,
-    )
 
 
 @router.get("/ui/alerts", response_class=HTMLResponse, response_model=None)

@@ -40,3 +40,100 @@ document.addEventListener("click", async (event) => {
     window.alert(err.message);
   }
 });
+
+// A step of the story expands to its scans, a page at a time.
+function utc(iso) {
+  const d = new Date(iso);
+  const two = (n) => String(n).padStart(2, "0");
+  return `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ` +
+    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+}
+
+function cell(row, text) {
+  const td = document.createElement("td");
+  td.textContent = text || "";
+  row.appendChild(td);
+}
+
+async function loadEvents(details, after) {
+  const box = details.querySelector(".events");
+  const list = details.closest("ol.story");
+  let table = box.querySelector("table");
+  if (!table) {
+    table = document.createElement("table");
+    table.className = "scans";
+    table.appendChild(document.createElement("tbody"));
+    box.appendChild(table);
+  }
+  const url = details.dataset.events + (after ? `&after=${encodeURIComponent(after)}` : "");
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (!response.ok) {
+    box.textContent = response.statusText;
+    return;
+  }
+  const page = await response.json();
+  for (const e of page.items) {
+    const row = document.createElement("tr");
+    row.dataset.testid = "scan";
+    cell(row, utc(e.time));
+    cell(row, `${e.device_id}/${e.reader}`);
+    cell(row, [e.gtin, e.lot, e.serial, e.sscc].filter(Boolean).join(" · "));
+    cell(row, e.via ? `SSCC ${e.via}` : "");
+    table.tBodies[0].appendChild(row);
+  }
+  let more = box.querySelector("button.more");
+  if (page.next) {
+    if (!more) {
+      more = document.createElement("button");
+      more.type = "button";
+      more.className = "more secondary";
+      more.dataset.testid = "more-scans";
+      more.textContent = list.dataset.more;
+      box.appendChild(more);
+    }
+    more.dataset.after = page.next;
+  } else if (more) {
+    more.remove();
+  }
+}
+
+document.addEventListener("toggle", (event) => {
+  const details = event.target;
+  if (!(details instanceof HTMLDetailsElement) || !details.dataset.events) return;
+  if (details.open && !details.dataset.loaded) {
+    details.dataset.loaded = "1";
+    loadEvents(details, null);
+  }
+}, true);
+
+document.addEventListener("click", (event) => {
+  const more = event.target.closest("button.more");
+  if (!more) return;
+  loadEvents(more.closest("details"), more.dataset.after);
+});
+
+// The batch page's forwarding card fills itself (counting a big batch's events takes a while).
+async function loadForwarding(card) {
+  const response = await fetch(card.dataset.url, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const forwarding = await response.json();
+  const status = card.querySelector("[data-testid=forwarding-status]");
+  status.textContent = card.dataset[`status${forwarding.status.split("_").map(
+    (w) => w[0].toUpperCase() + w.slice(1)).join("")}`] || forwarding.status;
+  status.classList.add(`fw-${forwarding.status}`);
+  const box = card.querySelector(".destinations");
+  for (const d of forwarding.destinations) {
+    const p = document.createElement("p");
+    let text = `${d.destination}: ${d.sent} ${card.dataset.sent}, ${d.pending} ` +
+      `${card.dataset.waiting}, ${d.parked} ${card.dataset.held}`;
+    if (d.last_sent_at) text += ` · ${utc(d.last_sent_at)}`;
+    if (d.missing_fields.length) text += ` · ${card.dataset.missing}: ${d.missing_fields.join(", ")}`;
+    p.textContent = text;
+    box.appendChild(p);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const card = document.querySelector("[data-testid=forwarding][data-url]");
+  if (card) loadForwarding(card);
+});

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cloud.db.pool import Database
+from cloud.derive.worker import DeriveWorker
 from tests.cloud.api.seed import DEVICE_A, GTIN_A, LOT_A, PASSWORD, SITE_A, ingest
 from tests.support.factory import message, scan_of
 from tests.support.sql import query
@@ -57,6 +58,9 @@ def test_consumer_page_stages_follow_serials_commissioned_into_the_batch(client,
             serial="SN-1",
         )
         ingest(database, [message([scan], site=SITE_A, device=DEVICE_A)], datetime.now(UTC))
+        worker = DeriveWorker(database, batch_size=50)  # stages are the batch's derived steps
+        while worker.run_once():
+            pass
     finally:
         database.close()
     data = client.get(f"/api/public/01/{GTIN_A}/10/{LOT_A}").json()
