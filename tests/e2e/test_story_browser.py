@@ -22,9 +22,9 @@ from tests.support.postgres import create_database, drop_database
 
 
 @pytest.fixture(scope="module")
-def story_live(migrated_template, tmp_path_factory) -> Iterator[tuple[str, StoryWorld]]:
+def story_live(migrated_template) -> Iterator[tuple[str, StoryWorld]]:
     url = create_database(template=migrated_template)
-    world = seed_story(url, tmp_path_factory.mktemp("story"))
+    world = seed_story(url)
     add_users(url)
     with serve(url) as base:
         yield base, world
@@ -60,7 +60,7 @@ def test_operator_reads_the_story_opens_packing_and_follows_the_pallet(story_liv
     assert "handover" in (steps.nth(3).get_attribute("class") or "")
     assert DISTRIBUTOR not in steps.nth(3).inner_text()  # its name, not its internals
     cold = steps.nth(1)
-    assert "27.0 °C" in cold.locator("[data-testid=conditions]").inner_text()
+    assert "12.0 °C" in cold.locator("[data-testid=conditions]").inner_text()
     alerts = cold.locator("[data-testid=step-alert]").all_inner_texts()
     assert alerts and all(a.startswith("excursion_high") for a in alerts)
     assert page.locator("svg.chart rect.excursion").count() >= 1
@@ -82,14 +82,17 @@ def test_operator_reads_the_story_opens_packing_and_follows_the_pallet(story_liv
     page.wait_for_url(f"{base}/ui/units/{PALLET}")
     assert page.locator("[data-testid=sscc]").inner_text() == PALLET
     shipment = page.locator("[data-testid=shipment]").first
-    assert "Nhà phân phối Hà Nội" in shipment.inner_text()
+    assert "Công ty Phân phối Nông sản Long Biên (example)" in shipment.inner_text()
     shot(page, "story-pallet")
 
     page.goto(f"{base}/ui/batches/{world.dried}")
     page.click("[data-testid=recall-link]")
     page.locator("[data-testid=recall]").wait_for()
     assert page.locator("[data-testid=recall-batch]").count() == 2
-    assert "Nhà phân phối Hà Nội" in page.locator("[data-testid=recall-receiver]").inner_text()
+    assert (
+        "Công ty Phân phối Nông sản Long Biên (example)"
+        in page.locator("[data-testid=recall-receiver]").inner_text()
+    )
     with page.expect_download() as download:
         page.click("[data-testid=recall-csv]")
     assert download.value.suggested_filename == f"recall-batch-{DRIED}-{DRIED_LOT}.csv"

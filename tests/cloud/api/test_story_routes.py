@@ -24,9 +24,9 @@ from tests.support.postgres import create_database, drop_database
 
 
 @pytest.fixture(scope="module")
-def api(migrated_template, tmp_path_factory) -> Iterator[tuple[TestClient, int, dict[str, str]]]:
+def api(migrated_template) -> Iterator[tuple[TestClient, int, dict[str, str]]]:
     url = create_database(template=migrated_template)
-    world = seed_story(url, tmp_path_factory.mktemp("story"))
+    world = seed_story(url)
     tokens = add_users(url)
     with TestClient(create_app(load_api_settings(database_url=url))) as client:
         yield client, world.dried, {k: f"Bearer {v}" for k, v in tokens.items()}

@@ -10,9 +10,9 @@ from tests.support.postgres import create_database, drop_database
 
 
 @pytest.fixture(scope="module")
-def world(migrated_template, tmp_path_factory) -> Iterator[StoryWorld]:
+def world(migrated_template) -> Iterator[StoryWorld]:
     url = create_database(template=migrated_template)
-    yield seed_story(url, tmp_path_factory.mktemp("story"))
+    yield seed_story(url)
     drop_database(url)
 
 

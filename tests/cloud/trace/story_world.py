@@ -3,7 +3,7 @@
 Fresh longan NL2026-07-A is harvested at the orchard and dried into dried longan LN2026-08-01
 (batch inputs from the master data); thirty serialised packs of it are packed into pallet
 PALLET at the packing line, stored in the cold room (a door left open: 90 minutes above the
-dry-goods limit of 25 °C, an alert), loaded on the truck, received at a distributor's warehouse
+dried longan's 10 °C, an alert), loaded on the truck, received at a distributor's warehouse
 in Hà Nội (a second site, its own device), shipped on to a shop (a third site) which receives
 four packs by serial and sells one. Stored as the ingester stores messages, derived by the
 derive worker.
@@ -25,9 +25,9 @@ from tests.support.sql import query
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "master_data"
 FRESH, DRIED = "08936012345001", "08936012345018"
 FRESH_LOT, DRIED_LOT = "NL2026-07-A", "LN2026-08-01"
-FARM, DISTRIBUTOR, SHOP = "hy-longan", "hn-dist", "hn-shop"
+FARM, DISTRIBUTOR, SHOP = "hy-longan", "hn-distributor", "hn-shop"
 PALLET = "389360123450000019"
-SERIALS = [f"LN-{i:05d}" for i in range(1, 31)]
+SERIALS = [f"LN-{i:06d}" for i in range(1, 31)]  # commissioned in items.csv
 PACKED = datetime(2026, 8, 1, 1, 0, tzinfo=UTC)
 STORED = PACKED + timedelta(hours=2)
 DOOR_OPEN = STORED + timedelta(hours=20)  # 90 minutes at 27 °C
@@ -47,31 +47,20 @@ class StoryWorld:
     dried: int
 
 
-def _master_data(url: str, tmp: Path) -> None:
+SITE_NAMES = {
+    FARM: "HTX Nhãn lồng Hồng Nam (example)",
+    DISTRIBUTOR: "Công ty Phân phối Nông sản Long Biên (example)",
+    SHOP: "Cửa hàng OCOP Hà Nội (example)",
+}
+
+
+def _master_data(url: str) -> None:
     database = Database(url, max_connections=1)
     try:
-        for kind in ("profiles", "groups", "products", "locations", "batches"):
+        for kind in ("profiles", "groups", "products", "sites", "locations", "batches", "items"):
             import_file(database, kind, EXAMPLES / f"{kind}.csv")
-        extra = tmp / "story-locations.csv"
-        extra.write_text(
-            "site,code,kind,name,gln,gln_extension,latitude,longitude\n"
-            f"{DISTRIBUTOR},warehouse-1,warehouse,Kho tổng Hà Nội,,,21.0000,105.8000\n"
-        )
-        import_file(database, "locations", extra)
-        items = tmp / "story-items.csv"
-        items.write_text(
-            "gtin,serial,lot,commissioned_at\n"
-            + "".join(f"{DRIED},{s},{DRIED_LOT},2026-08-01T07:00:00+07:00\n" for s in SERIALS)
-        )
-        import_file(database, "items", items)
     finally:
         database.close()
-    for site, name in (
-        (FARM, "HTX Nhãn lồng Hồng Nam"),
-        (DISTRIBUTOR, "Nhà phân phối Hà Nội"),
-        (SHOP, "Cửa hàng OCOP Hà Nội"),
-    ):
-        query(url, "UPDATE sites SET name = %s WHERE id = %s RETURNING id", (name, site))
 
 
 def _scans() -> dict[tuple[str, str], list[ScanEvent]]:
@@ -166,20 +155,20 @@ def _scans() -> dict[tuple[str, str], list[ScanEvent]]:
 
 
 def _cold_room_readings() -> list[object]:
-    """Every 10 minutes from storing to loading: 21 °C, the door left open for 90 minutes."""
+    """Every 10 minutes from storing to loading: 4 °C, the door left open for 90 minutes."""
     readings = []
     at, seq = STORED, 100
     while at < LOADED:
         hot = DOOR_OPEN <= at < DOOR_OPEN + timedelta(minutes=90)
-        readings.append(temperature(at, 27.0 if hot else 21.0, seq=seq, location="cold-room-1"))
+        readings.append(temperature(at, 12.0 if hot else 4.0, seq=seq, location="cold-room-1"))
         at += timedelta(minutes=10)
         seq += 1
     return readings
 
 
-def seed_story(url: str, tmp: Path) -> StoryWorld:
+def seed_story(url: str) -> StoryWorld:
     """Import the master data, store the story's scans and readings, derive everything."""
-    _master_data(url, tmp)
+    _master_data(url)
     database = Database(url, max_connections=2)
     try:
         messages = []

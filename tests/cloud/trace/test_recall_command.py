@@ -34,8 +34,8 @@ def test_recall_from_a_batch_lists_and_writes_the_csv(world, tmp_path, capsys):
         (DISTRIBUTOR, SHOP),
     ]
     assert {r["site_name"] for r in rows if r["record"] == "receiver"} == {
-        "Nhà phân phối Hà Nội",
-        "Cửa hàng OCOP Hà Nội",
+        "Công ty Phân phối Nông sản Long Biên (example)",
+        "Cửa hàng OCOP Hà Nội (example)",
     }
 
 

@@ -15,6 +15,7 @@ from tests.cloud.trace.story_world import (
     LOADED,
     PACKED,
     PALLET,
+    SERIALS,
     SHOP,
     SOLD,
 )
@@ -35,7 +36,10 @@ def test_each_step_at_each_place_is_one_row_in_the_order_it_began(world, cur):
     ]
     packing = story.steps[0]
     assert packing.first_time == PACKED and packing.readers == ["pi-packing/scanner-1"]
-    assert (packing.site_name, packing.location_kind) == ("HTX Nhãn lồng Hồng Nam", "packing_line")
+    assert (packing.site_name, packing.location_kind) == (
+        "HTX Nhãn lồng Hồng Nam (example)",
+        "packing_line",
+    )
     assert story.origin.origin_code == "HY-VT-0042" and story.origin.ocop_stars == 4
 
 
@@ -45,9 +49,9 @@ def test_the_cold_room_row_carries_its_readings_excursion_and_alert(world, cur):
     cold = story.steps[1]
     assert cold.conditions is not None
     assert (cold.conditions.start, cold.conditions.end) == (cold.first_time, LOADED)
-    assert (cold.conditions.min, cold.conditions.max) == (21.0, 27.0)
+    assert (cold.conditions.min, cold.conditions.max) == (4.0, 12.0)
     assert cold.conditions.readings == 2 * 24 * 6
-    assert cold.conditions.mkt is not None and 21.0 < cold.conditions.mkt < 27.0
+    assert cold.conditions.mkt is not None and 4.0 < cold.conditions.mkt < 12.0
     assert cold.conditions.out_of_range_s == pytest.approx(90 * 60, abs=600)
     assert [(a.kind, a.location) for a in cold.alerts] == [("excursion_high", "cold-room-1")]
     assert cold.alerts[0].started_at >= DOOR_OPEN
@@ -112,13 +116,7 @@ def test_a_step_expands_to_its_scans_page_by_page(world, cur):
     packing = StepKey("packing", FARM, "packing-line-1")
     first = step_events(cur, world.dried, packing, after=None, limit=5)
     assert len(first.items) == 5 and first.next is not None
-    assert [e.serial for e in first.items] == [
-        "LN-00001",
-        "LN-00002",
-        "LN-00003",
-        "LN-00004",
-        "LN-00005",
-    ]
+    assert [e.serial for e in first.items] == SERIALS[:5]
     seen = list(first.items)
     page = first
     while page.next is not None:
@@ -130,7 +128,7 @@ def test_a_step_expands_to_its_scans_page_by_page(world, cur):
     sold = step_events(
         cur, world.dried, StepKey("retail_selling", SHOP, "shop-1"), after=None, limit=5
     )
-    assert [(e.serial, e.time, e.reader) for e in sold.items] == [("LN-00001", SOLD, "pos-1")]
+    assert [(e.serial, e.time, e.reader) for e in sold.items] == [(SERIALS[0], SOLD, "pos-1")]
     with pytest.raises(BadCursor):
         step_events(cur, world.dried, packing, after="2026-08-01|not-a-uuid", limit=5)
 
