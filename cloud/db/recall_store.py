@@ -25,6 +25,17 @@ def batches_in_unit(cur: Cursor, sscc: str) -> list[int]:
     return [int(row[0]) for row in cur.fetchall()]
 
 
+def unit_known(cur: Cursor, sscc: str) -> bool:
+    """Whether a logistic unit was scanned or stayed anywhere."""
+    cur.execute(
+        "SELECT EXISTS (SELECT 1 FROM presence WHERE sscc = %(u)s::bpchar) "
+        "OR EXISTS (SELECT 1 FROM events WHERE sscc = %(u)s::bpchar)",
+        {"u": sscc},
+    )
+    row = cur.fetchone()
+    return bool(row and row[0])
+
+
 def batch_rows(cur: Cursor, batch_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Batches with product name and their count of commissioned serials."""
     cur.execute(

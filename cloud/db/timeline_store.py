@@ -137,13 +137,16 @@ def timeline_facts(cur: Cursor, batch_id: int) -> TimelineFacts | None:
 
 _BATCH_FORWARDING = prepared.statement(
     "txng_batch_forwarding",
-    f"WITH ev AS ({BATCH_EVENTS_SQL}) " + _FORWARDING_SQL.format(keys="ARRAY(SELECT id FROM ev)"),
+    f"WITH ev AS ({BATCH_EVENTS_SQL}) "
+    + _FORWARDING_SQL.format(
+        keys="ARRAY(SELECT id FROM ev WHERE %(site)s::text IS NULL OR site_id = %(site)s::text)"
+    ),
 )
 
 
-def batch_forwarding(cur: Cursor, batch_id: int) -> list[dict[str, Any]]:
-    """Per destination and state: the batch's events, last sent time, missing fields."""
-    prepared.execute(cur, _BATCH_FORWARDING, {"b": batch_id, "kind": EVENT})
+def batch_forwarding(cur: Cursor, batch_id: int, *, site: str | None) -> list[dict[str, Any]]:
+    """Per destination and state: the batch's events (`site`'s only), last sent, missing fields."""
+    prepared.execute(cur, _BATCH_FORWARDING, {"b": batch_id, "kind": EVENT, "site": site})
     names = [d[0] for d in cur.description or ()]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 

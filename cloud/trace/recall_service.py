@@ -17,6 +17,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import recall_store as store
 from cloud.db import timeline_store as trace
+from cloud.db import units_store
 from cloud.trace.recall_models import (
     Direction,
     Recall,
@@ -65,6 +66,8 @@ def start_batches(cur: Cursor, start: RecallStart) -> list[int]:
         found = [batch_id] if batch_id is not None else []
     elif start.kind == "sscc" and start.sscc:
         found = store.batches_in_unit(cur, start.sscc)
+        if not found and store.unit_known(cur, start.sscc):
+            return []  # a unit whose contents are not known: the recall is the unit's own
     elif start.kind == "serial" and start.gtin and start.serial:
         batch_id = store.batch_of_serial(cur, start.gtin, start.serial)
         found = [batch_id] if batch_id is not None else []
@@ -95,6 +98,8 @@ def recall(
 ) -> Recall:
     """What the recall concerns, as `site` may see it (None: the whole chain)."""
     starts = start_batches(cur, start)
+    if not starts and start.sscc:
+        return _unit_recall(cur, start, start.sscc, site)
     forward = _walk(cur, starts, inputs=False, max_hops=max_hops)
     backward = _walk(cur, starts, inputs=True, max_hops=max_hops)
     direction: dict[int, tuple[Direction, int, int | None]] = {}
@@ -126,6 +131,31 @@ def recall(
         shipments=shipments,
         receivers=_receivers(ahead_steps, shipments, site),
         places=_places(cur, direction, shown, unit_rows, site),
+        scope="all" if site is None else "site",
+    )
+
+
+def _unit_recall(cur: Cursor, start: RecallStart, sscc: str, site: str | None) -> Recall:
+    """A unit of unknown contents: where it was, where it went, who received it."""
+    steps = [
+        Step.model_validate(r | {"conditions": None, "alerts": [], "handover": False})
+        for r in units_store.unit_steps(cur, sscc)
+    ]
+    stays = trace.places_of(cur, [], [sscc])
+    if site is not None and site not in {s.site_id for s in steps} | {p[2] for p in stays}:
+        raise RecallNotFound(f"nothing of site {site!r} in this recall")
+    shipments = _shipments([steps], site)
+    spans: dict[tuple[str, str, Direction], tuple[datetime, datetime | None]] = {}
+    for _, _, place_site, location, begin, end, _ in stays:
+        if site is None or place_site == site:
+            _widen(spans, (place_site, location, "start"), begin, end)
+    return Recall(
+        start=start,
+        batches=[],
+        units=[],
+        shipments=shipments,
+        receivers=_receivers([steps], shipments, site),
+        places=_named_places(cur, spans),
         scope="all" if site is None else "site",
     )
 
@@ -214,9 +244,22 @@ def _places(
         owner = batch_id if batch_id is not None else unit_batch.get(sscc or "")
         if owner is None:
             continue
-        key = (place_site, location, direction[owner][0])
-        low, high = spans.get(key, (start, end))
-        spans[key] = (min(low, start), None if end is None or high is None else max(high, end))
+        _widen(spans, (place_site, location, direction[owner][0]), start, end)
+    return _named_places(cur, spans)
+
+
+Spans = dict[tuple[str, str, Direction], tuple[datetime, datetime | None]]
+
+
+def _widen(
+    spans: Spans, key: tuple[str, str, Direction], start: datetime, end: datetime | None
+) -> None:
+    """Let the span of `key` cover [start, end) (end None: still there)."""
+    low, high = spans.get(key, (start, end))
+    spans[key] = (min(low, start), None if end is None or high is None else max(high, end))
+
+
+def _named_places(cur: Cursor, spans: Spans) -> list[RecallPlace]:
     names = store.place_names(cur, sorted({(s, loc) for s, loc, _ in spans}))
     places = [
         RecallPlace(

@@ -38,12 +38,13 @@ def unit_story(cur: Cursor, sscc: str, *, site: str | None = None) -> UnitStory 
         Step.model_validate(r | {"conditions": None, "alerts": [], "handover": False})
         for r in store.unit_steps(cur, sscc)
     ]
-    if not contents and not steps:
+    stayed = {s.site_id for s in store.unit_stays(cur, sscc)}
+    if not contents and not steps and not stayed:
         return None
     if site is not None:
         packed_here = any(c.packed_site == site for c in contents)
         steps = seen_from(steps, site)
-        if not packed_here and not any(not s.handover for s in steps):
+        if not packed_here and site not in stayed and not any(not s.handover for s in steps):
             return None
     first_site = contents[0].packed_site if contents else None
     return UnitStory(

@@ -96,6 +96,9 @@ def get_step_events(
     "/{batch_id}/forwarding", response_model=Forwarding, summary="Delivery of the batch's events"
 )
 def get_forwarding(principal: SiteReader, cur: CursorDep, batch_id: BatchId) -> Forwarding:
-    """Per destination: how many of the batch's events were sent, wait, are parked or skipped."""
+    """Per destination: how many of the batch's events were sent, wait, are parked or skipped.
+
+    An operator's count is of their own site's events.
+    """
     visible_batch(cur, principal, batch_id)
-    return forwarding_summary(batch_forwarding(cur, batch_id))
+    return forwarding_summary(batch_forwarding(cur, batch_id, site=principal.site))

@@ -1,7 +1,6 @@
 """The web UI's story pages: a batch as steps, a logistic unit, and recall."""
 
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
@@ -11,6 +10,7 @@ from cloud.api.chart import temperature_svg
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError
 from cloud.api.routers.batches import Batch
+from cloud.api.routers.recall import csv_url as recall_csv_url
 from cloud.api.routers.story import story_batch
 from cloud.api.ui_support import render
 from cloud.db import api_catalog
@@ -95,8 +95,7 @@ def recall_page(
             given = {"batch": (gtin, lot), "sscc": (sscc,), "serial": (gtin, serial)}[kind]
             start = parse_start(kind, [code.strip() for code in given if code and code.strip()])
             found = recall(cur, start, site=principal.site)
-            query = {k: v for k, v in start.model_dump().items() if v is not None}
-            csv_url = f"/api/recall.csv?{urlencode(query)}"
+            csv_url = recall_csv_url(start)
         except (ValueError, RecallNotFound) as err:
             error = str(err)
     return render(

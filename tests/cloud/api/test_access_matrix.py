@@ -44,6 +44,7 @@ SITE_OF_OPERATOR = {"op-a": SITE_A, "op-b": SITE_B}
 PLACES = {SITE_A: ("cold-room-1", "plot-7"), SITE_B: ("line-1",)}
 KEYS = {SITE_A: (GTIN_A, LOT_A, DEVICE_A), SITE_B: (GTIN_B, LOT_B, DEVICE_B)}
 UNITS = {SITE_A: "089350000000000017", SITE_B: "089350000000000024"}  # one that left each site
+SERIALS = {SITE_A: "SN-A-1", SITE_B: "SN-B-1"}  # a serialised unit of each site's batch
 
 
 def markers(site: str) -> set[str]:
@@ -114,6 +115,12 @@ def matrix(migrated_template: str) -> Iterator[Matrix]:
             "gen_random_uuid()) RETURNING id",
             (unit, site, PLACES[site][0]),
         )
+    query(
+        url,
+        "INSERT INTO commissioned_items (gtin, serial, batch_id) VALUES (%s, %s, %s), "
+        "(%s, %s, %s) RETURNING serial",
+        (GTIN_A, SERIALS[SITE_A], world.batch_a, GTIN_B, SERIALS[SITE_B], world.batch_b),
+    )
     app = create_app(load_api_settings(database_url=url))
     with TestClient(app) as client:
         captures = {}
@@ -143,6 +150,7 @@ def path_values(m: Matrix, site: str) -> dict[str, str]:
         "lot": lot,
         "capture_id": m.captures[site],
         "sscc": UNITS[site],
+        "serial": SERIALS[site],
     }
 
 
@@ -150,6 +158,11 @@ def path_values(m: Matrix, site: str) -> dict[str, str]:
 NEUTRAL_PATH = {"code": "en"}
 # Required query parameters (optional ones are left out, except `site`).
 QUERY = {"from": str(date.today() - timedelta(days=2)), "to": str(date.today() + timedelta(days=1))}
+# Required query parameters that name a site's resource (a step of its batch: its first scan's).
+SITE_QUERY = {
+    "biz_step": {SITE_A: "receiving", SITE_B: "packing"},
+    "location": {SITE_A: "cold-room-1", SITE_B: "line-1"},
+}
 
 
 def body_for(method: str, path: str, site: str) -> dict[str, Any] | None:
@@ -212,6 +225,9 @@ def call_for(m: Matrix, route: Any, site: str) -> Call:
         key = param.alias or param.name
         if key == "site":
             params["site"] = site
+            about = site
+        elif param.field_info.is_required() and key in SITE_QUERY:
+            params[key] = SITE_QUERY[key][site]
             about = site
         elif param.field_info.is_required():
             assert key in QUERY, f"{path}: add a value for query parameter {key!r}"

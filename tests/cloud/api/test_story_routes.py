@@ -52,9 +52,6 @@ def test_admin_and_inspector_see_every_step_operators_their_own_and_the_handover
     ]
     assert seen["steps"][0]["readers"] == [] and seen["steps"][0]["location"] is None
     assert _get(api, "op-coffee", f"/api/batches/{dried}/story").status_code == 404
-    # The distributor reads the batch's story, not the farm's flat timeline or readings.
-    for route in ("timeline", "readings", "forwarding"):
-        assert _get(api, "op-dist", f"/api/batches/{dried}/{route}").status_code == 404
     assert _get(api, "admin", "/api/batches/999999/story").status_code == 404
 
 
@@ -83,7 +80,7 @@ def test_forwarding_of_the_batch(api):
 
 
 def test_recall_as_json_and_csv_scoped_by_the_callers_rights(api):
-    whole = _get(api, "inspector", "/api/recall", kind="serial", gtin=DRIED, serial=SERIALS[1])
+    whole = _get(api, "inspector", f"/api/recall/items/{DRIED}/{SERIALS[1]}")
     assert whole.status_code == 200, whole.text
     body = whole.json()
     assert body["scope"] == "all"
@@ -91,18 +88,18 @@ def test_recall_as_json_and_csv_scoped_by_the_callers_rights(api):
         (DRIED_LOT, "start"),
         (FRESH_LOT, "backward"),
     ]
-    farm = _get(api, "op-farm", "/api/recall", kind="batch", gtin=FRESH, lot=FRESH_LOT).json()
+    farm = _get(api, "op-farm", f"/api/recall/batches/{FRESH}/{FRESH_LOT}").json()
     assert [r["site_id"] for r in farm["receivers"]] == [DISTRIBUTOR]
-    text = _get(api, "op-farm", "/api/recall.csv", kind="sscc", sscc=PALLET)
+    text = _get(api, "op-farm", f"/api/recall/units/{PALLET}", format="csv")
     assert text.status_code == 200 and text.headers["content-type"].startswith("text/csv")
     assert text.text.splitlines()[0].startswith("record,direction,hop,gtin,lot")
     assert f"recall-sscc-{PALLET}.csv" in text.headers["content-disposition"]
-    assert _get(api, "op-coffee", "/api/recall", kind="sscc", sscc=PALLET).status_code == 404
-    missing = _get(api, "admin", "/api/recall", kind="batch", gtin=FRESH)
-    assert missing.status_code == 422
-    assert missing.json()["error"]["details"] == [
-        {"field": "lot", "reason": "needed to recall from a batch"}
-    ]
+    assert _get(api, "op-coffee", f"/api/recall/units/{PALLET}").status_code == 404
+    assert _get(api, "admin", f"/api/recall/items/{DRIED}/NOPE").status_code == 404
+    assert (
+        _get(api, "admin", f"/api/recall/batches/{FRESH}/{FRESH_LOT}", format="x").status_code
+        == 422
+    )
 
 
 def test_a_pallet_its_contents_and_its_shipments(api):
