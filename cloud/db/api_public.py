@@ -24,7 +24,9 @@ _CONSUMER_BATCH = prepared.statement(
     "LEFT JOIN product_groups g ON g.id = p.product_group "
     "LEFT JOIN cold_chain_profiles pf ON pf.id = COALESCE(p.profile_id, g.profile_id) "
     "LEFT JOIN sites s ON s.id = b.site_id "
-    "LEFT JOIN locations ol ON ol.site_id = b.site_id AND ol.code = b.origin_code "
+    "LEFT JOIN LATERAL (SELECT l.name, l.kind, l.latitude, l.longitude FROM locations l "
+    "  WHERE l.site_id = b.site_id AND b.origin_code IN (l.code, l.area_code) "
+    "  ORDER BY l.code = b.origin_code DESC, l.code LIMIT 1) ol ON true "
     "WHERE b.gtin = %(gtin)s AND b.lot = %(lot)s",
 )
 

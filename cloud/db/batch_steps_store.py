@@ -39,10 +39,11 @@ _STEPS = prepared.statement("txng_batch_steps", _STEPS_SQL)
 # One step back (near = batch_id: what it was made from) or forward (near = input_batch_id).
 _NEIGHBOURS_SQL = (
     "SELECT b.id, b.gtin, b.lot, b.site_id, p.name AS product_name, b.production_date, "
-    " b.origin_code, s.name AS site_name, ol.name AS origin_name FROM batch_inputs x "
-    "JOIN batches b ON b.id = x.{far} LEFT JOIN products p ON p.gtin = b.gtin "
-    "LEFT JOIN sites s ON s.id = b.site_id "
-    "LEFT JOIN locations ol ON ol.site_id = b.site_id AND ol.code = b.origin_code "
+    " b.origin_code, s.name AS site_name, (SELECT l.name FROM locations l "
+    "  WHERE l.site_id = b.site_id AND b.origin_code IN (l.code, l.area_code) "
+    "  ORDER BY l.code = b.origin_code DESC, l.code LIMIT 1) AS origin_name "
+    "FROM batch_inputs x JOIN batches b ON b.id = x.{far} "
+    "LEFT JOIN products p ON p.gtin = b.gtin LEFT JOIN sites s ON s.id = b.site_id "
     "WHERE x.{near} = %(b)s::bigint"
 )
 _STORY_FACTS = prepared.statement(

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cloud.trace.story import SHIPPING_STEPS
 from cloud.trace.story_models import Step, StepConditions, Story
 
 JourneyKind = Literal[
@@ -44,6 +45,8 @@ class JourneyStep(BaseModel):
 def journey(story: Story, *, site_name: str | None, origin_name: str | None) -> list[JourneyStep]:
     """The public stages of the batch, in time order."""
     stages = _beginnings(story, site_name=site_name, origin_name=origin_name)
+    if any(_kind(s, None) == "processing" for s in story.steps):  # its own scan says where
+        stages = [s for s in stages if s.kind != "processing"]
     at_place = {(s.site_id, s.location): s.conditions for s in story.steps if s.conditions}
     monitored = any(c.out_of_range_s is not None for c in at_place.values())
     for step in story.steps:
@@ -118,13 +121,13 @@ def _is_cold(step: Step) -> bool:
 
 
 def _kind(step: Step, producer: str | None) -> JourneyKind:
-    if step.biz_step == "commissioning" and step.location_kind == "farm_plot":
-        return "harvest"
+    if step.biz_step == "commissioning":  # made: picked at a farm plot, else processed
+        return "harvest" if step.location_kind == "farm_plot" else "processing"
     if step.biz_step == "packing":
         return "packing"
     if _is_cold(step):
         return "cold_storage"
-    if step.biz_step in ("shipping", "departing"):
+    if step.biz_step in SHIPPING_STEPS:
         return "shipping"
     if step.biz_step in ("receiving", "arriving") and step.site_id != producer:
         return "arrival"

@@ -36,7 +36,7 @@ from cloud.trace.story_models import (
 )
 from cloud.trace.timeline_models import BatchRef, Origin, UnitRef
 
-SHIPPING_STEPS = frozenset({"shipping", "departing"})
+SHIPPING_STEPS = frozenset({"shipping", "departing", "loading"})  # leaving for another site
 Place = tuple[str, str]  # (site, location)
 
 

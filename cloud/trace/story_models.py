@@ -85,7 +85,7 @@ class Shipment(StoryModel):
 
     site_id: str = Field(description="Shipping site")
     location: str | None = Field(description="Place it left from")
-    biz_step: str = Field(description="shipping or departing")
+    biz_step: str = Field(description="shipping, departing or loading")
     first_time: datetime = Field(description="First shipping scan")
     last_time: datetime = Field(description="Last shipping scan")
     units: int | None = Field(description="Logistic units shipped")
