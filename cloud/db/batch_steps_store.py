@@ -14,7 +14,14 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
 from cloud.db.api_common import fetch_dicts
-from cloud.db.timeline_store import ALERTS_SQL, BATCH_EVENTS_SQL, HEADER_SQL, UNITS_SQL, json_rows
+from cloud.db.timeline_store import (
+    ALERTS_SQL,
+    BATCH_EVENTS_SQL,
+    CAPTURED_SQL,
+    HEADER_SQL,
+    UNITS_SQL,
+    json_rows,
+)
 
 WORK_KIND = "batch_steps"  # key: batch id; queued when the events naming a batch change
 
@@ -68,6 +75,15 @@ _STORY_FACTS = prepared.statement(
         " - start_time))::float8 AS seconds FROM excursions WHERE batch_id = %(b)s::bigint "
         " AND quantity = 'temperature' GROUP BY site_id, location",
         "r.site_id, r.location",
+    )
+    # Captured EPCIS events naming the batch, grouped as steps: by step, place, who asserts
+    # them (the capturing site itself, or a partner it passes on) and who captured them.
+    + ", "
+    + json_rows(
+        "SELECT biz_step, place, asserted_by, site_id AS captured_by, count(*) AS events, "
+        f" min(time) AS first_time, max(time) AS last_time FROM ({CAPTURED_SQL}) c "
+        "GROUP BY biz_step, place, asserted_by, site_id",
+        "r.first_time, r.biz_step, r.place",
     ),
 )
 
@@ -84,6 +100,7 @@ class StoryFacts:
     units: list[dict[str, Any]]
     monitored: bool
     out_of_range: list[dict[str, Any]]
+    captured: list[dict[str, Any]]
 
 
 def story_facts(cur: Cursor, batch_id: int) -> StoryFacts | None:

@@ -62,7 +62,7 @@ LINKED_SQL = (
 )
 # Captured EPCIS events naming the batch, with the site they were captured for and whether that
 # site asserts them itself or passes on a partner's.
-_CAPTURED_SQL = (
+CAPTURED_SQL = (
     "SELECT c.event_time AS time, c.event_id AS id, c.site_id, c.biz_step, c.asserted_by, "
     "coalesce(c.biz_location, c.read_point) AS place FROM epcis_event_batches x "
     "JOIN epcis_events c ON c.id = x.epcis_event WHERE x.batch_id = %(b)s::bigint"
@@ -95,7 +95,7 @@ _FACTS = prepared.statement(
                 _FORWARDING_SQL.format(keys="ARRAY(SELECT id FROM ev)"),
                 "r.destination, r.state",
             ),
-            json_rows(_CAPTURED_SQL, "r.time, r.id"),
+            json_rows(CAPTURED_SQL, "r.time, r.id"),
         )
     ),
 )

@@ -22,6 +22,7 @@ from cloud.db import batch_steps_store as store
 from cloud.db.readings_query import SeriesPoint, merged_series, merged_totals
 from cloud.db.rollups_query import Span, Totals
 from cloud.trace.story_models import (
+    CapturedStep,
     LinkedBatch,
     Receiver,
     Shipment,
@@ -122,6 +123,11 @@ def _assemble(
         origin=Origin.model_validate(facts.header),
         steps=steps,
         alerts=unplaced,
+        captured=[
+            CapturedStep.model_validate(c)
+            for c in facts.captured
+            if site is None or c["captured_by"] == site
+        ],
         back=StoryBack(inputs=[LinkedBatch.model_validate(b) for b in facts.inputs]),
         forward=StoryForward(
             units=units,

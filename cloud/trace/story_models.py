@@ -66,6 +66,20 @@ class Step(StoryModel):
     )
 
 
+class CapturedStep(StoryModel):
+    """Captured EPCIS events naming the batch, of one step at one place, as one row."""
+
+    biz_step: str | None = Field(description="GS1 CBV business step")
+    place: str | None = Field(description="Business location or read point (EPCIS URI)")
+    asserted_by: str = Field(
+        description="site: the capturing site's own events; partner: a partner's, passed on"
+    )
+    captured_by: str = Field(description="The site that captured them")
+    events: int = Field(description="Events")
+    first_time: datetime = Field(description="First event")
+    last_time: datetime = Field(description="Last event")
+
+
 class LinkedBatch(StoryModel):
     """A batch one step back (made into this one) or forward (made from it)."""
 
@@ -125,6 +139,9 @@ class Story(StoryModel):
     origin: Origin = Field(description="Where and by whom it was made")
     steps: list[Step] = Field(description="Steps, in the order they began")
     alerts: list[StepAlert] = Field(description="Alerts at no step's place")
+    captured: list[CapturedStep] = Field(
+        description="Captured EPCIS events (an operator: those their site captured)"
+    )
     back: StoryBack = Field(description="One step back")
     forward: StoryForward = Field(description="One step forward")
     scope: Literal["all", "site"] = Field(
