@@ -5,7 +5,9 @@
 #   deploy/pi/install.sh --dry-run ...     # print every action, change nothing
 #
 # What it does: a system user `txng` (groups dialout, video, and gpio/input where present),
-# a virtual environment in /opt/txng with txng[edge], the device config in /etc/txng/, the
+# a virtual environment in /opt/txng with txng[edge] (the wheel built from this checkout, or
+# --wheel FILE, or a hash-locked --requirements FILE: never a name looked up on a public
+# index; see install-package.sh), the device config in /etc/txng/, the
 # outbox in /var/lib/txng (kept across reboots and reinstalls), the unit txng-edge.service
 # (Restart=always, watchdog) and bounded persistent journald logs. Safe to run again: it
 # upgrades the package and keeps the outbox.
@@ -18,7 +20,7 @@ STATE_DIR=/var/lib/txng
 UNIT=/etc/systemd/system/txng-edge.service
 JOURNALD=/etc/systemd/journald.conf.d/txng.conf
 USER_NAME=txng
-PACKAGE="txng[edge]"
+PACKAGE_SOURCE=()
 DRY_RUN=0
 CONFIG=""
 PASSWORD_FILE=""
@@ -28,11 +30,13 @@ START=1
 usage() {
     cat >&2 <<USAGE
 usage: $0 [--dry-run] [--config FILE] [--password-file FILE] [--ca-file FILE]
-          [--package SPEC] [--no-start]
+          [--wheel FILE [--sha256 HEX] | --requirements FILE] [--no-start]
   --config FILE         the device's YAML config (installed as $CONFIG_DIR/device.yaml)
   --password-file FILE  its broker password, from \`txng devices add\` ($CONFIG_DIR/mqtt-password)
   --ca-file FILE        the broker's CA certificate ($CONFIG_DIR/ca.crt)
-  --package SPEC        what pip installs (default: $PACKAGE; a wheel file or txng[edge]==X.Y)
+  --wheel FILE          install this txng wheel (default: the wheel built from this checkout)
+  --sha256 HEX          the wheel's expected SHA-256 (checked before anything is installed)
+  --requirements FILE   install from a requirements file with a --hash on every line
   --no-start            install and enable, but do not (re)start the service
   --dry-run             print every action without doing it
 USAGE
@@ -45,7 +49,11 @@ while [ $# -gt 0 ]; do
         --config) CONFIG="${2:?}"; shift ;;
         --password-file) PASSWORD_FILE="${2:?}"; shift ;;
         --ca-file) CA_FILE="${2:?}"; shift ;;
-        --package) PACKAGE="${2:?}"; shift ;;
+        --wheel|--sha256|--requirements) PACKAGE_SOURCE+=("$1" "${2:?}"); shift ;;
+        --package)
+            echo "install.sh: --package is gone: a name is looked up on an index, which anyone" \
+                "may publish to; use --wheel FILE or --requirements FILE (with hashes)" >&2
+            exit 2 ;;
         --no-start) START=0 ;;
         -h|--help) usage ;;
         *) echo "unknown option: $1" >&2; usage ;;
@@ -68,6 +76,8 @@ fi
 for file in "$CONFIG" "$PASSWORD_FILE" "$CA_FILE"; do
     if [ -n "$file" ] && [ ! -r "$file" ]; then echo "install.sh: cannot read $file" >&2; exit 1; fi
 done
+# The package source is checked before anything changes (a wrong hash stops here).
+bash "$HERE/install-package.sh" "$PREFIX" "${PACKAGE_SOURCE[@]}" --check
 if [ -r /etc/os-release ]; then
     # shellcheck disable=SC1091
     . /etc/os-release
@@ -97,10 +107,10 @@ note "3. directories: config $CONFIG_DIR (root:$USER_NAME 0750), outbox $STATE_D
 run install -d -m 0750 -o root -g "$USER_NAME" "$CONFIG_DIR"
 run install -d -m 0750 -o "$USER_NAME" -g "$USER_NAME" "$STATE_DIR"
 
-note "4. virtual environment $PREFIX with $PACKAGE"
-if [ ! -x "$PREFIX/bin/python" ]; then run python3 -m venv "$PREFIX"; fi
-run "$PREFIX/bin/pip" install --upgrade --disable-pip-version-check pip
-run "$PREFIX/bin/pip" install --upgrade --disable-pip-version-check "$PACKAGE"
+note "4. virtual environment $PREFIX with txng[edge] (install-package.sh)"
+package_args=("$PREFIX" "${PACKAGE_SOURCE[@]}")
+if [ "$DRY_RUN" = 1 ]; then package_args+=(--dry-run); fi
+bash "$HERE/install-package.sh" "${package_args[@]}"
 
 note "5. device config and secrets"
 if [ -n "$CONFIG" ]; then
