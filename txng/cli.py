@@ -4,6 +4,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from plumbing.redact import install_excepthook, redact
 from plumbing.settings import ConfigError
 from plumbing.version import VERSION as __version__
 
@@ -299,12 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `txng` console script."""
+    install_excepthook()  # a crash's traceback never shows a password from a URL
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
         return handler(args)
     except ConfigError as err:
-        print(f"txng: configuration error:\n{err}", file=sys.stderr)
+        print(f"txng: configuration error:\n{redact(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -9,6 +9,7 @@ import psycopg2
 from psycopg2.extensions import connection as Connection
 
 from cloud.db.errors import DatabaseUnavailable
+from plumbing.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def migrate(database_url: str) -> MigrationReport:
     try:
         conn = psycopg2.connect(database_url)
     except psycopg2.OperationalError as err:
-        raise DatabaseUnavailable(f"cannot connect to the database: {err}") from err
+        raise DatabaseUnavailable(f"cannot connect to the database: {redact(str(err))}") from err
     try:
         with conn, conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK_KEY,))

@@ -9,6 +9,7 @@ from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 from psycopg2.extensions import connection as Connection
 
 from cloud.db.errors import DatabaseUnavailable, DataRejected
+from plumbing.redact import redact
 
 # psycopg2 errors that mean "the connection or server is gone": retry on a new connection.
 TRANSIENT_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
@@ -64,7 +65,7 @@ class Database:
             )
         except TRANSIENT_ERRORS as err:
             self._forget()
-            raise DatabaseUnavailable(str(err).strip()) from err
+            raise DatabaseUnavailable(redact(str(err)).strip()) from err
 
     def _forget(self) -> None:
         with self._available:
@@ -122,7 +123,7 @@ class Database:
             yield conn
         except TRANSIENT_ERRORS as err:
             broken = True
-            raise DatabaseUnavailable(str(err).strip()) from err
+            raise DatabaseUnavailable(redact(str(err)).strip()) from err
         except psycopg2.Error as err:
             raise DataRejected(str(err).strip()) from err
         finally:

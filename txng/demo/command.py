@@ -29,6 +29,7 @@ from cloud.ingest.settings import IngestSettings, load_ingest_settings
 from edge.clock import ScaledClock
 from edge.outbox import OutboxError
 from plumbing.logs import configure_logging
+from plumbing.redact import redact
 from plumbing.workers import EXIT_WORKER_FAILED
 from txng.demo.agents import AgentRunner, mqtt_section, state_dir
 from txng.demo.devices import story_devices
@@ -129,7 +130,7 @@ def _wait_connected(ingester: Ingester, stopping: threading.Event) -> None:
             return
         if time.monotonic() > deadline:
             raise EmbeddedServiceError(
-                f"the ingester could not subscribe at {ingester.settings.mqtt_url}"
+                f"the ingester could not subscribe at {redact(ingester.settings.mqtt_url)}"
             )
         time.sleep(0.05)
 
@@ -138,7 +139,7 @@ def _services(stack: contextlib.ExitStack, run_dir: Path) -> tuple[str, str, boo
     """The database and the broker: configured ones, or embedded ones; (db url, mqtt url, 3.1.1)."""
     database_url = os.environ.get("TXNG_DATABASE_URL")
     if database_url:
-        show(f"  database  {database_url}  (TXNG_DATABASE_URL)")
+        show(f"  database  {redact(database_url)}  (TXNG_DATABASE_URL)")
     else:
         postgres = EmbeddedPostgres(run_dir)
         stack.callback(postgres.stop)
@@ -146,7 +147,7 @@ def _services(stack: contextlib.ExitStack, run_dir: Path) -> tuple[str, str, boo
         show(f"  database  {database_url}  (embedded PostgreSQL, {postgres.describe()})")
     mqtt_url = os.environ.get("TXNG_MQTT_URL")
     if mqtt_url:
-        show(f"  broker    {mqtt_url}  (TXNG_MQTT_URL)")
+        show(f"  broker    {redact(mqtt_url)}  (TXNG_MQTT_URL)")
         return database_url, mqtt_url, False
     broker = EmbeddedBroker()
     stack.callback(broker.stop)

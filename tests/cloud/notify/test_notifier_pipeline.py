@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -110,8 +111,11 @@ def test_each_transition_is_posted_once_and_published(
     assert [d["transition"]["to_state"] for _, d in delivered] == ["active_unack", "cleared"]
     assert len({h["Idempotency-Key"] for h, _ in delivered}) == 2
     for _status, headers, body in hook.posts:
-        expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        assert headers["X-Txng-Signature"] == f"sha256={expected}"
+        # Recomputed here from the documented recipe, not with the notifier's own function.
+        signed = headers["X-Txng-Timestamp"].encode() + b"." + body
+        expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
+        assert headers["X-Txng-Signature"] == f"v1={expected}"
+        assert abs(int(headers["X-Txng-Timestamp"]) - time.time()) < 120
     assert [p[0] for p in hook.posts] == [500, 200, 200]  # the refused one was retried, once
     first = delivered[0][1]
     assert (first["kind"], first["severity"], first["site_id"]) == (
