@@ -16,10 +16,10 @@ from cloud.db import prepared
 from cloud.db.api_common import fetch_dicts
 from cloud.db.timeline_store import (
     ALERTS_SQL,
-    BATCH_EVENTS_SQL,
     CAPTURED_SQL,
     HEADER_SQL,
     UNITS_SQL,
+    batch_events_sql,
     json_rows,
 )
 
@@ -31,7 +31,7 @@ _REFRESH_SQL = (
     f"SELECT %(b)s::bigint, biz_step, site_id, location, count(*), count(DISTINCT serial), "
     " count(DISTINCT sscc), min(time), max(time), "
     " array_agg(DISTINCT device_id || '/' || reader ORDER BY device_id || '/' || reader) "
-    f"FROM ({BATCH_EVENTS_SQL}) ev GROUP BY biz_step, site_id, location"
+    f"FROM ({batch_events_sql(codes=True)}) ev GROUP BY biz_step, site_id, location"
 )
 _STEPS_SQL = (
     "SELECT s.biz_step, s.site_id, st.name AS site_name, s.location, l.name AS location_name, "

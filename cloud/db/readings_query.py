@@ -124,9 +124,34 @@ def batch_series(
 def merged_totals(
     cur: Cursor, batch_id: int, *, quantity: str = "temperature"
 ) -> tuple[list[Span], list[Totals]]:
-    """The batch's stays merged per place (no reading counted twice), each with its totals."""
+    """The batch's stays merged per place (no reading counted twice), each with its totals.
+
+    Places that never had a reading of `quantity` (packing lines, docks, shops) are not read.
+    """
     merged = _spans(merge_stays(batch_stays(cur, batch_id)))
-    return merged, span_totals(cur, merged, quantity)
+    measured = _measured_places(cur, merged, quantity)
+    read = [s for s in merged if (s.site_id, s.location) in measured]
+    totals = dict(zip(map(id, read), span_totals(cur, read, quantity), strict=True))
+    none = Totals(0, None, None, None, None)
+    return merged, [totals.get(id(s), none) for s in merged]
+
+
+_MEASURED = prepared.statement(
+    "txng_measured_places",
+    "SELECT w.site_id, w.location FROM unnest(%(sites)s::text[], %(locations)s::text[]) "
+    "AS w (site_id, location) WHERE EXISTS (SELECT 1 FROM readings r "
+    "WHERE r.site_id = w.site_id AND r.location = w.location AND r.quantity = %(q)s::text)",
+)
+
+
+def _measured_places(cur: Cursor, spans: Sequence[Span], quantity: str) -> set[tuple[str, str]]:
+    """The spans' places that have readings of `quantity` at all."""
+    places = sorted({(s.site_id, s.location) for s in spans})
+    if not places:
+        return set()
+    params = {"sites": [p[0] for p in places], "locations": [p[1] for p in places]}
+    prepared.execute(cur, _MEASURED, params | {"q": quantity})
+    return {(site, location) for site, location in cur.fetchall()}
 
 
 def merged_series(

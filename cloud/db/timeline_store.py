@@ -25,23 +25,33 @@ HEADER_SQL = (
     "p.name AS product_name, p.producer_name, p.producer_address, p.ocop_stars "
     "FROM batches b LEFT JOIN products p ON p.gtin = b.gtin WHERE b.id = %(b)s::bigint"
 )
-# The batch's own scans (GTIN + lot, or a serial commissioned into it) and the scans of the
-# logistic units it was packed into, from the time it was packed (%(b)s: the batch id); `via`
-# is the unit the batch was scanned in, `sscc` the unit a scan names.
-BATCH_EVENTS_SQL = (
-    "SELECT e.time, e.id::text AS id, e.site_id, e.location, e.biz_step, e.device_id, "
-    " e.reader, NULL::text AS via, e.serial, e.sscc::text AS sscc FROM events e "
-    " JOIN batches b ON e.gtin = b.gtin AND e.lot = b.lot WHERE b.id = %(b)s::bigint "
-    "UNION ALL "
-    "SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader, "
-    " NULL, e.serial, e.sscc::text FROM events e JOIN commissioned_items c "
-    " ON e.gtin = c.gtin AND e.serial = c.serial WHERE c.batch_id = %(b)s::bigint "
-    " AND e.lot IS NULL "
-    "UNION ALL "
-    "SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader, "
-    " u.sscc::text, NULL, u.sscc::text FROM unit_contents u JOIN events e ON e.sscc = u.sscc "
-    " AND e.time >= u.packed_at WHERE u.batch_id = %(b)s::bigint"
-)
+
+
+def batch_events_sql(*, codes: bool = False) -> str:
+    """SQL: the events naming batch %(b)s, each with `via`, the unit it was scanned in.
+
+    Its own scans (GTIN + lot, or a serial commissioned into it) and the scans of the
+    logistic units it was packed into, from the time it was packed. `codes`: with the serial
+    and the SSCC each scan names (the timeline does without them: a narrower CTE).
+    """
+    own, unit = (", e.serial, e.sscc::text AS sscc", ", NULL, u.sscc::text") if codes else ("", "")
+    return (
+        "SELECT e.time, e.id::text AS id, e.site_id, e.location, e.biz_step, e.device_id, "
+        f" e.reader, NULL::text AS via{own} FROM events e JOIN batches b ON e.gtin = b.gtin "
+        " AND e.lot = b.lot WHERE b.id = %(b)s::bigint "
+        "UNION ALL "
+        "SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader, "
+        f" NULL{own.replace(' AS sscc', '')} FROM events e JOIN commissioned_items c "
+        " ON e.gtin = c.gtin AND e.serial = c.serial WHERE c.batch_id = %(b)s::bigint "
+        " AND e.lot IS NULL "
+        "UNION ALL "
+        "SELECT e.time, e.id::text, e.site_id, e.location, e.biz_step, e.device_id, e.reader, "
+        f" u.sscc::text{unit} FROM unit_contents u JOIN events e ON e.sscc = u.sscc "
+        " AND e.time >= u.packed_at WHERE u.batch_id = %(b)s::bigint"
+    )
+
+
+BATCH_EVENTS_SQL = batch_events_sql()
 ALERTS_SQL = (
     "SELECT id, kind, severity, state, site_id, location, started_at, ended_at FROM alerts "
     "WHERE batch_ids @> ARRAY[%(b)s::bigint]::bigint[] ORDER BY started_at, id"
