@@ -236,6 +236,12 @@ def _add_users(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     add_user_commands(groups)
 
 
+def _add_labels(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    from cloud.labels.cli_args import add_arguments
+
+    add_arguments(groups)
+
+
 def _version(args: argparse.Namespace) -> int:
     print(f"txng {__version__}")
     return 0
@@ -294,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     recipients.add_argument("file", help="YAML recipients file (see examples/notify.yaml)")
     recipients.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
     recipients.set_defaults(handler=_notify_import)
+    _add_labels(groups)
     groups.add_parser("version", help="print the version").set_defaults(handler=_version)
     return parser
 

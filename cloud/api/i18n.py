@@ -189,6 +189,20 @@ _VI: dict[str, str] = {
     "waiting": "chờ",
     "held": "tạm giữ",
     "missing": "thiếu",
+    "print_labels": "In nhãn",
+    "symbology": "Loại mã",
+    "symbology.qr": "QR (GS1 Digital Link)",
+    "symbology.datamatrix": "GS1 DataMatrix",
+    "symbology.gs1_128": "GS1-128 (mã vạch)",
+    "serials": "Số sê-ri mới (mỗi nhãn một số)",
+    "copies": "Số nhãn (không có sê-ri)",
+    "output": "Định dạng",
+    "output.pdf": "PDF, tờ A4",
+    "output.zpl": "ZPL, máy in nhiệt",
+    "layout": "Khổ nhãn",
+    "print": "In",
+    "print_jobs": "Các lần in",
+    "reprint": "In lại",
 }
 
 _EN: dict[str, str] = {
@@ -375,6 +389,20 @@ _EN: dict[str, str] = {
     "waiting": "waiting",
     "held": "held",
     "missing": "missing",
+    "print_labels": "Print labels",
+    "symbology": "Symbol",
+    "symbology.qr": "QR (GS1 Digital Link)",
+    "symbology.datamatrix": "GS1 DataMatrix",
+    "symbology.gs1_128": "GS1-128 (barcode)",
+    "serials": "New serials (one per label)",
+    "copies": "Labels (no serial)",
+    "output": "Format",
+    "output.pdf": "PDF, A4 sheet",
+    "output.zpl": "ZPL, thermal printer",
+    "layout": "Label size",
+    "print": "Print",
+    "print_jobs": "Print jobs",
+    "reprint": "Print again",
 }
 
 CATALOGUES: Final = {"vi": _VI, "en": _EN}

@@ -150,7 +150,7 @@ def unit_elements(
     *, gtin: str, lot: str, today: date, serial: str | None = None, expiry: date | None = None
 ) -> ElementString:
     """(01) GTIN, (17) expiry when set, (10) lot and (21) serial when serialised."""
-    elements = [Element("01", gtin), Element("10", lot)]
+    elements = [_check(Element("01", gtin)), _check(Element("10", lot))]
     if expiry is not None:
         elements.append(Element("17", gs1_date(expiry, "expiry_date", today)))
     if serial is not None:

@@ -81,3 +81,30 @@ def test_consumer_page_on_a_phone(live, browser, shot):
     assert "Producer" in page.content()
     shot(page, "consumer-phone-en")
     context.close()
+
+
+def test_operator_prints_serialised_labels_from_the_batch_page(live, browser, shot, tmp_path):
+    from pypdf import PdfReader
+
+    base, world = live
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN",
+                                  accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    _login(page, base, "op-b")
+    page.goto(f"{base}/ui/batches/{world.batch_b}")
+    form = page.locator("form.print-labels")
+    form.locator("select[name=symbology]").select_option("datamatrix")
+    form.locator("input[name=serials]").fill("5")
+    with page.expect_download() as download:
+        form.locator("button[type=submit]").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == f"labels-batch-{world.batch_b}.pdf"
+    assert len(PdfReader(saved).pages) == 1
+    page.locator("ul.jobs li").first.wait_for()
+    assert "1–5" in page.locator("ul.jobs").inner_text()
+    shot(page, "batch-print-labels")
+    assert errors == []
+    context.close()

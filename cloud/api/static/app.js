@@ -136,4 +136,62 @@ async function loadForwarding(card) {
 document.addEventListener("DOMContentLoaded", () => {
   const card = document.querySelector("[data-testid=forwarding][data-url]");
   if (card) loadForwarding(card);
+
+// Print labels: the API answers with the file; the browser saves it.
+async function download(url, body, fallbackName) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    credentials: "same-origin",
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    let message = response.statusText;
+    try { message = (await response.json()).error.message; } catch (e) { /* not JSON */ }
+    throw new Error(message);
+  }
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallbackName;
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+}
+
+function labelOutput(form) {
+  const format = form.elements.format.value;
+  const layout = form.elements.layout.selectedOptions[0];
+  return { format, layout: layout && layout.dataset.format === format ? layout.value : null };
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form.print-labels");
+  if (!form) return;
+  event.preventDefault();
+  const body = {
+    symbology: form.elements.symbology.value,
+    serials: Number(form.elements.serials.value),
+    ...labelOutput(form),
+  };
+  try {
+    await download(`/api/batches/${form.dataset.batchId}/labels`, body, `labels.${body.format}`);
+    window.location.reload();
+  } catch (err) {
+    window.alert(err.message);
+  }
+});
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-reprint]");
+  if (!button) return;
+  const form = document.querySelector("form.print-labels");
+  const output = labelOutput(form);
+  try {
+    await download(`/api/label-jobs/${button.dataset.reprint}/labels`, output,
+                   `labels.${output.format}`);
+  } catch (err) {
+    window.alert(err.message);
+  }
 });
