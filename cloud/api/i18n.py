@@ -203,6 +203,30 @@ _VI: dict[str, str] = {
     "print": "In",
     "print_jobs": "Các lần in",
     "reprint": "In lại",
+    "check.first": "Bạn là người đầu tiên kiểm tra mã này.",
+    "check.count": "Mã này đã được kiểm tra {n} lần, lần đầu ngày {date}.",
+    "check.not_commissioned": "Nhà sản xuất chưa phát hành mã này cho lô hàng này: có thể là hàng "
+    "giả.",
+    "check.often": "Mã này được kiểm tra nhiều bất thường: có thể bị sao chép.",
+    "check.far": "Mã này được kiểm tra ở {a} và {b} (cách nhau khoảng {km} km) trong thời gian "
+    "ngắn: có thể bị sao chép.",
+    "check.share": "Bạn đang ở tỉnh/thành nào?",
+    "check.share_button": "Chia sẻ",
+    "check.privacy": "Nếu bạn đồng ý, chỉ tỉnh/thành được lưu để giúp phát hiện hàng giả; "
+    "không lưu thông tin cá nhân.",
+    "check.thanks": "Cảm ơn bạn đã chia sẻ.",
+    "check.unavailable": "Tạm thời không kiểm tra được mã này.",
+    "signals": "Dấu hiệu hàng giả",
+    "signals.codes": "Mã đã kiểm tra",
+    "signals.checks": "Lượt kiểm tra",
+    "signals.not_commissioned": "Mã không do nhà sản xuất phát hành",
+    "signals.flagged": "Mã có dấu hiệu",
+    "signals.serial": "Số sê-ri",
+    "signals.first": "Lần đầu",
+    "signals.provinces": "Tỉnh/thành",
+    "signal.not_commissioned": "không được phát hành",
+    "signal.checked_often": "kiểm tra nhiều bất thường",
+    "signal.far_apart": "ở các tỉnh cách xa nhau",
 }
 
 _EN: dict[str, str] = {
@@ -403,6 +427,30 @@ _EN: dict[str, str] = {
     "print": "Print",
     "print_jobs": "Print jobs",
     "reprint": "Print again",
+    "check.first": "You are the first to check this code.",
+    "check.count": "This code has been checked {n} times, first on {date}.",
+    "check.not_commissioned": "The producer did not issue this code for this batch: it may be a "
+    "counterfeit.",
+    "check.often": "This code is checked unusually often: it may have been copied.",
+    "check.far": "This code was checked in {a} and {b} (about {km} km apart) within a short time: "
+    "it may have been copied.",
+    "check.share": "Which province are you in?",
+    "check.share_button": "Share",
+    "check.privacy": "If you agree, only the province is kept, to help find counterfeits; nothing "
+    "about you.",
+    "check.thanks": "Thank you for sharing.",
+    "check.unavailable": "This code cannot be checked right now.",
+    "signals": "Counterfeit signals",
+    "signals.codes": "Codes checked",
+    "signals.checks": "Checks",
+    "signals.not_commissioned": "Codes never issued",
+    "signals.flagged": "Codes with a signal",
+    "signals.serial": "Serial",
+    "signals.first": "First check",
+    "signals.provinces": "Provinces",
+    "signal.not_commissioned": "never issued",
+    "signal.checked_often": "checked unusually often",
+    "signal.far_apart": "far-apart provinces",
 }
 
 CATALOGUES: Final = {"vi": _VI, "en": _EN}

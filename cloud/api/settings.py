@@ -61,6 +61,24 @@ class ApiSettings(BaseSettings):
         description="Seconds a consumer page is reused in a process, then served stale as long "
         "again while it is renewed (0: never)",
     )
+    api_checks_per_minute: float = Field(
+        default=20.0, gt=0, le=6000,
+        description="Serialised-code checks (and place shares) a client may make a minute",
+    )
+    api_checks_burst: int = Field(default=10, ge=1, le=1000, description="… of them at once")
+    api_checks_repeat_s: float = Field(
+        default=600.0, ge=0, description="A client's repeated check of one code within this many "
+        "seconds is not counted again",
+    )
+    api_checks_window_h: float = Field(
+        default=24.0, gt=0, le=24 * 90, description="Window of the counterfeit signals (hours)"
+    )
+    api_checks_often: int = Field(
+        default=10, ge=2, description="Checks of one code within the window that are unusual"
+    )
+    api_checks_far_km: float = Field(
+        default=300.0, gt=0, description="Provinces this far apart within the window are suspect"
+    )
     mosquitto_password_file: Path | None = Field(
         default=None, description="Broker password file rotate-credentials writes (optional)"
     )

@@ -53,7 +53,8 @@ def today_utc() -> date:
     return datetime.now(UTC).date()
 
 
-def _facts(database: Database, batch_id: int, site: str | None) -> LabelFacts:
+def batch_facts(database: Database, batch_id: int, site: str | None) -> LabelFacts:
+    """What the batch's labels print; BatchNotFound if unknown or not of `site` (when given)."""
     with database.transaction() as conn, conn.cursor() as cur:
         facts = store.label_facts(cur, batch_id=batch_id, site=site)
     if facts is None:
@@ -73,7 +74,7 @@ def batch_labels(
     """`copies` identical labels of the batch (GTIN + lot, no serial)."""
     if not 1 <= copies <= MAX_PER_JOB:
         raise LabelError("count", f"must be 1 to {MAX_PER_JOB}, not {copies}")
-    facts = _facts(database, batch_id, site)
+    facts = batch_facts(database, batch_id, site)
     label = unit_label(
         facts, serial=None, symbology=symbology, base_url=base_url, today=today_utc()
     )
@@ -146,7 +147,7 @@ def sscc_labels(
     """GS1 logistic labels; with a batch and a count, also (02)+(37)+(10) of its content."""
     if not 1 <= len(ssccs) <= MAX_PER_JOB:
         raise LabelError("sscc", f"give 1 to {MAX_PER_JOB} SSCCs")
-    facts = _facts(database, batch_id, site) if batch_id is not None else None
+    facts = batch_facts(database, batch_id, site) if batch_id is not None else None
     if facts is not None and count is None:
         raise LabelError("count", "a homogeneous pallet's label needs the count of its items")
     return LabelSet([logistic_label(s, facts=facts, count=count) for s in ssccs], None)

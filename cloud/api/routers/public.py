@@ -195,6 +195,16 @@ async def cached_body(request: Request, key: BodyKey, produce: Produce) -> tuple
     return fresh.content, "miss" if fresh.queried else "hit"
 
 
+def page_of(request: Request) -> Produce:
+    """The consumer page of a view, in the request's language (the same bytes for every key)."""
+
+    def page(view: ConsumerBatch) -> bytes:
+        # Shared by the requests of one key: the page takes only its language from `request`.
+        return render_html(request, "consumer.html", batch=view).encode()
+
+    return page
+
+
 def _json_body(view: ConsumerBatch) -> bytes:
     return view.model_dump_json().encode()
 
@@ -221,13 +231,8 @@ async def consumer_json(request: Request, gtin: GtinPath, lot: LotPath) -> Respo
 )
 async def consumer_page(request: Request, gtin: GtinPath, lot: LotPath) -> Response:
     """The phone-friendly page a pack's QR code opens; query parameters are accepted."""
-
-    def page(view: ConsumerBatch) -> bytes:
-        # Shared by the requests of one key: the page takes only its language from `request`.
-        return render_html(request, "consumer.html", batch=view).encode()
-
     key = (gtin.zfill(14), lot, language(request))
-    content, cache = await cached_body(request, key, page)
+    content, cache = await cached_body(request, key, page_of(request))
     if content is None:
         return await run_in_threadpool(
             render, request, "consumer_missing.html", status_code=404, gtin=gtin, lot=lot

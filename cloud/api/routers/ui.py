@@ -11,6 +11,7 @@ from cloud.api.deps import CursorDep, SettingsDep
 from cloud.api.routers.alerts import Alert, notifications_of
 from cloud.api.routers.batches import Batch
 from cloud.api.routers.devices import device_from_row
+from cloud.api.routers.signals import list_signals
 from cloud.api.ui_support import render
 from cloud.db import alerts_history, api_catalog, api_dashboard, api_operations, api_public
 
@@ -140,3 +141,12 @@ def completeness(request: Request, principal: SitePage, cur: CursorDep) -> Respo
     rows = api_public.completeness(cur, site=principal.scope(), gtin=None)
     assessed = [(row, assess(row)) for row in rows]
     return render(request, "completeness.html", user=principal, assessed=assessed)
+
+
+@router.get("/ui/signals", response_class=HTMLResponse, response_model=None)
+def counterfeit_signals(request: Request, principal: MaybePrincipalDep, cur: CursorDep) -> Response:
+    """Inspector view: public checks per product and site, and the codes with a signal."""
+    if principal is None:
+        return _login(request)
+    found = list_signals(request, principal, cur)
+    return render(request, "signals.html", user=principal, found=found)
