@@ -4,14 +4,20 @@ Kinds: serialised Digital Link QR, serialised GS1 DataMatrix, serialised GS1-128
 `cloud.labels.service.serialised_labels`: serials allocated and commissioned in the database,
 GS1 checks, symbols by zint) and SSCC logistic labels (two GS1-128 each). Every label's symbols
 are drawn at printer resolution (dots per module as a 300 dpi printer would), then "photographed"
-(resampled to 60-95 %, tilted by up to ±8°, half of them blurred: not drawn by the reader's
-library) and read by the edge camera's path: zxing-cpp, then `code_scan` and its GS1 parser.
+(resampled to 3-4.5 pixels per module, tilted by up to ±8°, half of them blurred; drawn by zint,
+not by the reader's library) and read by the edge camera's path: zxing-cpp, then `code_scan`
+and its GS1 parser.
 
 - ms_per_label: allocation + checks + symbols (service call) + the print raster, per label;
   the bare library (zint encoding the same data, nothing else) is measured in the same run as
   the baseline (`baseline_ms_per_symbol`, `ratio_to_bare_library`).
 - pdf_sheet_ms: one PDF of all N QR labels on 65-per-A4 sheets; zpl_ms: one ZPL job of N.
 - decode time is reported apart (`decode_ms_per_label`): it is the reader's cost, not ours.
+- the consumer page of a serialised code counts each check even when the batch's page is
+  kept: an API (uvicorn, one worker, in this process) is asked one after another for the
+  batch's kept page (`consumer_hit_ms`, the baseline), for codes' pages counted
+  (`serial_check_ms`: the kept page plus one statement) and again by the same client
+  (`serial_repeat_ms`: not counted, the code's state read); medians over `--requests` each.
 
 Reads TXNG_DATABASE_URL when set (a product and a batch are added), else makes a throwaway
 database on postgresql://postgres@127.0.0.1:5432/postgres. The last stdout line is one JSON object.
@@ -20,7 +26,9 @@ database on postgresql://postgres@127.0.0.1:5432/postgres. The last stdout line 
 import argparse
 import json
 import os
+import statistics
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
@@ -31,10 +39,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import cv2
+import httpx
 import numpy as np
+import uvicorn
 import zint
 
-from bench._services import DEFAULT_ADMIN_URL, ThrowawayDatabase
+from bench._services import DEFAULT_ADMIN_URL, ThrowawayDatabase, free_port
+from cloud.api.main import create_app
+from cloud.api.settings import load_api_settings
 from cloud.db.migrate import migrate
 from cloud.db.pool import Database
 from cloud.labels import service
@@ -78,10 +90,10 @@ def seed(url: str) -> tuple[int, str, str]:
         database.close()
 
 
-def photographed(pixels: np.ndarray, index: int) -> np.ndarray:
-    """The printed symbol as a camera frame: resampled, tilted, sometimes blurred."""
+def photographed(pixels: np.ndarray, index: int, dots: int) -> np.ndarray:
+    """The printed symbol as a camera frame: 3-4.5 pixels per module, tilted, some blurred."""
     rng = np.random.default_rng(index)
-    scale = float(rng.uniform(0.6, 0.95))
+    scale = float(rng.uniform(3.0, 4.5)) / dots
     image = cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     image = cv2.copyMakeBorder(image, 30, 30, 30, 30, cv2.BORDER_CONSTANT, value=255)
     h, w = image.shape
@@ -131,7 +143,55 @@ def bare_library_ms(elements: list[str], uris: list[str]) -> float:
     return (time.perf_counter() - start) * 1000 / (len(elements) + len(uris))
 
 
-def run(url: str, count: int) -> dict[str, Any]:
+def consumer_pages(
+    url: str, gtin: str, lot: str, serials: list[str], requests: int
+) -> dict[str, Any]:
+    """Median ms of a kept batch page, a counted code's page and a repeated one (same client)."""
+    settings = load_api_settings(
+        database_url=url, api_checks_per_minute=6000, api_checks_burst=1000,
+        api_public_base_url=BASE_URL,
+    )
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    page = f"/01/{gtin}/10/{lot}"
+    timings: dict[str, list[float]] = {"hit": [], "counted": [], "repeat": []}
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            assert client.get(page).status_code == 200  # the batch's page is kept from now on
+            for n in range(requests):
+                for kind, path in (("hit", page), ("counted", f"{page}/21/{serials[n]}"),
+                                   ("repeat", f"{page}/21/{serials[0]}")):
+                    start = time.perf_counter()
+                    response = client.get(path)
+                    timings[kind].append((time.perf_counter() - start) * 1000)
+                    assert response.status_code == 200 and response.headers["X-Cache"] == "hit"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    database = Database(url, max_connections=1)
+    try:
+        with database.transaction() as conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*), sum(checks) FROM public_checks WHERE gtin = %s", (gtin,))
+            codes, checks = cur.fetchone() or (0, 0)
+    finally:
+        database.close()
+    medians = {k: statistics.median(v) for k, v in timings.items()}
+    return {
+        "consumer_hit_ms": round(medians["hit"], 3),
+        "serial_check_ms": round(medians["counted"], 3),
+        "serial_repeat_ms": round(medians["repeat"], 3),
+        "check_cost_ratio": round(medians["counted"] / medians["hit"], 2),
+        "checks_counted": int(checks or 0),
+        "codes_counted": int(codes or 0),
+    }
+
+
+def run(url: str, count: int, requests: int) -> dict[str, Any]:
     batch_id, gtin, lot = seed(url)
     database = Database(url, max_connections=2)
     reader = ReaderPath()
@@ -140,6 +200,7 @@ def run(url: str, count: int) -> dict[str, Any]:
     labels_total = decoded = matched = 0
     per_kind: dict[str, dict[str, Any]] = {}
     qr_labels: list[Label] = []
+    made_serials: list[str] = []
     try:
         for symbology in Symbology:
             start = time.perf_counter()
@@ -153,10 +214,11 @@ def run(url: str, count: int) -> dict[str, Any]:
             made_ms += elapsed
             if symbology is Symbology.QR:
                 qr_labels = made.labels
+                made_serials = made.job.serials
             ok = hits = 0
             start = time.perf_counter()
             for index, (pixels, serial) in enumerate(zip(rasters, made.job.serials, strict=True)):
-                found = reader.read(photographed(pixels, index))
+                found = reader.read(photographed(pixels, index, DOTS[symbology]))
                 ok += bool(found)
                 hits += unit_matches(found, expected_unit(gtin, lot, serial))
             decode_ms += (time.perf_counter() - start) * 1000
@@ -179,7 +241,7 @@ def run(url: str, count: int) -> dict[str, Any]:
         ok = hits = 0
         start = time.perf_counter()
         for index, (sscc, images) in enumerate(pallets):
-            content, unit = (reader.read(photographed(p, index)) for p in images)
+            content, unit = (reader.read(photographed(p, index, 3)) for p in images)
             ok += bool(content and unit)
             hits += (len(unit) == 1 and unit[0].sscc == sscc and len(content) == 1
                      and content[0].lot == lot and content[0].other == {"02": gtin, "37": "120"})
@@ -198,9 +260,12 @@ def run(url: str, count: int) -> dict[str, Any]:
                                    [lb.symbols[0].text for lb in qr_labels])
     finally:
         database.close()
+    pages = consumer_pages(url, gtin, lot, made_serials, requests)
+    log(f"consumer pages: {pages}")
     ms_per_label = made_ms / labels_total
     return {
         "labels": labels_total,
+        **pages,
         "per_kind": per_kind,
         "baseline_ms_per_symbol": round(baseline, 4),
         "ratio_to_bare_library": round(ms_per_label / baseline, 1),
@@ -218,15 +283,16 @@ def run(url: str, count: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000, help="labels of each kind (≥ 1,000)")
+    parser.add_argument("--requests", type=int, default=300, help="consumer pages of each kind")
     args = parser.parse_args()
     url = os.environ.get("TXNG_DATABASE_URL")
     if url:
         migrate(url)
-        result = run(url, args.count)
+        result = run(url, args.count, min(args.requests, args.count))
     else:
         with ThrowawayDatabase(DEFAULT_ADMIN_URL, prefix="txng_bench_labels") as db:
             migrate(db.url)
-            result = run(db.url, args.count)
+            result = run(db.url, args.count, min(args.requests, args.count))
     print(json.dumps(result))
 
 

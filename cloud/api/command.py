@@ -24,6 +24,8 @@ def server_options(settings: ApiSettings) -> dict[str, Any]:
         "timeout_keep_alive": 5,
         "http": BoundedHeadProtocol,
         "server_header": False,
+        # X-Forwarded-For names the client only behind these proxies (per-client limits)
+        "forwarded_allow_ips": settings.api_forwarded_allow_ips,
     }
 
 

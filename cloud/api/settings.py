@@ -61,6 +61,11 @@ class ApiSettings(BaseSettings):
         description="Seconds a consumer page is reused in a process, then served stale as long "
         "again while it is renewed (0: never)",
     )
+    api_forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Reverse proxies whose X-Forwarded-For names the client (comma-separated, "
+        "* for any): the public checks' rate limit is per client address",
+    )
     api_checks_per_minute: float = Field(
         default=20.0, gt=0, le=6000,
         description="Serialised-code checks (and place shares) a client may make a minute",

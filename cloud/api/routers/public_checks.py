@@ -62,7 +62,8 @@ def public_checks(request: Request) -> PublicChecks:
 
 
 def _client(request: Request) -> str:
-    # Behind a reverse proxy, run uvicorn with --forwarded-allow-ips so this is the client's.
+    # Behind a reverse proxy, uvicorn takes this from X-Forwarded-For when the proxy is one of
+    # TXNG_API_FORWARDED_ALLOW_IPS.
     return request.client.host if request.client else "unknown"
 
 

@@ -65,3 +65,16 @@ def test_the_qr_code_opens_the_batch_consumer_page(client, world):
     assert (scan.gs1.gtin, scan.gs1.lot) == (GTIN_B, "CF-7")
     page = client.get(urlsplit(scan.raw).path)
     assert page.status_code == 200 and "Cà phê hạt" in page.text
+
+
+def test_a_serialised_qr_code_opens_its_code_page_where_the_check_is_counted(client, world):
+    response = client.post(
+        f"/api/batches/{world.batch_b}/labels", json={"format": "png", "serials": 1},
+        headers=auth(world, "op-b"),
+    )
+    pixels = np.asarray(Image.open(io.BytesIO(response.content)).convert("L"))
+    (scan,) = scanned(photographed(pixels))
+    assert (scan.gs1.gtin, scan.gs1.lot, scan.gs1.serial) == (GTIN_B, "CF-7", "1")
+    page = client.get(urlsplit(scan.raw).path)
+    assert page.status_code == 200 and "Bạn là người đầu tiên kiểm tra mã này" in page.text
+    assert scalar(world.url, "SELECT commissioned FROM public_checks WHERE serial = '1'")
