@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from cloud.api.auth import PrincipalDep, WriterDep
+from cloud.api.access import SiteReader, SiteWriter
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.routers.batches import BatchId, visible_batch
@@ -110,7 +110,7 @@ def _make(work: Callable[[], LabelSet]) -> LabelSet:
     response_class=Response,
 )
 async def batch_labels(
-    request: Request, principal: WriterDep, batch_id: BatchId, body: BatchLabels
+    request: Request, principal: SiteWriter, batch_id: BatchId, body: BatchLabels
 ) -> Response:
     """Serialised labels allocate and commission their serials; checks run before any does."""
     database: Database = request.app.state.database
@@ -135,7 +135,7 @@ async def batch_labels(
     "/api/batches/{batch_id}/label-jobs", response_model=list[LabelJob],
     summary="A batch's print jobs",
 )
-def label_jobs(principal: PrincipalDep, cur: CursorDep, batch_id: BatchId) -> list[LabelJob]:
+def label_jobs(principal: SiteReader, cur: CursorDep, batch_id: BatchId) -> list[LabelJob]:
     """Print jobs of serialised labels for the batch, newest first."""
     visible_batch(cur, principal, batch_id)
     return [LabelJob.model_validate(r) for r in store.jobs_of_batch(cur, batch_id=batch_id)]
@@ -147,7 +147,7 @@ def label_jobs(principal: PrincipalDep, cur: CursorDep, batch_id: BatchId) -> li
 )
 async def reprint(
     request: Request,
-    principal: WriterDep,
+    principal: SiteWriter,
     job_id: Annotated[int, Path(ge=1, le=2**62)],
     body: Reprint,
 ) -> Response:
@@ -163,7 +163,7 @@ async def reprint(
 @router.post("/api/labels/sscc", summary="GS1 logistic labels", responses=FILE,
              response_class=Response)
 async def sscc_labels(
-    request: Request, principal: WriterDep, body: SsccLabels
+    request: Request, principal: SiteWriter, body: SsccLabels
 ) -> Response:
     """(00) SSCC; with `batch_id` and `count`, (02) + (37) + (10) of a homogeneous pallet."""
     work = partial(

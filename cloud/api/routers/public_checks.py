@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from cloud.api.access import Sites, access
 from cloud.api.deps import hold_slot
 from cloud.api.rate_limit import RateLimiter, RepeatFilter
 from cloud.api.routers.public import GtinPath, LotPath, cached_body, page_of
@@ -111,6 +112,7 @@ def _fragment(
     "/01/{gtin}/10/{lot}/21/{serial}",
     response_class=HTMLResponse,
     summary="Consumer page of a serialised pack (GS1 Digital Link), with its checks",
+    dependencies=[access(sites=Sites.PUBLIC)],
     responses={404: {"description": "Unknown batch"}, 429: {"description": "Too many checks"}},
 )
 async def serial_page(
@@ -150,6 +152,7 @@ async def serial_page(
     response_class=RedirectResponse,
     status_code=303,
     summary="Share the province a code was just checked in (with the consumer's consent)",
+    dependencies=[access(sites=Sites.PUBLIC)],
     responses={422: {"description": "Unknown province"}, 429: {"description": "Too many"}},
 )
 async def share_place(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from cloud.api.auth import PrincipalDep
+from cloud.api.access import SiteReader
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ErrorBody
 from cloud.api.routers.public_checks import public_checks
@@ -75,7 +75,7 @@ def _code(row: dict[str, Any], request: Request, now: datetime) -> CodeSignals |
 @router.get("", response_model=Signals, summary="Counterfeit signals per product and site")
 def list_signals(
     request: Request,
-    principal: PrincipalDep,
+    principal: SiteReader,
     cur: CursorDep,
     site: Annotated[str | None, Query(max_length=64, description="Only this site")] = None,
     gtin: Annotated[

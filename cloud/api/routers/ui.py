@@ -144,9 +144,7 @@ def completeness(request: Request, principal: SitePage, cur: CursorDep) -> Respo
 
 
 @router.get("/ui/signals", response_class=HTMLResponse, response_model=None)
-def counterfeit_signals(request: Request, principal: MaybePrincipalDep, cur: CursorDep) -> Response:
+def counterfeit_signals(request: Request, principal: SitePage, cur: CursorDep) -> Response:
     """Inspector view: public checks per product and site, and the codes with a signal."""
-    if principal is None:
-        return _login(request)
     found = list_signals(request, principal, cur)
     return render(request, "signals.html", user=principal, found=found)
