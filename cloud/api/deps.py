@@ -50,7 +50,10 @@ def get_cursor(
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
-CursorDep = Annotated[Cursor, Depends(get_cursor)]
+# scope="function": the transaction commits before the response is sent, so a client that got
+# the answer to a write sees that write in its next request (the default, "request", commits
+# after the response has gone out).
+CursorDep = Annotated[Cursor, Depends(get_cursor, scope="function")]
 SlotDep = Annotated[None, Depends(connection_slot)]  # for routes that open transactions late
 
 # The same wait, as `async with hold_slot(request):` in a route that opens its own transaction.
