@@ -15,15 +15,6 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0'; then
         echo "test.sh: please install libzbar0; pyzbar tests skip" >&2
     fi
 fi
-# Label sheets (PDF) print Vietnamese text in DejaVu Sans (else: letters without their marks).
-if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core; } \
-            >/dev/null || echo "test.sh: could not install fonts-dejavu-core" >&2
-    else
-        echo "test.sh: please install fonts-dejavu-core (label sheets' font)" >&2
-    fi
-fi
 # The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
 if ! command -v chromium >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -33,7 +24,7 @@ if ! command -v chromium >/dev/null; then
         echo "test.sh: please install chromium; browser tests skip" >&2
     fi
 fi
-# Cold-chain reports embed DejaVu Sans from Debian's fonts-dejavu-core.
+# Cold-chain reports and label sheets embed DejaVu Sans from Debian's fonts-dejavu-core.
 if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ -z "${TXNG_REPORT_FONT_DIR:-}" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core; } \

@@ -3,15 +3,16 @@
 import unicodedata
 from pathlib import Path
 
-FONT_CANDIDATES = (
-    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),  # Debian: fonts-dejavu-core
-    Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
-)
+from cloud.reports.errors import ReportError
+from cloud.reports.fonts import font_files
 
 
 def unicode_font() -> Path | None:
-    """A TrueType font with Vietnamese letters, if the system has one."""
-    return next((path for path in FONT_CANDIDATES if path.is_file()), None)
+    """DejaVu Sans as the reports use it (TXNG_REPORT_FONT_DIR, cut once a process), if found."""
+    try:
+        return font_files()[""]
+    except ReportError:
+        return None
 
 
 def ascii_text(text: str) -> str:
