@@ -23,6 +23,7 @@ from cloud.api.settings import load_api_settings
 from cloud.db.pool import Database
 from cloud.epcis.naming import Naming
 from cloud.epcis.settings import EpcisSettings
+from cloud.masterdata.rows import gs1_check_digit
 from tests.cloud.api.seed import (
     DEVICE_A,
     DEVICE_B,
@@ -65,6 +66,7 @@ class Matrix:
     letters: dict[str, int]
     captures: dict[str, str]
     client: TestClient
+    jobs: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -121,8 +123,18 @@ def matrix(migrated_template: str) -> Iterator[Matrix]:
         "(%s, %s, %s) RETURNING serial",
         (GTIN_A, SERIALS[SITE_A], world.batch_a, GTIN_B, SERIALS[SITE_B], world.batch_b),
     )
+    # Labels print with a GS1 date: an expiry GS1 can write (the seed's 2099 reads as 1999).
+    query(url, "UPDATE batches SET expiry_date = current_date + 180 RETURNING id")
     app = create_app(load_api_settings(database_url=url))
     with TestClient(app) as client:
+        jobs = {}
+        for site, who, batch in ((SITE_A, "op-a", world.batch_a), (SITE_B, "op-b", world.batch_b)):
+            printed = client.post(
+                f"/api/batches/{batch}/labels", json={"serials": 2, "format": "zpl"},
+                headers={"Authorization": f"Bearer {world.tokens[who]}"},
+            )
+            assert printed.status_code == 200, printed.text
+            jobs[site] = int(printed.headers["X-Label-Job"])
         captures = {}
         for site, who in ((SITE_A, "op-a"), (SITE_B, "op-b")):
             answer = client.post(
@@ -132,7 +144,7 @@ def matrix(migrated_template: str) -> Iterator[Matrix]:
             )
             assert answer.status_code == 202, answer.text
             captures[site] = answer.json()["captureID"]
-        yield Matrix(world, {SITE_A: world.letter_a, SITE_B: letter_b}, captures, client)
+        yield Matrix(world, {SITE_A: world.letter_a, SITE_B: letter_b}, captures, client, jobs)
     drop_database(url)
 
 
@@ -151,6 +163,7 @@ def path_values(m: Matrix, site: str) -> dict[str, str]:
         "capture_id": m.captures[site],
         "sscc": UNITS[site],
         "serial": SERIALS[site],
+        "job_id": str(m.jobs[site]),
     }
 
 
@@ -165,9 +178,15 @@ SITE_QUERY = {
 }
 
 
-def body_for(method: str, path: str, site: str) -> dict[str, Any] | None:
+def body_for(m: Matrix, path: str, site: str) -> dict[str, Any] | None:
     """The request body of a route that needs one, about `site` (None: a JSON `{}`)."""
     gtin, lot, _ = KEYS[site]
+    if path == "/api/labels/sscc":
+        batch = m.world.batch_a if site == SITE_A else m.world.batch_b
+        sscc = UNITS[site][:17] + str(gs1_check_digit(UNITS[site][:17]))  # a label's is checked
+        return {"json": {"sscc": [sscc], "batch_id": batch, "count": 10, "format": "zpl"}}
+    if path == "/01/{gtin}/10/{lot}/21/{serial}/place":
+        return {"data": {"province": "hung-yen"}}
     if path == "/api/imports/batches":
         return {"content": f"gtin,lot,site_id\n{gtin},{lot},{site}\n".encode()}
     if path == "/api/imports/products":
@@ -181,7 +200,9 @@ def body_for(method: str, path: str, site: str) -> dict[str, Any] | None:
 
 
 # Site-bound bodies: the request is about the site its body names.
-BODY_NAMES_SITE = {"/api/imports/batches", "/api/imports/products", "/epcis/capture"}
+BODY_NAMES_SITE = {
+    "/api/imports/batches", "/api/imports/products", "/epcis/capture", "/api/labels/sscc",
+}
 # What an allowed call may answer besides 2xx/3xx: a state that forbids the change (409), a
 # failed login (401).
 ALSO_OK = {
@@ -189,6 +210,9 @@ ALSO_OK = {
     ("POST", "/api/alerts/{alert_id}/clear"): {409},
     ("POST", "/api/dead-letters/{letter_id}/replay"): {409},
     ("POST", "/login"): {401, 429},  # a wrong password, then too many of them
+    # a serialised code's public checks: a client past its rate
+    ("GET", "/01/{gtin}/10/{lot}/21/{serial}"): {429},
+    ("POST", "/01/{gtin}/10/{lot}/21/{serial}/place"): {429},
 }
 
 
@@ -234,7 +258,7 @@ def call_for(m: Matrix, route: Any, site: str) -> Call:
             params[key] = QUERY[key]
     if params:
         url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
-    body = body_for(method, path, site) if method != "GET" else None
+    body = body_for(m, path, site) if method != "GET" else None
     if path in BODY_NAMES_SITE:
         about = site
     return Call(method, url, about, body)

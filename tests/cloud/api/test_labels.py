@@ -41,16 +41,18 @@ def test_other_sites_batches_are_not_found_and_inspectors_may_not_print(client, 
     reader = client.post(f"/api/batches/{world.batch_b}/labels", json=body,
                          headers=auth(world, "inspector"))
     assert reader.status_code == 403
-    anonymous = client.post(f"/api/batches/{world.batch_b}/labels", json=body)
+    anonymous = client.post(f"/api/batches/{world.batch_b}/labels", json=body,
+                            headers={"Origin": "http://testserver"})
     assert anonymous.status_code == 401
     assert scalar(world.url, "SELECT count(*) FROM commissioned_items") == 0
 
 
-def test_a_batch_with_a_bad_gtin_gets_an_error_naming_the_field(client, world):
+def test_a_batch_whose_expiry_gs1_cannot_write_gets_an_error_naming_the_field(client, world):
+    # the seed's batch A expires in 2099: as YYMMDD, GS1 would read 99 as 1999
     response = client.post(f"/api/batches/{world.batch_a}/labels", json={"serials": 5},
                            headers=auth(world, "admin"))
     assert response.status_code == 422
-    assert response.json()["error"]["details"][0]["field"] == "gtin"
+    assert response.json()["error"]["details"][0]["field"] == "expiry_date"
     assert scalar(world.url, "SELECT count(*) FROM label_jobs") == 0
 
 

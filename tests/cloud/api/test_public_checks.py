@@ -28,7 +28,9 @@ def issued(world) -> str:
 def clients(url: str, *hosts: str, **settings) -> Iterator[list[TestClient]]:
     """One application, seen from several client addresses."""
     app = create_app(load_api_settings(database_url=url, **settings))
-    opened = [TestClient(app, client=(host, 50000)) for host in hosts]
+    # a browser's own page sends its Origin with the consent form (the CSRF guard wants it)
+    opened = [TestClient(app, client=(host, 50000), headers={"Origin": "http://testserver"})
+              for host in hosts]
     with opened[0]:
         yield opened
 
