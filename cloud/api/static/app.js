@@ -136,6 +136,7 @@ async function loadForwarding(card) {
 document.addEventListener("DOMContentLoaded", () => {
   const card = document.querySelector("[data-testid=forwarding][data-url]");
   if (card) loadForwarding(card);
+});
 
 // Print labels: the API answers with the file; the browser saves it.
 async function download(url, body, fallbackName) {
