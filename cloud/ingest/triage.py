@@ -1,5 +1,6 @@
 """Sort received messages into items to store and dead letters, without touching the database."""
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -9,11 +10,26 @@ from cloud.db.ingest_store import DeadLetter, DeviceKey, Received, item_json, re
 from cloud.db.work_queue import Work
 from cloud.derive.planning import work_for_readings
 from cloud.ingest.mqtt_source import InboundMessage
-from contract import ContractError, DeviceStatus, ScanEvent, SensorReading, Topic, decode
+from contract import (
+    ContractError,
+    ContractErrorReason,
+    DeviceStatus,
+    ScanEvent,
+    SensorReading,
+    Topic,
+    decode,
+)
 
 log = logging.getLogger(__name__)
 
 TRIAGE_FAILED = "triage_failed"
+# A dead letter keeps the message's bytes, for replay or for repair by hand, except of a
+# message that cannot be a device's (larger than the contract allows, or nested deeper than
+# any envelope): of those it keeps the beginning, and the whole size in its detail, so that an
+# attacker's bytes do not fill the database. A redelivery still maps to the same letter (its
+# key hashes the whole message).
+NEVER_A_DEVICES = frozenset({ContractErrorReason.OVERSIZED, ContractErrorReason.TOO_DEEP})
+KEEP_OF_NEVER_A_DEVICES = 1024
 
 
 @dataclass
@@ -38,11 +54,16 @@ def _letter(message: InboundMessage, err: ContractError, **extra: object) -> Dea
     except ContractError:
         pass
     fields: dict[str, object] = {"site": site, "device": device, **extra}
+    payload, detail = message.payload, err.detail
+    if err.reason in NEVER_A_DEVICES and len(payload) > KEEP_OF_NEVER_A_DEVICES:
+        fields["whole_sha256"] = hashlib.sha256(payload).digest()
+        detail = f"{detail} (kept its first {KEEP_OF_NEVER_A_DEVICES:,} of {len(payload):,} bytes)"
+        payload = payload[:KEEP_OF_NEVER_A_DEVICES]
     return DeadLetter(
         topic=message.topic,
-        payload=message.payload,
+        payload=payload,
         reason=err.reason.value,
-        detail=err.detail,
+        detail=detail,
         field=err.field,
         received_at=message.received_at,
         **fields,  # type: ignore[arg-type]
