@@ -35,12 +35,13 @@ _REFRESH_SQL = (
 )
 _STEPS_SQL = (
     "SELECT s.biz_step, s.site_id, st.name AS site_name, s.location, l.name AS location_name, "
-    " l.kind AS location_kind, s.scans, s.serials, s.units, s.first_time, s.last_time, s.readers "
+    " l.kind AS location_kind, s.scans, s.serials, s.units, s.first_time, s.last_time, s.readers, "
+    " EXISTS (SELECT 1 FROM readings r WHERE r.site_id = s.site_id AND r.location = s.location "
+    "  AND r.quantity = 'temperature') AS measured "
     "FROM batch_steps s LEFT JOIN sites st ON st.id = s.site_id "
     "LEFT JOIN locations l ON l.site_id = s.site_id AND l.code = s.location "
     "WHERE s.batch_id = %(b)s::bigint ORDER BY s.first_time, s.last_time, s.biz_step, s.site_id"
 )
-_STEPS = prepared.statement("txng_batch_steps", _STEPS_SQL)
 
 
 # One step back (near = batch_id: what it was made from) or forward (near = input_batch_id).
@@ -126,12 +127,6 @@ def scanned_at(cur: Cursor, batch_id: int, site: str) -> bool:
     )
     row = cur.fetchone()
     return bool(row and row[0])
-
-
-def batch_steps(cur: Cursor, batch_id: int) -> list[dict[str, Any]]:
-    """The batch's steps in the order they began, with site and place names and kinds."""
-    prepared.execute(cur, _STEPS, {"b": batch_id})
-    return fetch_dicts(cur)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ Summaries and long series are read from the rollups (cloud/db/rollups_query.py)
 and are exact: whole cells from the rollups, partial ones from the raw readings.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -129,7 +129,7 @@ def merged_totals(
     Places that never had a reading of `quantity` (packing lines, docks, shops) are not read.
     """
     merged = _spans(merge_stays(batch_stays(cur, batch_id)))
-    measured = _measured_places(cur, merged, quantity)
+    measured = measured_places(cur, {(s.site_id, s.location) for s in merged}, quantity)
     read = [s for s in merged if (s.site_id, s.location) in measured]
     totals = dict(zip(map(id, read), span_totals(cur, read, quantity), strict=True))
     none = Totals(0, None, None, None, None)
@@ -144,12 +144,14 @@ _MEASURED = prepared.statement(
 )
 
 
-def _measured_places(cur: Cursor, spans: Sequence[Span], quantity: str) -> set[tuple[str, str]]:
-    """The spans' places that have readings of `quantity` at all."""
-    places = sorted({(s.site_id, s.location) for s in spans})
-    if not places:
+def measured_places(
+    cur: Cursor, places: Iterable[tuple[str, str]], quantity: str = "temperature"
+) -> set[tuple[str, str]]:
+    """Those of the (site, location) places that have readings of `quantity` at all."""
+    ordered = sorted(set(places))
+    if not ordered:
         return set()
-    params = {"sites": [p[0] for p in places], "locations": [p[1] for p in places]}
+    params = {"sites": [p[0] for p in ordered], "locations": [p[1] for p in ordered]}
     prepared.execute(cur, _MEASURED, params | {"q": quantity})
     return {(site, location) for site, location in cur.fetchall()}
 

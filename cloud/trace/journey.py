@@ -10,12 +10,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cloud.trace.story import SHIPPING_STEPS
-from cloud.trace.story_models import Step, StepConditions, Story
+from cloud.trace.story_models import ColdVerdict, Step, Story
 
 JourneyKind = Literal[
     "harvest", "processing", "packing", "cold_storage", "shipping", "arrival", "step"
 ]
-Verdict = Literal["ok", "excursion", "no_readings"]
 # Steps that say nothing a consumer should see (sales are other customers' business).
 _UNSHOWN = frozenset({"retail_selling", "void_shipping", "decommissioning", "destroying"})
 _COLD_PLACES = frozenset({"cold_room"})
@@ -37,18 +36,22 @@ class JourneyStep(BaseModel):
     product_name: str | None = Field(
         description="The product it concerned, when not this one (a harvest of the raw produce)"
     )
-    verdict: Verdict | None = Field(
+    verdict: ColdVerdict | None = Field(
         description="Cold storage: temperature kept in range, or not (null: not monitored)"
     )
 
 
-def journey(story: Story, *, site_name: str | None, origin_name: str | None) -> list[JourneyStep]:
-    """The public stages of the batch, in time order."""
+def journey(
+    story: Story,
+    verdicts: dict[tuple[str, str], ColdVerdict],
+    *,
+    site_name: str | None,
+    origin_name: str | None,
+) -> list[JourneyStep]:
+    """The public stages of the batch, in time order (`verdicts`: per place, public_story's)."""
     stages = _beginnings(story, site_name=site_name, origin_name=origin_name)
     if any(_kind(s, None) == "processing" for s in story.steps):  # its own scan says where
         stages = [s for s in stages if s.kind != "processing"]
-    at_place = {(s.site_id, s.location): s.conditions for s in story.steps if s.conditions}
-    monitored = any(c.out_of_range_s is not None for c in at_place.values())
     for step in story.steps:
         if step.biz_step in _UNSHOWN or step.handover:
             continue
@@ -61,8 +64,8 @@ def journey(story: Story, *, site_name: str | None, origin_name: str | None) -> 
                 place_name=step.location_name,
                 place_kind=step.location_kind,
                 product_name=None,
-                verdict=_verdict(at_place.get((step.site_id, step.location)))
-                if monitored and _is_cold(step)
+                verdict=verdicts.get((step.site_id, step.location or ""))
+                if _is_cold(step)
                 else None,
             )
         )
@@ -132,9 +135,3 @@ def _kind(step: Step, producer: str | None) -> JourneyKind:
     if step.biz_step in ("receiving", "arriving") and step.site_id != producer:
         return "arrival"
     return "step"
-
-
-def _verdict(conditions: StepConditions | None) -> Verdict:
-    if conditions is None or not conditions.readings:
-        return "no_readings"
-    return "excursion" if conditions.out_of_range_s else "ok"

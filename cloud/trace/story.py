@@ -23,6 +23,7 @@ from cloud.db.readings_query import SeriesPoint, merged_series, merged_totals
 from cloud.db.rollups_query import Span, Totals
 from cloud.trace.story_models import (
     CapturedStep,
+    ColdVerdict,
     LinkedBatch,
     Receiver,
     Shipment,
@@ -45,6 +46,27 @@ def batch_story(cur: Cursor, batch_id: int, *, site: str | None = None) -> Story
     """The story of a batch as `site` may see it (None: every site); None if no such batch."""
     found = story_and_series(cur, batch_id, site=site, points=0)
     return found[0] if found else None
+
+
+def public_story(cur: Cursor, batch_id: int) -> tuple[Story, dict[Place, ColdVerdict]] | None:
+    """The story without readings, and per place the cold-chain verdict (a consumer's needs).
+
+    No profile: no verdicts. Else excursion (time out of range there), ok (readings there and
+    none out of range) or no_readings.
+    """
+    facts = store.story_facts(cur, batch_id)
+    if facts is None:
+        return None
+    places = {(r["site_id"], r["location"]) for r in facts.steps}
+    verdicts: dict[Place, ColdVerdict] = {}
+    if facts.monitored:
+        measured = {(r["site_id"], r["location"]) for r in facts.steps if r["measured"]}
+        out = {(r["site_id"], r["location"]): r["seconds"] for r in facts.out_of_range}
+        for place in places:
+            verdicts[place] = (
+                "excursion" if out.get(place) else "ok" if place in measured else "no_readings"
+            )
+    return _assemble(facts, {}, None), verdicts
 
 
 def story_and_series(

@@ -7,6 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cloud.trace.timeline_models import BatchRef, Origin, UnitRef
 
+ColdVerdict = Literal["ok", "excursion", "no_readings"]
+
 
 class StoryModel(BaseModel):
     """Frozen: a story is read, never changed."""

@@ -22,7 +22,7 @@ from cloud.api.ui_support import language, remember_language, render, render_htm
 from cloud.db import api_public as store
 from cloud.db.pool import Database
 from cloud.trace.journey import JourneyStep, journey
-from cloud.trace.story import batch_story
+from cloud.trace.story import public_story
 
 router = APIRouter(tags=["public"], dependencies=[access(sites=Sites.PUBLIC)])
 log = logging.getLogger(__name__)
@@ -83,9 +83,10 @@ def consumer_view(cur: Cursor, gtin: str, lot: str) -> ConsumerBatch | None:
     row = store.consumer_batch(cur, gtin=gtin.zfill(14), lot=lot)
     if row is None:
         return None
-    story = batch_story(cur, row["id"])
-    if story is None:  # removed between the two reads
+    found = public_story(cur, row["id"])
+    if found is None:  # removed between the two reads
         return None
+    story, verdicts = found
     monitored = row["min_value"] is not None or row["max_value"] is not None
     cold: ColdChain = "not_monitored"
     if row["excursions"] or row["excursion_alerts"]:
@@ -99,7 +100,9 @@ def consumer_view(cur: Cursor, gtin: str, lot: str) -> ConsumerBatch | None:
         allowed_min=row["min_value"],
         allowed_max=row["max_value"],
         stages=[Stage.model_validate(s.model_dump()) for s in story.steps],
-        journey=journey(story, site_name=row["site_name"], origin_name=row["origin_name"]),
+        journey=journey(
+            story, verdicts, site_name=row["site_name"], origin_name=row["origin_name"]
+        ),
     )
 
 
