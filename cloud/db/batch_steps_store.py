@@ -36,8 +36,10 @@ _REFRESH_SQL = (
 _STEPS_SQL = (
     "SELECT s.biz_step, s.site_id, st.name AS site_name, s.location, l.name AS location_name, "
     " l.kind AS location_kind, s.scans, s.serials, s.units, s.first_time, s.last_time, s.readers, "
-    " EXISTS (SELECT 1 FROM readings r WHERE r.site_id = s.site_id AND r.location = s.location "
-    "  AND r.quantity = 'temperature') AS measured "
+    # Whether the place ever had a reading: the first, by the place's index (an EXISTS here
+    # was planned as a scan of the readings, stopping at the first match or the end).
+    " (SELECT r.time FROM readings r WHERE r.site_id = s.site_id AND r.location = s.location "
+    "  AND r.quantity = 'temperature' ORDER BY r.time LIMIT 1) IS NOT NULL AS measured "
     "FROM batch_steps s LEFT JOIN sites st ON st.id = s.site_id "
     "LEFT JOIN locations l ON l.site_id = s.site_id AND l.code = s.location "
     "WHERE s.batch_id = %(b)s::bigint ORDER BY s.first_time, s.last_time, s.biz_step, s.site_id"

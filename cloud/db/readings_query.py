@@ -139,8 +139,9 @@ def merged_totals(
 _MEASURED = prepared.statement(
     "txng_measured_places",
     "SELECT w.site_id, w.location FROM unnest(%(sites)s::text[], %(locations)s::text[]) "
-    "AS w (site_id, location) WHERE EXISTS (SELECT 1 FROM readings r "
-    "WHERE r.site_id = w.site_id AND r.location = w.location AND r.quantity = %(q)s::text)",
+    "AS w (site_id, location) WHERE (SELECT r.time FROM readings r "
+    "WHERE r.site_id = w.site_id AND r.location = w.location AND r.quantity = %(q)s::text "
+    "ORDER BY r.time LIMIT 1) IS NOT NULL",  # the first reading, by the place's index
 )
 
 
