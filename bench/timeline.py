@@ -8,7 +8,8 @@ sensors are loaded and `readings` says how many readings there are). A database 
 this dataset from an earlier run (of this bench or bench/api.py) is reused as it is
 (`reused_data`; the size options are then unused); each run stores its own alert rooms.
 
-1. timeline: batch_timeline(batch, points=500) for many batches: wall time per call.
+1. timeline: batch_timeline(batch, points=500) for many batches: wall time per call, and this
+   process's CPU per call (timeline_cpu_ms_*: Python's share; the database backend's is not in it).
 2. alert latency: a running in-process ingester (MQTT, derive worker); for each of several
    rooms holding a batch, readings leave 2-8 °C for nearly 10 minutes, then the reading that
    makes the excursion 10 minutes long (the profile's single-excursion limit) is published;
@@ -198,10 +199,12 @@ def run(args: argparse.Namespace, db_url: str, mqtt_url: str) -> dict[str, objec
         for batch_id in sample[:5]:  # warm the cache as a running API would be
             batch_timeline(database, batch_id, points=500)
         times = []
+        cpu = []  # this process's CPU per call (the database backend's is not in it)
         points = []
         for batch_id in sample:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             timeline = batch_timeline(database, batch_id, points=500)
+            cpu.append((time.thread_time() - c) * 1000)
             times.append((time.perf_counter() - t) * 1000)
             assert timeline is not None
             points.append(len(timeline.series))
@@ -219,6 +222,8 @@ def run(args: argparse.Namespace, db_url: str, mqtt_url: str) -> dict[str, objec
         "timelines": len(times),
         "timeline_ms_p50": round(statistics.median(times), 1),
         "timeline_ms_p95": round(percentile(times, 0.95), 1),
+        "timeline_cpu_ms_p50": round(statistics.median(cpu), 2),
+        "timeline_cpu_ms_mean": round(statistics.mean(cpu), 2),
         "alert_excursions": len(latencies),
         "alert_latency_ms_p50": round(statistics.median(latencies), 1) if latencies else None,
         "alert_latency_ms_p95": round(percentile(latencies, 0.95), 1) if latencies else None,

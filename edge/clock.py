@@ -5,6 +5,7 @@ import ctypes
 import logging
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -108,12 +109,20 @@ class ScaledClock(Clock):
     _MAX_REAL_WAIT_S = 0.5  # re-check at least this often, so that a new speed takes effect
     simulated = True
 
-    def __init__(self, start: datetime, speed: float, *, paused: bool = False) -> None:
+    def __init__(
+        self,
+        start: datetime,
+        speed: float,
+        *,
+        paused: bool = False,
+        real: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(ClockSync.SYNCED)
         if speed <= 0:
             raise ValueError("speed must be positive")
+        self._real = real  # the real, steady clock it scales
         self._base_sim = 0.0
-        self._base_real = time.monotonic()
+        self._base_real = real()
         self._start = start.astimezone(UTC)
         self._speed = speed
         self._paused = paused
@@ -129,20 +138,20 @@ class ScaledClock(Clock):
         if speed <= 0:
             raise ValueError("speed must be positive")
         self._base_sim = self.monotonic()
-        self._base_real = time.monotonic()
+        self._base_real = self._real()
         self._speed = speed
 
     def resume(self) -> None:
         """Let a paused clock run (from the time it showed)."""
         if self._paused:
-            self._base_real = time.monotonic()
+            self._base_real = self._real()
             self._paused = False
 
     def monotonic(self) -> float:
         """Simulated seconds since the start."""
         if self._paused:
             return self._base_sim
-        return self._base_sim + (time.monotonic() - self._base_real) * self._speed
+        return self._base_sim + (self._real() - self._base_real) * self._speed
 
     def now(self) -> datetime:
         """The simulated time in UTC."""

@@ -1,4 +1,9 @@
-"""Shared fixtures: a real Mosquitto broker and a real, migrated PostgreSQL database."""
+"""Shared fixtures (a real Mosquitto broker, a real migrated PostgreSQL database, txng processes)
+and the markers that say what each test needs, set from the fixtures it uses.
+
+`pytest -m fast` runs the tests that need no service and start no process (under a minute);
+`-m db`, `-m broker`, `-m browser`, `-m slow` select those that do (`-m "not slow"` etc.).
+"""
 
 import os
 import uuid
@@ -9,8 +14,34 @@ import pytest
 
 from cloud.ingest.service import Ingester
 from cloud.ingest.settings import load_ingest_settings
+from tests.edge.helpers import Agents
 from tests.support.broker import MosquittoBroker
 from tests.support.postgres import allow_connections, create_database, drop_database
+from tests.support.processes import TxngProcess
+
+# What a test needs, read from the fixtures it uses (directly or through other fixtures).
+NEEDS: dict[str, frozenset[str]] = {
+    "db": frozenset({"migrated_template", "empty_database_url", "new_database"}),
+    "broker": frozenset({"mqtt_url", "broker", "secure_broker", "mosquitto"}),
+    "browser": frozenset({"browser"}),
+    "slow": frozenset({"txng_process", "edge_agents", "run_demo"}),
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the markers (`--strict-markers` refuses any other)."""
+    for marker, fixtures in NEEDS.items():
+        config.addinivalue_line("markers", f"{marker}: uses {', '.join(sorted(fixtures))}")
+    config.addinivalue_line("markers", "fast: needs no service and starts no process")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with what its fixtures need, or `fast` when they need nothing."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        needs = [marker for marker, fixtures in NEEDS.items() if used & fixtures]
+        for marker in needs or ["fast"]:
+            item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +95,50 @@ def database_url(migrated_template: str) -> Iterator[str]:
     url = create_database(template=migrated_template)
     yield url
     drop_database(url)
+
+
+NewDatabase = Callable[..., str]
+
+
+@pytest.fixture
+def new_database(migrated_template: str) -> Iterator[NewDatabase]:
+    """Make more databases (migrated, or empty with `migrated=False`); dropped after the test."""
+    made: list[str] = []
+
+    def make(*, migrated: bool = True) -> str:
+        url = create_database(template=migrated_template if migrated else None)
+        made.append(url)
+        return url
+
+    yield make
+    for url in made:
+        drop_database(url)
+
+
+StartProcess = Callable[..., TxngProcess]
+
+
+@pytest.fixture
+def txng_process() -> Iterator[StartProcess]:
+    """Start `txng …` subprocesses (`module=` a test-only entry point); killed after the test."""
+    started: list[TxngProcess] = []
+
+    def start(args: list[str], env: dict[str, str], *, module: str = "txng.cli") -> TxngProcess:
+        process = TxngProcess(args, env, module=module)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
+
+
+@pytest.fixture
+def edge_agents() -> Iterator[Agents]:
+    """Start edge agents (`txng edge run`) as real processes; killed after the test."""
+    agents = Agents()
+    yield agents
+    agents.kill_all()
 
 
 StartIngester = Callable[..., Ingester]

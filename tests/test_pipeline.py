@@ -5,12 +5,12 @@ import time
 from pathlib import Path
 
 from tests.edge.helpers import (
+    Agents,
     Collector,
     device_config,
     outbox_counters,
     probe,
     scanner,
-    start_agent_online,
     stop_agent,
     write_config,
 )
@@ -32,7 +32,7 @@ def _stored(url: str, site: str, device: str) -> tuple[int, int, int]:
 
 
 def test_agent_killed_20_times_every_item_lands_once(
-    start_ingester, database_url: str, mqtt_url: str, tmp_path: Path
+    start_ingester, database_url: str, mqtt_url: str, tmp_path: Path, edge_agents: Agents
 ) -> None:
     start_ingester()
     outbox = tmp_path / "outbox.sqlite"
@@ -48,13 +48,13 @@ def test_agent_killed_20_times_every_item_lands_once(
     rng = random.Random(7)
     with Collector(mqtt_url, site, device) as collector:
         for _ in range(CYCLES):
-            agent = start_agent_online(config, log, collector)
+            agent = edge_agents.start_online(config, log, collector)
             time.sleep(rng.uniform(0.0, 0.6))
             stop_agent(agent, kill=True)
         produced = outbox_counters(outbox)["next_seq"]
         assert produced > 10 * CYCLES, "the agent hardly ran; the test proves nothing"
         drain = write_config(tmp_path / "drain.yaml", {**document, "readers": []})
-        agent = start_agent_online(drain, log, collector)
+        agent = edge_agents.start_online(drain, log, collector)
         try:
             wait_for(lambda: _stored(database_url, site, device)[0] >= produced, timeout=60)
             # every item's receipt comes back: the outbox forgets them all

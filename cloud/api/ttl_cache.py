@@ -3,7 +3,7 @@
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -17,7 +17,15 @@ class TtlCache(Generic[K, V]):
     while it fetches the value anew (stale-while-revalidate); `get` never returns it.
     """
 
-    def __init__(self, ttl_s: float, size: int = 10_000, stale_s: float = 0.0):
+    def __init__(
+        self,
+        ttl_s: float,
+        size: int = 10_000,
+        stale_s: float = 0.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._clock = clock
         self._ttl_s = ttl_s
         self._stale_s = stale_s
         self._size = size
@@ -28,7 +36,7 @@ class TtlCache(Generic[K, V]):
 
     def get(self, key: K) -> V | None:
         """The live value of `key`, or None (counted as a hit or a miss)."""
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and entry[0] > now:
@@ -41,7 +49,7 @@ class TtlCache(Generic[K, V]):
 
     def stale(self, key: K) -> V | None:
         """The value of `key` if it expired less than `stale_s` seconds ago (not counted)."""
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and entry[0] <= now < entry[0] + self._stale_s:
@@ -53,7 +61,7 @@ class TtlCache(Generic[K, V]):
         if self._ttl_s <= 0:
             return
         with self._lock:
-            self._entries[key] = (time.monotonic() + self._ttl_s, value)
+            self._entries[key] = (self._clock() + self._ttl_s, value)
             self._entries.move_to_end(key)
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)

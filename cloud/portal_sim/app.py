@@ -29,6 +29,7 @@ def _gated(state: SimState, endpoint: Endpoint, needs_token: bool) -> Endpoint:
 
     async def _run(request: Request) -> Response:
         if state.faults.latency_s:
+            state.delayed += 1
             await asyncio.sleep(state.faults.latency_s)
         gate = state.gate()
         if gate.status == 429:

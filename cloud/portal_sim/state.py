@@ -34,6 +34,7 @@ class SimState:
     tokens: dict[str, float] = field(default_factory=dict)  # token → expiry (sim time)
     outage_until: float = 0.0
     statuses: Counter[str] = field(default_factory=Counter)
+    delayed: int = 0  # answers held back by the latency fault
     captures: dict[str, dict[str, Any]] = field(default_factory=dict)
     epcis_events: dict[str, dict[str, Any]] = field(default_factory=dict)
     rng: random.Random = field(init=False)
@@ -99,6 +100,7 @@ class SimState:
         return {
             "records": self.records.summary(),
             "statuses": dict(self.statuses),
+            "delayed": self.delayed,
             "sim_time_s": self.clock.now(),
             "outage_until": self.outage_until,
             "epcis_events": len(self.epcis_events),

@@ -46,7 +46,7 @@ class Observed:
     granted: list[list[int]] = field(default_factory=list)
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
-    def wait_for(self, topic: str, timeout: float = 5.0) -> bool:
+    def wait_topic(self, topic: str, timeout: float = 5.0) -> bool:
         """Wait until a message on `topic` has arrived."""
         with self.arrived:
             return self.arrived.wait_for(

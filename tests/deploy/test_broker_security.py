@@ -38,7 +38,9 @@ def _add_device(broker: Broker, device: str, tmp: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Broker, dict[str, str]]]:
+def secure_broker(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Broker, dict[str, str]]]:
     tmp = tmp_path_factory.mktemp("secure-broker")
     broker = Broker(tmp / "broker", with_tls=have_openssl())
     passwords = {device: _add_device(broker, device, tmp) for device in ("dev-1", "dev-2")}
@@ -67,16 +69,16 @@ def _topic(device: str, channel: str) -> str:
     return f"txng/v1/{SITE}/{device}/{channel}"
 
 
-def test_an_unknown_client_cannot_connect(setup):
-    broker, _ = setup
+def test_an_unknown_client_cannot_connect(secure_broker):
+    broker, _ = secure_broker
     with pytest.raises(ConnectionRefusedError), broker.connect(None, None):
         pass
     with pytest.raises(ConnectionRefusedError), broker.connect("stranger", "guess"):
         pass
 
 
-def test_a_wrong_password_is_refused(setup):
-    broker, passwords = setup
+def test_a_wrong_password_is_refused(secure_broker):
+    broker, passwords = secure_broker
     with pytest.raises(ConnectionRefusedError), broker.connect(f"{SITE}/dev-1", "wrong"):
         pass
     # dev-2's password does not open dev-1's account either
@@ -84,8 +86,8 @@ def test_a_wrong_password_is_refused(setup):
         pass
 
 
-def test_a_device_cannot_publish_as_another(setup):
-    broker, passwords = setup
+def test_a_device_cannot_publish_as_another(secure_broker):
+    broker, passwords = secure_broker
     with broker.connect("observer", passwords["observer"]) as (observer, seen):
         broker.subscribe(observer, seen, "txng/v1/#")
         with broker.connect(f"{SITE}/dev-1", passwords["dev-1"]) as (device, _):
@@ -96,14 +98,14 @@ def test_a_device_cannot_publish_as_another(setup):
                 info.wait_for_publish(timeout=5)
         # QoS 1 from one client arrives in order: once the genuine one is here, the forged
         # ones would have been too.
-        assert seen.wait_for(_topic("dev-1", "readings"))
+        assert seen.wait_topic(_topic("dev-1", "readings"))
         time.sleep(0.3)
         assert _topic("dev-2", "readings") not in seen.topics()
         assert _topic("dev-1", "config") not in seen.topics()
 
 
-def test_a_device_reads_its_own_config_but_not_another_devices(setup):
-    broker, passwords = setup
+def test_a_device_reads_its_own_config_but_not_another_devices(secure_broker):
+    broker, passwords = secure_broker
     with broker.connect(f"{SITE}/dev-1", passwords["dev-1"]) as (device, seen):
         assert broker.subscribe(device, seen, _topic("dev-1", "config")) == [1]
         # Mosquitto 2.0 may grant these subscriptions; its ACL check applies to each message
@@ -113,31 +115,31 @@ def test_a_device_reads_its_own_config_but_not_another_devices(setup):
         with broker.connect("observer", passwords["observer"]) as (operator, _):
             operator.publish(_topic("dev-2", "config"), b"for dev-2", qos=1).wait_for_publish(5)
             operator.publish(_topic("dev-1", "config"), b"for dev-1", qos=1).wait_for_publish(5)
-        assert seen.wait_for(_topic("dev-1", "config"))
+        assert seen.wait_topic(_topic("dev-1", "config"))
         time.sleep(0.3)
         assert set(seen.topics()) == {_topic("dev-1", "config")}  # one copy per subscription
 
 
-def test_the_ingester_account_reads_every_device_in_a_shared_group_and_cannot_forge(setup):
-    broker, passwords = setup
+def test_the_ingester_account_reads_every_device_in_a_shared_group_and_cannot_forge(secure_broker):
+    broker, passwords = secure_broker
     with broker.connect("txng-ingest", passwords["ingest"]) as (ingester, seen):
         for channel in ("events", "readings", "status"):
             filter_ = f"$share/ingesters/txng/v1/+/+/{channel}"
             assert broker.subscribe(ingester, seen, filter_) == [1]
         with broker.connect(f"{SITE}/dev-2", passwords["dev-2"]) as (device, _):
             device.publish(_topic("dev-2", "events"), b"scan", qos=1).wait_for_publish(5)
-        assert seen.wait_for(_topic("dev-2", "events"))
+        assert seen.wait_topic(_topic("dev-2", "events"))
         with broker.connect("observer", passwords["observer"]) as (observer, watched):
             broker.subscribe(observer, watched, "txng/v1/#")
             ingester.publish(_topic("dev-1", "readings"), b"forged", qos=1).wait_for_publish(5)
             ingester.publish("txng/v1/alerts/farm-a/excursion", b"alert", qos=1)
-            assert watched.wait_for("txng/v1/alerts/farm-a/excursion")
+            assert watched.wait_topic("txng/v1/alerts/farm-a/excursion")
             time.sleep(0.3)
             assert _topic("dev-1", "readings") not in watched.topics()
 
 
-def test_a_device_reads_only_its_own_receipts_and_only_ingesters_publish_them(setup):
-    broker, passwords = setup
+def test_a_device_reads_only_its_own_receipts_and_only_ingesters_publish_them(secure_broker):
+    broker, passwords = secure_broker
     with broker.connect(f"{SITE}/dev-1", passwords["dev-1"]) as (device, seen):
         assert broker.subscribe(device, seen, _topic("dev-1", "receipts")) == [1]
         broker.subscribe(device, seen, _topic("dev-2", "receipts"))
@@ -151,15 +153,15 @@ def test_a_device_reads_only_its_own_receipts_and_only_ingesters_publish_them(se
         with broker.connect("txng-ingest", passwords["ingest"]) as (ingester, _):
             ingester.publish(_topic("dev-2", "receipts"), b"for dev-2", qos=1).wait_for_publish(5)
             ingester.publish(_topic("dev-1", "receipts"), b"for dev-1", qos=1).wait_for_publish(5)
-        assert seen.wait_for(_topic("dev-1", "receipts"))
+        assert seen.wait_topic(_topic("dev-1", "receipts"))
         time.sleep(0.3)
         # the ingester's receipt for dev-1, once per matching subscription; nothing else
         assert {payload for _, payload in seen.messages} == {b"for dev-1"}
         assert set(seen.topics()) == {_topic("dev-1", "receipts")}
 
 
-def test_adding_a_device_again_replaces_its_password_and_acl_block(setup, tmp_path):
-    broker, _ = setup
+def test_adding_a_device_again_replaces_its_password_and_acl_block(secure_broker, tmp_path):
+    broker, _ = secure_broker
     new = _add_device(broker, "dev-3", tmp_path)
     again = _add_device(broker, "dev-3", tmp_path)
     assert new != again
@@ -198,13 +200,13 @@ def test_every_service_role_has_an_account_name_and_rules():
 
 
 @pytest.mark.skipif(not have_openssl(), reason="openssl is not installed")
-def test_a_device_connects_over_tls_with_the_generated_ca(setup):
-    broker, passwords = setup
+def test_a_device_connects_over_tls_with_the_generated_ca(secure_broker):
+    broker, passwords = secure_broker
     with broker.connect("observer", passwords["observer"]) as (observer, seen):
         broker.subscribe(observer, seen, "txng/v1/#")
         with broker.connect(f"{SITE}/dev-1", passwords["dev-1"], tls=True) as (device, _):
             device.publish(_topic("dev-1", "status"), b"over tls", qos=1).wait_for_publish(5)
-        assert seen.wait_for(_topic("dev-1", "status"))
+        assert seen.wait_topic(_topic("dev-1", "status"))
     with pytest.raises(ConnectionRefusedError), broker.connect("stranger", "x", tls=True):
         pass
 

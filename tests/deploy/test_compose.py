@@ -330,14 +330,12 @@ def test_the_broker_runs_the_production_config_with_its_files_mounted():
     assert spec["ports"] == ["8883:8883"]
 
 
-def test_the_brokers_health_check_passes_on_the_secured_broker_and_fails_when_down(tmp_path):
-    from tests.deploy.broker_setup import Broker
-
+def test_the_brokers_health_check_passes_on_the_secured_broker_and_fails_when_down(mosquitto):
     if subprocess.run(["which", "mosquitto_sub"], capture_output=True).returncode != 0:
         pytest.skip("mosquitto_sub is not installed")
     test = SERVICES["mosquitto"]["healthcheck"]["test"]
     assert test[0] == "CMD-SHELL"
-    broker = Broker(tmp_path, with_tls=False)
+    broker = mosquitto(with_tls=False)
     broker.password_file.write_text("")
     broker.acl_file.write_text("")
     command = test[1].replace("$$", "$").replace("-p 1883", f"-p {broker.port}")

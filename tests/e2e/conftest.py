@@ -5,7 +5,6 @@ import os
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from cloud.api.settings import load_api_settings
 from cloud.db.migrate import migrate
 from tests.cloud.api.seed import World, seed
 from tests.support.postgres import create_database, drop_database
+from tests.support.waiting import wait_for
 
 CHROMIUM = os.environ.get("TXNG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,10 +45,7 @@ def serve(url: str) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
+    wait_for(lambda: server.started, timeout=15, failure=lambda: "uvicorn did not start")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -57,10 +54,9 @@ def serve(url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def live() -> Iterator[tuple[str, World]]:
+def live(migrated_template: str) -> Iterator[tuple[str, World]]:
     """(base URL, seeded world) of an API served by uvicorn in a thread."""
-    url = create_database()
-    migrate(url)
+    url = create_database(template=migrated_template)
     world = seed(url)
     with serve(url) as base:
         yield base, world

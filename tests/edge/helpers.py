@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from contract import ContractError, DeviceStatus, ScanEvent, SensorReading, decode
+from tests.support.waiting import wait_for
 
 if TYPE_CHECKING:
     from edge.agent import Agent
@@ -168,17 +168,14 @@ class Collector:
         """The distinct sequence numbers received so far."""
         return {arrival.seq for arrival in self.snapshot()}
 
-    def wait_for(self, predicate: Callable[["Collector"], bool], timeout: float = 30.0) -> None:
+    def wait_until(self, predicate: Callable[["Collector"], bool], timeout: float = 30.0) -> None:
         """Wait until `predicate(self)` holds; fail the test after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while not predicate(self):
-            assert time.monotonic() < deadline, "timed out waiting for the collector"
-            time.sleep(0.05)
+        wait_for(lambda: predicate(self), timeout=timeout)
 
     def wait_for_seqs(self, count: int, timeout: float = 30.0) -> None:
         """Wait until sequence numbers 0..count-1 have all arrived."""
         try:
-            self.wait_for(lambda c: c.seqs() >= set(range(count)), timeout)
+            self.wait_until(lambda c: c.seqs() >= set(range(count)), timeout)
         except AssertionError:
             missing = sorted(set(range(count)) - self.seqs())
             raise AssertionError(
@@ -238,20 +235,38 @@ def start_agent(config: Path, log: Path) -> "subprocess.Popen[bytes]":
         )
 
 
-def start_agent_online(
-    config: Path, log: Path, collector: Collector, timeout: float = 20.0
-) -> "subprocess.Popen[bytes]":
-    """Start the agent and wait until its online status arrives."""
-    before = collector.online_count()
-    process = start_agent(config, log)
-    collector.wait_for(lambda c: c.online_count() > before, timeout)
-    return process
-
-
 def stop_agent(process: "subprocess.Popen[bytes]", *, kill: bool = False) -> int:
     """SIGKILL or SIGTERM the agent and reap it."""
     process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
     return process.wait(timeout=20)
+
+
+class Agents:
+    """Edge agents a test starts (the `edge_agents` fixture kills any left after the test)."""
+
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen[bytes]] = []
+
+    def start(self, config: Path, log: Path) -> "subprocess.Popen[bytes]":
+        """`txng edge run CONFIG` as a real process, logging to `log`."""
+        self.started.append(start_agent(config, log))
+        return self.started[-1]
+
+    def start_online(
+        self, config: Path, log: Path, collector: Collector, timeout: float = 20.0
+    ) -> "subprocess.Popen[bytes]":
+        """Start an agent and wait until its online status arrives."""
+        before = collector.online_count()
+        process = self.start(config, log)
+        collector.wait_until(lambda c: c.online_count() > before, timeout)
+        return process
+
+    def kill_all(self) -> None:
+        """SIGKILL every agent still running."""
+        for process in self.started:
+            if process.poll() is None:
+                process.kill()
+            process.wait(20)
 
 
 def is_scan(item: Any) -> bool:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from tests.edge.helpers import (
+    Agents,
     Collector,
     check_exactly_once,
     check_in_order_per_source,
@@ -16,8 +17,6 @@ from tests.edge.helpers import (
     outbox_counters,
     probe,
     scanner,
-    start_agent,
-    start_agent_online,
     stop_agent,
     write_config,
 )
@@ -25,7 +24,9 @@ from tests.edge.helpers import (
 CYCLES = int(__import__("os").environ.get("EDGE_KILL_CYCLES", "20"))
 
 
-def test_sigkill_at_random_instants_loses_nothing(mqtt_url: str, tmp_path: Path) -> None:
+def test_sigkill_at_random_instants_loses_nothing(
+    mqtt_url: str, tmp_path: Path, edge_agents: Agents
+) -> None:
     outbox = tmp_path / "outbox.sqlite"
     document = device_config(
         mqtt_url=mqtt_url,
@@ -41,7 +42,7 @@ def test_sigkill_at_random_instants_loses_nothing(mqtt_url: str, tmp_path: Path)
         for _ in range(CYCLES):
             # Kill anywhere from just after connecting to well into publishing (or while
             # still starting, when the online status is slow to come).
-            agent = start_agent_online(config, log, collector)
+            agent = edge_agents.start_online(config, log, collector)
             time.sleep(rng.uniform(0.0, 0.8))
             stop_agent(agent, kill=True)
         produced = outbox_counters(outbox)["next_seq"]
@@ -49,7 +50,7 @@ def test_sigkill_at_random_instants_loses_nothing(mqtt_url: str, tmp_path: Path)
 
         # Drain what is left with a reader-less agent on the same outbox.
         drain = write_config(tmp_path / "drain.yaml", {**document, "readers": []})
-        agent = start_agent_online(drain, log, collector)
+        agent = edge_agents.start_online(drain, log, collector)
         try:
             collector.wait_for_seqs(produced, timeout=60)
         finally:
@@ -61,7 +62,9 @@ def test_sigkill_at_random_instants_loses_nothing(mqtt_url: str, tmp_path: Path)
     assert not collector.rejected
 
 
-def test_broker_outage_accumulates_then_delivers_in_order(broker: "object", tmp_path: Path) -> None:
+def test_broker_outage_accumulates_then_delivers_in_order(
+    broker: "object", tmp_path: Path, edge_agents: Agents
+) -> None:
     from tests.support.broker import MosquittoBroker
 
     assert isinstance(broker, MosquittoBroker)
@@ -75,19 +78,19 @@ def test_broker_outage_accumulates_then_delivers_in_order(broker: "object", tmp_
     config = write_config(tmp_path / "device.yaml", document)
     log = tmp_path / "agent.log"
     with Collector(broker.url, document["site"], document["device"]) as collector:
-        agent = start_agent(config, log)
+        agent = edge_agents.start(config, log)
         try:
-            collector.wait_for(lambda c: len(c.seqs()) > 50)
+            collector.wait_until(lambda c: len(c.seqs()) > 50)
             broker.stop()
             time.sleep(2.0)  # readers keep taking; the outbox holds it all
             during_outage = len(collector.seqs())
             broker.start()
-            collector.wait_for(lambda c: len(c.seqs()) > during_outage + 300)
+            collector.wait_until(lambda c: len(c.seqs()) > during_outage + 300)
         finally:
             assert stop_agent(agent) == 0, log.read_text()[-2000:]
         produced = outbox_counters(outbox)["next_seq"]
         drain = write_config(tmp_path / "drain.yaml", {**document, "readers": []})
-        agent = start_agent_online(drain, log, collector)
+        agent = edge_agents.start_online(drain, log, collector)
         try:
             collector.wait_for_seqs(produced)
         finally:

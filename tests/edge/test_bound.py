@@ -49,7 +49,7 @@ def test_full_outbox_keeps_scans_thins_readings_and_reports_drops(
         thread = threading.Thread(target=asyncio.run, args=(drain.run(),))
         thread.start()
         try:
-            collector.wait_for(lambda c: len(c.seqs()) >= counters["depth"])
+            collector.wait_until(lambda c: len(c.seqs()) >= counters["depth"])
         finally:
             drain.stop()
             thread.join(timeout=20)

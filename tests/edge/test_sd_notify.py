@@ -12,6 +12,7 @@ import pytest
 
 from edge import sd_notify
 from tests.edge.helpers import ROOT, device_config, probe, write_config
+from tests.support.waiting import wait_for
 
 
 def _listen(path: Path) -> socket.socket:
@@ -92,10 +93,13 @@ def test_the_agent_says_ready_feeds_the_watchdog_and_says_stopping(mqtt_url, tmp
         stderr=subprocess.DEVNULL,
     )
     seen: list[str] = []
-    deadline = time.monotonic() + 30  # a loaded machine starts Python slowly
+
+    def pinged_five_times() -> bool:
+        seen.extend(_received(sock, time.monotonic() + 0.5))
+        return seen.count("WATCHDOG=1") >= 5
+
     try:
-        while seen.count("WATCHDOG=1") < 5 and time.monotonic() < deadline:
-            seen += _received(sock, time.monotonic() + 0.5)
+        wait_for(pinged_five_times, timeout=30, interval=0)  # a loaded machine starts Python slowly
     finally:
         agent.send_signal(signal.SIGTERM)
         assert agent.wait(timeout=20) == 0

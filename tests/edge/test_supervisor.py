@@ -41,13 +41,11 @@ class Faulty(Reader[FaultyConfig]):
 def test_faulty_readers_restart_while_the_good_one_flows() -> None:
     modes = ["good", "raise", "hang", "garbage", "end"]
     configs = [FaultyConfig(name=m, location="line", mode=m, stall_timeout_s=0.2) for m in modes]
-    taken: list[tuple[float, TakenItem]] = []
+    taken: list[TakenItem] = []
 
     async def scenario() -> Supervisor:
-        loop = asyncio.get_running_loop()
-
         async def sink(item: TakenItem) -> None:
-            taken.append((loop.time(), item))
+            taken.append(item)
 
         supervisor = Supervisor(configs, make=lambda c: Faulty(c, CONTEXT), sink=sink,
                                 backoff_min_s=0.02, backoff_max_s=0.1)
@@ -66,8 +64,10 @@ def test_faulty_readers_restart_while_the_good_one_flows() -> None:
         assert health[mode].errors >= 2, mode
         assert reason in (health[mode].last_error or ""), mode
     assert all(h.state == "stopped" for h in health.values())
-    good = [t for t, item in taken if getattr(item, "sensor", None) == "good"]
-    # The good reader kept flowing through the whole run, in every half second of it.
-    start = good[0]
-    assert {int((t - start) / 0.5) for t in good} >= {0, 1, 2}
-    assert len(good) > 100
+    sources = [getattr(item, "sensor", None) for item in taken]
+    assert sources.count("good") > 100
+    # The good reader kept flowing while the hung one stalled and restarted: a life of the
+    # hung reader yields three items, and between its lives the good one yielded some.
+    hung = [n for n, source in enumerate(sources) if source == "hang"]
+    for end, next_start in zip(hung[2::3], hung[3::3], strict=False):
+        assert "good" in sources[end:next_start], (end, next_start)

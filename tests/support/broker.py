@@ -2,8 +2,9 @@
 
 import socket
 import subprocess
-import time
 from pathlib import Path
+
+from tests.support.waiting import wait_for
 
 CONFIG_TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto" / "dev.conf.in"
 
@@ -14,18 +15,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_open(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port`."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
 def wait_port(port: int, *, open_: bool = True, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                if open_:
-                    return
-        except OSError:
-            if not open_:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"port {port} did not {'open' if open_ else 'close'} in {timeout}s")
+    """Wait until the port is open (or, with `open_=False`, closed)."""
+    wait_for(lambda: port_open(port) == open_, timeout=timeout,
+             failure=lambda: f"port {port} did not {'open' if open_ else 'close'}")
 
 
 class MosquittoBroker:

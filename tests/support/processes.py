@@ -5,8 +5,9 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
+
+from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,11 +40,14 @@ class TxngProcess:
         return any(entry.get("message") == message for entry in self.lines)
 
     def wait_logged(self, message: str, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.logged(message):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"never logged {message!r}; log: {self.lines[-10:]}")
-            time.sleep(0.05)
+        """Wait until the process logs `message`; fail at once if it exits first."""
+        def failure() -> str:
+            return f"never logged {message!r}; log: {self.lines[-10:]}"
+
+        wait_for(lambda: self.logged(message) or self.process.poll() is not None,
+                 timeout=timeout, failure=failure)
+        if not self.logged(message):
+            raise AssertionError(failure())
 
     def wait(self, timeout: float = 30.0) -> int:
         return self.process.wait(timeout)
@@ -52,3 +56,9 @@ class TxngProcess:
         if self.process.poll() is None:
             self.process.terminate()
         return self.process.wait(30)
+
+    def kill(self) -> None:
+        """SIGKILL the process if it still runs (a test's clean-up: nothing is left running)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(30)

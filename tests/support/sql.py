@@ -3,15 +3,18 @@
 from typing import Any
 
 import psycopg2
+from psycopg2 import sql
 
 
-def query(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def query(
+    url: str, statement: str | sql.Composable, params: tuple[Any, ...] = ()
+) -> list[tuple[Any, ...]]:
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(sql, params)
+        cur.execute(statement, params)
         rows = cur.fetchall()
     conn.close()
     return rows
 
 
-def scalar(url: str, sql: str, params: tuple[Any, ...] = ()) -> Any:
-    return query(url, sql, params)[0][0]
+def scalar(url: str, statement: str, params: tuple[Any, ...] = ()) -> Any:
+    return query(url, statement, params)[0][0]

@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support.waiting import wait_for
 
 pytest.importorskip("pgserver", reason="the demo extra is not installed")
 pytest.importorskip("amqtt", reason="the demo extra is not installed")
@@ -49,16 +51,18 @@ class Demo:
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
 
-    def wait_for(self, pattern: str, timeout: float) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        while True:
-            for line in list(self.lines):
-                if found := re.search(pattern, line):
-                    return found
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        raise AssertionError(f"no line matching {pattern!r}; output:\n{self.output}")
+    def wait_line(self, pattern: str, timeout: float) -> re.Match[str]:
+        """The first output line matching `pattern`, waiting for it while the demo runs."""
+
+        def match() -> re.Match[str] | None:
+            return next(filter(None, (re.search(pattern, line) for line in list(self.lines))), None)
+
+        wait_for(lambda: match() or self.process.poll() is not None, timeout=timeout,
+                 failure=lambda: f"no line matching {pattern!r}; output:\n{self.output}")
+        found = match()
+        if found is None:
+            raise AssertionError(f"no line matching {pattern!r}; output:\n{self.output}")
+        return found
 
     def wait(self, timeout: float) -> int:
         try:
@@ -99,9 +103,9 @@ def leftovers(session_id: int, marker: str) -> dict[int, str]:
 
 
 def check_nothing_left(demo: Demo, run_dir: str) -> None:
-    deadline = time.monotonic() + 5
-    while (left := leftovers(demo.process.pid, run_dir)) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    with contextlib.suppress(AssertionError):  # (asserted below, after the clean-up)
+        wait_for(lambda: not leftovers(demo.process.pid, run_dir), timeout=5, interval=0.2)
+    left = leftovers(demo.process.pid, run_dir)
     for pid in left:  # do not let a failure leak into the next test
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
@@ -109,10 +113,27 @@ def check_nothing_left(demo: Demo, run_dir: str) -> None:
     assert not Path(run_dir).exists(), f"{run_dir} was not removed"
 
 
+@pytest.fixture
+def run_demo() -> Iterator[Callable[..., Demo]]:
+    """Start `txng demo` with these arguments; its whole session is killed after the test."""
+    started: list[Demo] = []
+
+    def start(*args: str) -> Demo:
+        started.append(Demo(*args))
+        return started[-1]
+
+    yield start
+    for one in started:
+        if one.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(one.process.pid, signal.SIGKILL)
+            one.process.wait()
+
+
 @pytest.mark.timeout(240)
-def test_demo_tells_the_story_end_to_end_and_leaves_nothing() -> None:
-    demo = Demo("--duration", "0")
-    web = demo.wait_for(r"web UI\s+(\S+)\s+\(log in as (\S+) / (\S+)\)", 90)
+def test_demo_tells_the_story_end_to_end_and_leaves_nothing(run_demo: Callable[..., Demo]) -> None:
+    demo = run_demo("--duration", "0")
+    web = demo.wait_line(r"web UI\s+(\S+)\s+\(log in as (\S+) / (\S+)\)", 90)
     with httpx.Client(base_url=web.group(1), timeout=10) as browser:
         login = {"username": web.group(2), "password": web.group(3)}
         origin = {"Origin": str(browser.base_url).rstrip("/")}  # as a browser's form sends it
@@ -120,7 +141,7 @@ def test_demo_tells_the_story_end_to_end_and_leaves_nothing() -> None:
         assert browser.get("/api/me").json()["role"] == "admin"
     code = demo.wait(180)
     assert code == 0, demo.output
-    run_dir = demo.wait_for(r"data in (\S+)/pgdata", 0).group(1)
+    run_dir = demo.wait_line(r"data in (\S+)/pgdata", 0).group(1)
     summary = demo.summary()
     assert summary["story"] == "told", demo.output
     for count in ("batches", "events_stored", "readings_stored", "alerts_raised"):
@@ -143,19 +164,19 @@ def test_demo_tells_the_story_end_to_end_and_leaves_nothing() -> None:
     assert all(records[kind] > 0 for kind in ("growing_area", "location", "image")), records
     assert summary["dead_letters"] == 0, summary
     assert all(device["published"] > 0 for device in summary["devices"].values()), summary
-    demo.wait_for(r"consumer page\s+http\S+/01/08936012345018/10/LN2026-08-01", 0)
-    demo.wait_for(r"batch page\s+http\S+/ui/batches/\d+", 0)
-    demo.wait_for(r"^    █{20,}", 0)  # the consumer page's QR code
+    demo.wait_line(r"consumer page\s+http\S+/01/08936012345018/10/LN2026-08-01", 0)
+    demo.wait_line(r"batch page\s+http\S+/ui/batches/\d+", 0)
+    demo.wait_line(r"^    █{20,}", 0)  # the consumer page's QR code
     noise = [line for line in demo.lines if NOISE.search(line)]
     assert not noise, "the console shows more than the demo's own lines:\n" + "\n".join(noise)
     check_nothing_left(demo, run_dir)
 
 
 @pytest.mark.timeout(120)
-def test_demo_stops_cleanly_on_sigint() -> None:
-    demo = Demo()
-    run_dir = demo.wait_for(r"data in (\S+)/pgdata", 60).group(1)
-    demo.wait_for(r"20 Jul 06:00  harvest", 60)  # the story has begun
+def test_demo_stops_cleanly_on_sigint(run_demo: Callable[..., Demo]) -> None:
+    demo = run_demo()
+    run_dir = demo.wait_line(r"data in (\S+)/pgdata", 60).group(1)
+    demo.wait_line(r"20 Jul 06:00  harvest", 60)  # the story has begun
     demo.process.send_signal(signal.SIGINT)
     assert demo.wait(60) == 0, demo.output
     summary = demo.summary()

@@ -12,6 +12,7 @@ from cloud.ingest.triage import triage
 from cloud.masterdata.rows import gs1_check_digit
 from tests.cloud.coldchain.helpers import temperature
 from tests.support.factory import message, scan_of
+from tests.support.seed import add_batch, add_location, add_product, add_profile, add_site
 from tests.support.sql import query
 
 SITE_A, SITE_B = "hy-longan", "dl-coffee"
@@ -41,43 +42,35 @@ def ingest(database: Database, messages: list[tuple[str, bytes]], at: datetime) 
 
 def seed(url: str) -> World:
     start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=3)
-    query(
+    add_profile(url, "chill", name="Chilled 2-8", single_excursion_s=600)
+    add_site(url, SITE_A, name="HTX Long nhãn Hưng Yên")
+    add_site(url, SITE_B, name="Cà phê Đà Lạt")
+    add_location(url, SITE_A, "cold-room-1", name="Kho lạnh 1")
+    add_location(url, SITE_A, "plot-7", "farm_plot", name="Vườn nhãn số 7")
+    add_location(url, SITE_B, "line-1", "packing_line", name="Dây chuyền 1")
+    add_product(
         url,
-        "INSERT INTO cold_chain_profiles (id, name, min_value, max_value, single_excursion_s) "
-        "VALUES ('chill', 'Chilled 2-8', 2, 8, 600) RETURNING id",
+        GTIN_A,
+        name="Long nhãn sấy",
+        profile_id="chill",
+        producer_name="HTX Hồng Nam",
+        producer_address="Hưng Yên",
+        ocop_stars=4,
+        image_url="https://example.org/longan.jpg",
+        standards="VietGAP",
+        shelf_life_days=180,
     )
-    query(
+    add_product(url, GTIN_B, name="Cà phê hạt", producer_name="HTX Cầu Đất")
+    batch_a = add_batch(
         url,
-        "INSERT INTO sites (id, name) VALUES (%s, 'HTX Long nhãn Hưng Yên'), "
-        "(%s, 'Cà phê Đà Lạt') RETURNING id",
-        (SITE_A, SITE_B),
+        GTIN_A,
+        LOT_A,
+        site_id=SITE_A,
+        production_date=date(2026, 10, 1),
+        expiry_date=date(2099, 1, 1),
+        origin_code="plot-7",
     )
-    query(
-        url,
-        "INSERT INTO locations (site_id, code, kind, name, gln) VALUES "
-        "(%s, 'cold-room-1', 'cold_room', 'Kho lạnh 1', NULL), "
-        "(%s, 'plot-7', 'farm_plot', 'Vườn nhãn số 7', NULL), "
-        "(%s, 'line-1', 'packing_line', 'Dây chuyền 1', NULL) RETURNING code",
-        (SITE_A, SITE_A, SITE_B),
-    )
-    query(
-        url,
-        "INSERT INTO products (gtin, name, profile_id, producer_name, producer_address, "
-        "ocop_stars, image_url, standards, shelf_life_days) VALUES "
-        "(%s, 'Long nhãn sấy', 'chill', 'HTX Hồng Nam', 'Hưng Yên', 4, "
-        "'https://example.org/longan.jpg', 'VietGAP', 180), "
-        "(%s, 'Cà phê hạt', NULL, 'HTX Cầu Đất', NULL, NULL, NULL, NULL, NULL) RETURNING gtin",
-        (GTIN_A, GTIN_B),
-    )
-    query(
-        url,
-        "INSERT INTO batches (gtin, lot, verified, site_id, production_date, expiry_date, "
-        "origin_code) VALUES (%s, %s, true, %s, %s, %s, 'plot-7'), "
-        "(%s, %s, true, %s, NULL, NULL, NULL) RETURNING id",
-        (GTIN_A, LOT_A, SITE_A, date(2026, 10, 1), date(2099, 1, 1), GTIN_B, LOT_B, SITE_B),
-    )
-    batch_a = query(url, "SELECT id FROM batches WHERE lot = %s", (LOT_A,))[0][0]
-    batch_b = query(url, "SELECT id FROM batches WHERE lot = %s", (LOT_B,))[0][0]
+    batch_b = add_batch(url, GTIN_B, LOT_B, site_id=SITE_B)
 
     database = Database(url, max_connections=2)
     try:

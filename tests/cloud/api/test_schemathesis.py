@@ -14,15 +14,13 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from cloud.api.main import create_app
 from cloud.api.settings import load_api_settings
-from cloud.db.migrate import migrate
 from tests.cloud.api.seed import World, seed
 from tests.support.postgres import create_database, drop_database
 
 
 @pytest.fixture(scope="module")
-def seeded() -> Iterator[World]:
-    url = create_database()
-    migrate(url)
+def seeded(migrated_template: str) -> Iterator[World]:
+    url = create_database(template=migrated_template)
     yield seed(url)
     drop_database(url)
 

@@ -4,7 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 from cloud.derive.registry import HANDLERS
 from contract import ClockQuality, SensorReading, new_item_id
+from tests.support import seed
 from tests.support.factory import message
+from tests.support.seed import add_group
 from tests.support.sql import query
 
 SITE = "hy-longan"
@@ -19,41 +21,12 @@ def minutes_ago(count: int) -> datetime:
     return now - timedelta(minutes=count)
 
 
-def add_profile(url: str, profile_id: str = "chill", **fields: object) -> None:
-    values = {
-        "min_value": 2.0,
-        "max_value": 8.0,
-        "single_excursion_s": 1800,
-        "cumulative_excursion_s": None,
-        "hysteresis": 0.5,
-        "mkt_max": None,
-        "silent_after_s": 900,
-        **fields,
-    }
-    columns = ", ".join(values)
-    marks = ", ".join(["%s"] * len(values))
-    query(
-        url,
-        f"INSERT INTO cold_chain_profiles (id, name, {columns}) VALUES (%s, %s, {marks}) "
-        "RETURNING id",
-        (profile_id, profile_id, *values.values()),
-    )
-
-
 def add_product(url: str, profile_id: str, gtin: str = GTIN) -> None:
     """A product in a group whose profile is `profile_id`."""
-    query(
-        url,
-        "INSERT INTO product_groups (id, name, profile_id) VALUES ('fruit', 'Fruit', %s) "
-        "ON CONFLICT DO NOTHING RETURNING id",
-        (profile_id,),
-    )
-    query(
-        url,
-        "INSERT INTO products (gtin, name, product_group) VALUES (%s, 'Longan', 'fruit') "
-        "RETURNING gtin",
-        (gtin,),
-    )
+    group = f"fruit-{profile_id}"
+    if not query(url, "SELECT 1 FROM product_groups WHERE id = %s", (group,)):
+        add_group(url, group, profile_id)
+    seed.add_product(url, gtin, name="Longan", product_group=group)
 
 
 def temperature(

@@ -13,7 +13,6 @@ from tests.cloud.coldchain.helpers import (
     ROOM,
     SITE,
     add_product,
-    add_profile,
     alerts,
     envelopes,
     idle,
@@ -22,6 +21,7 @@ from tests.cloud.coldchain.helpers import (
 )
 from tests.support.factory import message, scan_of
 from tests.support.mqtt import publish_all
+from tests.support.seed import add_profile
 from tests.support.sql import query, scalar
 from tests.support.waiting import wait_for
 

@@ -3,13 +3,11 @@
 import uuid
 from datetime import timedelta
 
-from cloud.db.migrate import migrate
 from tests.cloud.coldchain.helpers import (
     GTIN,
     ROOM,
     SITE,
     add_product,
-    add_profile,
     alerts,
     envelopes,
     idle,
@@ -18,7 +16,7 @@ from tests.cloud.coldchain.helpers import (
 )
 from tests.support.factory import message, scan_of
 from tests.support.mqtt import publish_all
-from tests.support.postgres import create_database, drop_database
+from tests.support.seed import add_profile
 from tests.support.sql import query
 from tests.support.waiting import wait_for
 
@@ -81,30 +79,27 @@ def _prepare(url: str) -> None:
     add_product(url, "chill", gtin=GTIN_B)
 
 
-def test_two_ingesters_in_a_shared_group_raise_what_one_raises(start_ingester, mqtt_url):
+def test_two_ingesters_in_a_shared_group_raise_what_one_raises(
+    start_ingester, mqtt_url, new_database
+):
     messages = _scenario()
-    one, two = create_database(), create_database()
-    try:
-        for url in (one, two):
-            migrate(url)
-            _prepare(url)
-        single = start_ingester(database_url=one)
-        publish_all(mqtt_url, messages)
-        wait_for(lambda: query(one, "SELECT count(*) FROM readings")[0][0] == 480 and idle(one))
-        single.stop()
-        group = f"coldchain{uuid.uuid4().hex[:8]}"  # no stale members from earlier runs
-        for _ in range(2):
-            start_ingester(database_url=two, ingest_share_group=group)
-        publish_all(mqtt_url, messages)
-        wait_for(lambda: query(two, "SELECT count(*) FROM readings")[0][0] == 480 and idle(two))
-        expected = _outcome(one)
-        assert [(k, s) for k, s, *_ in expected] == [
-            ("excursion_cumulative", "active_unack"),
-            ("excursion_high", "cleared"),
-            ("excursion_high", "cleared"),
-            ("excursion_low", "cleared"),
-        ]
-        assert _outcome(two) == expected
-    finally:
-        drop_database(one)
-        drop_database(two)
+    one, two = new_database(), new_database()
+    for url in (one, two):
+        _prepare(url)
+    single = start_ingester(database_url=one)
+    publish_all(mqtt_url, messages)
+    wait_for(lambda: query(one, "SELECT count(*) FROM readings")[0][0] == 480 and idle(one))
+    single.stop()
+    group = f"coldchain{uuid.uuid4().hex[:8]}"  # no stale members from earlier runs
+    for _ in range(2):
+        start_ingester(database_url=two, ingest_share_group=group)
+    publish_all(mqtt_url, messages)
+    wait_for(lambda: query(two, "SELECT count(*) FROM readings")[0][0] == 480 and idle(two))
+    expected = _outcome(one)
+    assert [(k, s) for k, s, *_ in expected] == [
+        ("excursion_cumulative", "active_unack"),
+        ("excursion_high", "cleared"),
+        ("excursion_high", "cleared"),
+        ("excursion_low", "cleared"),
+    ]
+    assert _outcome(two) == expected

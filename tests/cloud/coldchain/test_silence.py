@@ -2,21 +2,15 @@
 
 from datetime import UTC, datetime, timedelta
 
-from tests.cloud.coldchain.helpers import SITE, add_profile, alerts, envelopes, temperature
+from tests.cloud.coldchain.helpers import SITE, alerts, envelopes, temperature
 from tests.support.mqtt import publish_all
-from tests.support.sql import query
+from tests.support.seed import add_location, add_profile
 from tests.support.waiting import wait_for
 
 
 def test_silent_probe_raises_and_clears(start_ingester, database_url, mqtt_url):
     add_profile(database_url, "room", silent_after_s=60)
-    query(database_url, "INSERT INTO sites (id) VALUES (%s) RETURNING id", (SITE,))
-    query(
-        database_url,
-        "INSERT INTO locations (site_id, code, kind, profile_id) "
-        "VALUES (%s, 'room-s', 'cold_room', 'room') RETURNING code",
-        (SITE,),
-    )
+    add_location(database_url, SITE, "room-s", profile_id="room")
     start_ingester(coldchain_sweep_s=0.2)
     now = datetime.now(UTC).replace(microsecond=0)
     last = now - timedelta(minutes=5)

@@ -9,7 +9,7 @@ from cloud.api.auth import Principal, current_principal
 from cloud.api.main import create_app
 from cloud.api.settings import load_api_settings
 from tests.support.factory import SITE
-from tests.support.sql import query
+from tests.support.seed import add_site
 
 OPERATOR = Principal(username="op", role="operator", site=SITE, user_id=1)
 
@@ -19,11 +19,7 @@ TOKEN = {"Authorization": "Bearer overridden"}
 
 def add_operator_site(database_url: str) -> None:
     """The site OPERATOR captures for."""
-    query(
-        database_url,
-        "INSERT INTO sites (id) VALUES (%s) ON CONFLICT DO NOTHING RETURNING id",
-        (OPERATOR.site,),
-    )
+    add_site(database_url, OPERATOR.site)
 
 
 @pytest.fixture

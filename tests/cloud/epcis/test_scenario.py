@@ -21,7 +21,6 @@ from tests.cloud.epcis.conftest import OPERATOR, TOKEN, add_operator_site
 from tests.cloud.trace.helpers import idle, import_csv
 from tests.support.factory import SITE, START, message, reading, scan_of
 from tests.support.mqtt import publish_all
-from tests.support.postgres import create_database, drop_database
 from tests.support.sql import query
 from tests.support.waiting import wait_for
 
@@ -191,56 +190,50 @@ def test_batch_export_and_fsma_csv(scenario, client, database_url):
     assert rows[0]["batch_quantity"] == "120" and rows[0]["batch_unit"] == "kg"
 
 
-def test_adapter_posts_valid_documents_to_a_capture_endpoint(scenario, database_url):
-    far_url = create_database()
-    try:
-        from cloud.db.migrate import migrate
-
-        migrate(far_url)
-        add_operator_site(far_url)
-        far = create_app(load_api_settings(database_url=far_url))
-        far.dependency_overrides[current_principal] = lambda: OPERATOR
-        database = Database(database_url, max_connections=2)
-        with TestClient(far, headers=TOKEN) as far_client:
-            adapter = EpcisCaptureAdapter(
-                database,
-                load_epcis_settings(epcis_capture_url="/epcis/capture"),
-                http=far_client,
-            )
-            stored_at, shipped_at = START + H, START + 26 * H
-            payloads = [  # as ingest queues them (cloud.db.forward_store.event_payload)
-                {
-                    "event_id": scenario["storing2"],
-                    "time": stored_at.isoformat(),
-                    "site": SITE,
-                    "location": "cold-room-1",
-                    "biz_step": "storing",
-                    "gtin": LONGAN,
-                    "lot": "LN1",
-                },
-                {
-                    "event_id": scenario["shipping5"],
-                    "time": shipped_at.isoformat(),
-                    "site": SITE,
-                    "location": "dock",
-                    "biz_step": "shipping",
-                    "sscc": SSCC,
-                },
-            ]
-            items = [
-                OutboxItem(id=i, destination="epcis", kind="event", key=p["event_id"], payload=p)
-                for i, p in enumerate(payloads)
-            ]
-            journal = ListJournal()
-            results = adapter.send(items, journal)
-            assert [r.outcome for r in results] == [Outcome.ACCEPTED, Outcome.ACCEPTED]
-            assert journal.submissions[0].status == 202
-            again = adapter.send(items, ListJournal())  # a resend stores nothing twice
-            assert [r.outcome for r in again] == [Outcome.ACCEPTED, Outcome.ACCEPTED]
-            stored = far_client.get("/epcis/events").json()
-        database.close()
-        events = stored["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
-        assert _ids(events) == [scenario["storing2"], scenario["shipping5"]]
-        assert "sensorElementList" in events[0]  # the cold-room stay's temperatures
-    finally:
-        drop_database(far_url)
+def test_adapter_posts_valid_documents_to_a_capture_endpoint(scenario, database_url, new_database):
+    far_url = new_database()
+    add_operator_site(far_url)
+    far = create_app(load_api_settings(database_url=far_url))
+    far.dependency_overrides[current_principal] = lambda: OPERATOR
+    database = Database(database_url, max_connections=2)
+    with TestClient(far, headers=TOKEN) as far_client:
+        adapter = EpcisCaptureAdapter(
+            database,
+            load_epcis_settings(epcis_capture_url="/epcis/capture"),
+            http=far_client,
+        )
+        stored_at, shipped_at = START + H, START + 26 * H
+        payloads = [  # as ingest queues them (cloud.db.forward_store.event_payload)
+            {
+                "event_id": scenario["storing2"],
+                "time": stored_at.isoformat(),
+                "site": SITE,
+                "location": "cold-room-1",
+                "biz_step": "storing",
+                "gtin": LONGAN,
+                "lot": "LN1",
+            },
+            {
+                "event_id": scenario["shipping5"],
+                "time": shipped_at.isoformat(),
+                "site": SITE,
+                "location": "dock",
+                "biz_step": "shipping",
+                "sscc": SSCC,
+            },
+        ]
+        items = [
+            OutboxItem(id=i, destination="epcis", kind="event", key=p["event_id"], payload=p)
+            for i, p in enumerate(payloads)
+        ]
+        journal = ListJournal()
+        results = adapter.send(items, journal)
+        assert [r.outcome for r in results] == [Outcome.ACCEPTED, Outcome.ACCEPTED]
+        assert journal.submissions[0].status == 202
+        again = adapter.send(items, ListJournal())  # a resend stores nothing twice
+        assert [r.outcome for r in again] == [Outcome.ACCEPTED, Outcome.ACCEPTED]
+        stored = far_client.get("/epcis/events").json()
+    database.close()
+    events = stored["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    assert _ids(events) == [scenario["storing2"], scenario["shipping5"]]
+    assert "sensorElementList" in events[0]  # the cold-room stay's temperatures

@@ -10,6 +10,7 @@ from cloud.forward.portal.adapter import PortalAdapter
 from cloud.forward.portal.settings import load_mapping
 from contract import ScanEvent
 from tests.support.factory import scan_of
+from tests.support.seed import add_group, add_location, add_product, add_profile, add_site
 from tests.support.sql import query
 
 SITE = "hy-longan"
@@ -32,40 +33,35 @@ STEPS = [
 
 def seed(url: str) -> None:
     """A site with four locations, a group with a profile, five products, a destination."""
+    add_site(url, SITE, name="HTX", gln="8936012349009")
+    for code, kind, name, gln, extension in (
+        ("orchard-a", "farm_plot", "Vườn A", "8936012349023", None),
+        ("packing-line-1", "packing_line", "Xưởng", "8936012349030", "1"),
+        ("cold-room-1", "cold_room", "Kho lạnh 1", "8936012349030", "2"),
+        ("truck-1", "vehicle", "Xe lạnh", None, None),
+    ):
+        add_location(url, SITE, code, kind, name=name, gln=gln, gln_extension=extension)
+    add_profile(url, "chilled", name="Chilled", single_excursion_s=0)
+    add_group(url, "fresh-fruit", "chilled", name="Trái cây tươi")
+    add_group(url, "honey", name="Mật ong")
+    for gtin, image, group, net in (
+        (GOOD, "https://example.org/a.jpg", "fresh-fruit", "1 kg"),
+        (NO_IMAGE, None, "fresh-fruit", "500 g"),
+        (UNKNOWN_GROUP, "https://example.org/c.jpg", "honey", "500 ml"),
+        (NO_WEIGHT, "https://example.org/d.jpg", "fresh-fruit", None),
+        (BAD_CHECK_DIGIT, "https://example.org/e.jpg", "fresh-fruit", "1 kg"),
+    ):
+        add_product(
+            url,
+            gtin,
+            product_group=group,
+            image_url=image,
+            net_content=net,
+            producer_name="HTX Nhãn lồng",
+        )
     database = Database(url, max_connections=1)
     try:
         with database.transaction() as conn, conn.cursor() as cur:
-            cur.execute(
-                "INSERT INTO sites (id, name, gln) VALUES (%s, 'HTX', '8936012349009')", (SITE,)
-            )
-            cur.execute(
-                "INSERT INTO locations (site_id, code, kind, name, gln, gln_extension) VALUES "
-                "(%(s)s, 'orchard-a', 'farm_plot', 'Vườn A', '8936012349023', NULL), "
-                "(%(s)s, 'packing-line-1', 'packing_line', 'Xưởng', '8936012349030', '1'), "
-                "(%(s)s, 'cold-room-1', 'cold_room', 'Kho lạnh 1', '8936012349030', '2'), "
-                "(%(s)s, 'truck-1', 'vehicle', 'Xe lạnh', NULL, NULL)",
-                {"s": SITE},
-            )
-            cur.execute(
-                "INSERT INTO cold_chain_profiles (id, name, min_value, max_value) "
-                "VALUES ('chilled', 'Chilled', 2, 8)"
-            )
-            cur.execute(
-                "INSERT INTO product_groups (id, name, profile_id) VALUES "
-                "('fresh-fruit', 'Trái cây tươi', 'chilled'), ('honey', 'Mật ong', NULL)"
-            )
-            for gtin, image, group, net in (
-                (GOOD, "https://example.org/a.jpg", "fresh-fruit", "1 kg"),
-                (NO_IMAGE, None, "fresh-fruit", "500 g"),
-                (UNKNOWN_GROUP, "https://example.org/c.jpg", "honey", "500 ml"),
-                (NO_WEIGHT, "https://example.org/d.jpg", "fresh-fruit", None),
-                (BAD_CHECK_DIGIT, "https://example.org/e.jpg", "fresh-fruit", "1 kg"),
-            ):
-                cur.execute(
-                    "INSERT INTO products (gtin, name, product_group, image_url, net_content, "
-                    "producer_name) VALUES (%s, %s, %s, %s, %s, 'HTX Nhãn lồng')",
-                    (gtin, f"Product {gtin}", group, image, net),
-                )
             register_destination(cur, name=DESTINATION, adapter="portal")
     finally:
         database.close()

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from cloud.portal_sim.faults import Faults
 from cloud.portal_sim.server import SimServer
+from tests.conftest import StartProcess
 from tests.cloud.forward import helpers as h
-from tests.support.processes import TxngProcess
 from tests.support.sql import scalar
 from tests.support.waiting import wait_for
 
@@ -14,7 +14,9 @@ def _pending(url: str) -> int:
     return int(scalar(url, "SELECT count(*) FROM forward_outbox WHERE state = 'pending'"))
 
 
-def test_each_reference_gets_exactly_one_confirmed_record(seeded_url: str, tmp_path: Path) -> None:
+def test_each_reference_gets_exactly_one_confirmed_record(
+    seeded_url: str, tmp_path: Path, txng_process: StartProcess
+) -> None:
     faults = Faults(
         seed=11,
         dedupe=False,  # every create makes a new record, whatever its client reference
@@ -40,14 +42,9 @@ def test_each_reference_gets_exactly_one_confirmed_record(seeded_url: str, tmp_p
         }
         for _ in range(3):  # each dies right after a send, before storing what came of it
             dying = {**env, "TXNG_FORWARD_FAULT_KILL_AFTER": "4"}
-            process = TxngProcess(["cloud", "forward"], dying)
-            try:
-                process.wait(120)  # a safety net: start-up is slow on a busy machine
-            finally:
-                if process.process.poll() is None:  # never leave a forwarder running
-                    process.process.kill()
-                    process.wait(30)
-        process = TxngProcess(["cloud", "forward"], env)  # and one finishes the work
+            # a safety net: start-up is slow on a busy machine (the fixture kills what is left)
+            txng_process(["cloud", "forward"], dying).wait(120)
+        process = txng_process(["cloud", "forward"], env)  # and one finishes the work
         try:
             wait_for(lambda: not _pending(seeded_url), timeout=240)
         finally:

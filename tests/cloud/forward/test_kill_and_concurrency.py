@@ -12,7 +12,7 @@ from cloud.forward.backoff import Backoff
 from cloud.forward.forwarder import Forwarder
 from cloud.portal_sim.server import SimServer
 from tests.cloud.forward import helpers as h
-from tests.support.processes import TxngProcess
+from tests.conftest import StartProcess
 from tests.support.sql import scalar
 from tests.support.waiting import wait_for
 
@@ -21,7 +21,9 @@ def pending(url: str) -> int:
     return int(scalar(url, "SELECT count(*) FROM forward_outbox WHERE state = 'pending'"))
 
 
-def test_sigkill_loses_and_doubles_nothing(seeded_url: str, sim: SimServer, tmp_path: Path) -> None:
+def test_sigkill_loses_and_doubles_nothing(
+    seeded_url: str, sim: SimServer, tmp_path: Path, txng_process: StartProcess
+) -> None:
     events = [e for n in range(10) for e in h.lot_events(h.GOOD, f"K{n}", 30, start_seq=n * 30)]
     h.queue(seeded_url, events)
     httpx.post(f"{sim.url}/_admin/faults", json={"lost_answer_rate": 0.05, "latency_s": 0.02})
@@ -42,12 +44,12 @@ def test_sigkill_loses_and_doubles_nothing(seeded_url: str, sim: SimServer, tmp_
     while kills < 6 and pending(seeded_url):
         try:
             if kills % 2 == 0:  # dies by itself right after a send, before storing its outcome
-                process = TxngProcess(
+                process = txng_process(
                     ["cloud", "forward"], {**env, "TXNG_FORWARD_FAULT_KILL_AFTER": "6"}
                 )
                 process.wait(120)  # a safety net only: on a busy machine start-up is slow
             else:  # killed from outside at a random moment
-                process = TxngProcess(["cloud", "forward"], env)
+                process = txng_process(["cloud", "forward"], env)
                 time.sleep(rng.uniform(1.2, 2.0))
                 process.process.send_signal(signal.SIGKILL)
                 process.wait(30)
@@ -58,7 +60,7 @@ def test_sigkill_loses_and_doubles_nothing(seeded_url: str, sim: SimServer, tmp_
         assert process.process.returncode == -signal.SIGKILL
         kills += 1
     assert kills >= 4
-    process = TxngProcess(["cloud", "forward"], env)  # finish what the kills left
+    process = txng_process(["cloud", "forward"], env)  # finish what the kills left
     try:
         wait_for(lambda: not pending(seeded_url), timeout=120)
     finally:
@@ -84,9 +86,7 @@ def test_two_forwarders_at_once_send_nothing_twice(seeded_url: str, sim: SimServ
     for forwarder in forwarders:
         forwarder.start()
     try:
-        deadline = time.monotonic() + 30
-        while pending(seeded_url) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: not pending(seeded_url), timeout=30, interval=0.1)
     finally:
         for forwarder, adapter, db in zip(forwarders, adapters, databases, strict=True):
             forwarder.stop()

@@ -8,7 +8,6 @@ from tests.support.broker import free_port
 from tests.support.factory import DEVICE, SITE, message, reading
 from tests.support.hostile import hostile_payloads
 from tests.support.mqtt import publish_all
-from tests.support.processes import TxngProcess
 from tests.support.sql import query, scalar
 from tests.support.waiting import wait_for
 
@@ -16,10 +15,10 @@ TOPIC = f"txng/v1/{SITE}/{DEVICE}/readings"
 
 
 def test_each_hostile_payload_is_dead_lettered_and_the_next_valid_message_stored(
-    database_url, mqtt_url
+    database_url, mqtt_url, txng_process
 ):
     port = free_port()
-    process = TxngProcess(
+    process = txng_process(
         ["cloud", "ingest"],
         {
             "TXNG_DATABASE_URL": database_url,

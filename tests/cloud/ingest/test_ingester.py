@@ -7,6 +7,7 @@ from contract import DataCarrier, DeviceState, DeviceStatus, Envelope, encode, n
 from tests.support.broker import free_port
 from tests.support.factory import DEVICE, SITE, message, reading, reading_messages, scan
 from tests.support.mqtt import publish_all
+from tests.support.seed import add_device
 from tests.support.sql import query, scalar
 from tests.support.waiting import wait_for
 
@@ -59,13 +60,7 @@ def test_unknown_device_is_registered_as_pending(start_ingester, database_url, m
 
 def test_unknown_device_is_rejected_when_configured(start_ingester, database_url, mqtt_url):
     ingester = start_ingester(ingest_unknown_devices="reject")
-    query(database_url, "INSERT INTO sites (id) VALUES (%s) RETURNING id", (SITE,))
-    query(
-        database_url,
-        "INSERT INTO devices (site_id, device_id, approval) VALUES (%s, %s, 'approved') "
-        "RETURNING device_id",
-        (SITE, DEVICE),
-    )
+    add_device(database_url, SITE, DEVICE)
     publish_all(mqtt_url, [message([reading(1)], device="pi-stranger"), message([reading(2)])])
     wait_for(lambda: ingester.metrics.value("txng_ingest_messages_acked_total") == 2)
     assert _count(database_url, "readings") == 1

@@ -13,7 +13,6 @@ from tests.support.broker import free_port
 from tests.support.factory import reading_messages
 from tests.support.mqtt import publish_all
 from tests.support.postgres import allow_connections, terminate_connections
-from tests.support.processes import TxngProcess
 from tests.support.sql import scalar
 from tests.support.waiting import wait_for
 
@@ -33,7 +32,9 @@ def _metric(port: int, name: str) -> float:
     return 0.0
 
 
-def test_sigkill_between_receive_and_commit_and_between_commit_and_ack(database_url, mqtt_url):
+def test_sigkill_between_receive_and_commit_and_between_commit_and_ack(
+    database_url, mqtt_url, txng_process
+):
     client_id = f"test-crash-{uuid.uuid4().hex[:8]}"
     env = {
         "TXNG_DATABASE_URL": database_url,
@@ -43,19 +44,19 @@ def test_sigkill_between_receive_and_commit_and_between_commit_and_ack(database_
         "TXNG_INGEST_BATCH_MAX_MESSAGES": "20",
     }
     # Create the persistent session, then go away: the broker queues what follows.
-    first = TxngProcess(["cloud", "ingest"], env)
+    first = txng_process(["cloud", "ingest"], env)
     first.wait_logged("subscribed")
     assert first.stop() == 0
     messages = reading_messages(60, 25)
     assert publish_all(mqtt_url, messages) == 60
 
-    before_commit = TxngProcess(
+    before_commit = txng_process(
         ["cloud", "ingest"], {**env, "TXNG_INGEST_FAULT_KILL_AT": "after_receive"}
     )
     assert before_commit.wait() == -signal.SIGKILL
     assert _readings(database_url) == (0, 0)
 
-    after_commit = TxngProcess(
+    after_commit = txng_process(
         ["cloud", "ingest"], {**env, "TXNG_INGEST_FAULT_KILL_AT": "after_commit"}
     )
     assert after_commit.wait() == -signal.SIGKILL
@@ -63,7 +64,7 @@ def test_sigkill_between_receive_and_commit_and_between_commit_and_ack(database_
     assert 0 < committed_unacked < 1500
 
     port = free_port()
-    final = TxngProcess(["cloud", "ingest"], {**env, "TXNG_INGEST_METRICS_PORT": str(port)})
+    final = txng_process(["cloud", "ingest"], {**env, "TXNG_INGEST_METRICS_PORT": str(port)})
     try:
         wait_for(lambda: _readings(database_url)[0] == 1500, timeout=60)
         wait_for(lambda: _metric(port, "txng_ingest_messages_acked_total") >= 60)

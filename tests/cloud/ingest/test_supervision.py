@@ -9,7 +9,6 @@ from plumbing.workers import EXIT_WORKER_FAILED
 from tests.support.broker import free_port
 from tests.support.factory import reading_messages
 from tests.support.mqtt import publish_all
-from tests.support.processes import TxngProcess
 from tests.support.sql import scalar
 from tests.support.waiting import wait_for
 
@@ -35,9 +34,9 @@ def _worker(body: dict, name: str) -> dict:
     return next(w for w in body["workers"] if w["name"] == name)
 
 
-def test_a_crashing_worker_is_restarted_counted_and_reported(database_url, mqtt_url):
+def test_a_crashing_worker_is_restarted_counted_and_reported(database_url, mqtt_url, txng_process):
     port = free_port()
-    process = TxngProcess(
+    process = txng_process(
         ["2"], _env(database_url, mqtt_url, port), module="tests.support.faulty_ingest"
     )
     try:
@@ -67,9 +66,9 @@ def test_a_crashing_worker_is_restarted_counted_and_reported(database_url, mqtt_
         assert process.stop() == 0
 
 
-def test_past_the_crash_limit_the_process_exits_non_zero(database_url, mqtt_url):
+def test_past_the_crash_limit_the_process_exits_non_zero(database_url, mqtt_url, txng_process):
     port = free_port()
-    process = TxngProcess(
+    process = txng_process(
         ["-1"], _env(database_url, mqtt_url, port), module="tests.support.faulty_ingest"
     )
     try:

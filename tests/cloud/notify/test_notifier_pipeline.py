@@ -13,8 +13,9 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from plumbing.mqtt_url import MqttEndpoint
-from tests.cloud.coldchain.helpers import SITE, add_profile, envelopes, minutes_ago, temperature
+from tests.cloud.coldchain.helpers import SITE, envelopes, minutes_ago, temperature
 from tests.support.mqtt import publish_all
+from tests.support.seed import add_location, add_profile
 from tests.support.sql import query
 from tests.support.waiting import wait_for
 
@@ -76,13 +77,7 @@ def test_each_transition_is_posted_once_and_published(
 ):
     monkeypatch.setenv("TXNG_TEST_HOOK_SECRET", SECRET)
     add_profile(database_url, "room", single_excursion_s=0)
-    query(database_url, "INSERT INTO sites (id) VALUES (%s) RETURNING id", (SITE,))
-    query(
-        database_url,
-        "INSERT INTO locations (site_id, code, kind, profile_id) "
-        "VALUES (%s, 'room-n', 'cold_room', 'room') RETURNING code",
-        (SITE,),
-    )
+    add_location(database_url, SITE, "room-n", profile_id="room")
     query(
         database_url,
         "INSERT INTO webhooks (id, url, secret_env) VALUES ('ops', %s, 'TXNG_TEST_HOOK_SECRET') "

@@ -18,6 +18,7 @@ from cloud.derive.registry import HANDLERS
 from cloud.derive.worker import DeriveWorker
 from contract import ClockQuality, SensorReading
 from tests.support.factory import scan_of
+from tests.support.seed import add_batch, add_location, add_product, add_profile
 from tests.support.sql import query, scalar
 
 SITE, OTHER = "hy-longan", "hn-market"
@@ -44,29 +45,28 @@ class World:
 
 
 def master_data(url: str) -> None:
-    query(
+    add_profile(
         url,
-        "INSERT INTO cold_chain_profiles (id, name, min_value, max_value, single_excursion_s, "
-        "cumulative_excursion_s, hysteresis, mkt_max, silent_after_s) VALUES "
-        "('chilled-fruit', 'Fresh fruit 2-8 °C', 2, 8, 1800, 7200, 0.5, 8, 900) RETURNING 1",
+        "chilled-fruit",
+        name="Fresh fruit 2-8 °C",
+        cumulative_excursion_s=7200,
+        mkt_max=8,
     )
-    query(
+    add_product(
         url,
-        "INSERT INTO products (gtin, name, profile_id, producer_name) VALUES "
-        "(%s, 'Nhãn lồng Hưng Yên tươi', 'chilled-fruit', 'HTX Nhãn lồng Hồng Nam') RETURNING 1",
-        (GTIN,),
+        GTIN,
+        name="Nhãn lồng Hưng Yên tươi",
+        profile_id="chilled-fruit",
+        producer_name="HTX Nhãn lồng Hồng Nam",
     )
-    query(url, "INSERT INTO sites (id) VALUES (%s), (%s) RETURNING 1", (SITE, OTHER))
-    query(
-        url,
-        "INSERT INTO locations (site_id, code, kind, name) VALUES "
-        "(%(a)s, 'dock', 'warehouse', 'Bến xuất'), "
-        " (%(a)s, 'cold-room-1', 'cold_room', 'Kho lạnh 1'),"
-        " (%(a)s, 'line-1', 'packing_line', 'Xưởng đóng gói'), "
-        " (%(a)s, 'truck-29c', 'vehicle', 'Xe lạnh 29C-123.45'), "
-        " (%(b)s, 'dock-b', 'warehouse', 'Kho nhận') RETURNING 1",
-        {"a": SITE, "b": OTHER},
-    )
+    for site, code, kind, name in (
+        (SITE, "dock", "warehouse", "Bến xuất"),
+        (SITE, "cold-room-1", "cold_room", "Kho lạnh 1"),
+        (SITE, "line-1", "packing_line", "Xưởng đóng gói"),
+        (SITE, "truck-29c", "vehicle", "Xe lạnh 29C-123.45"),
+        (OTHER, "dock-b", "warehouse", "Kho nhận"),
+    ):
+        add_location(url, site, code, kind, name=name)
     query(
         url,
         "INSERT INTO sensors (site_id, device_id, sensor, model, accuracy, calibration_ref, "
@@ -74,12 +74,7 @@ def master_data(url: str) -> None:
         "'±0.5 °C', %s, '2026-01-10', '2027-01-10') RETURNING 1",
         (SITE, CALIBRATION),
     )
-    query(
-        url,
-        "INSERT INTO batches (gtin, lot, verified, source) VALUES (%s, %s, true, 'import') "
-        "RETURNING 1",
-        (GTIN, LOT),
-    )
+    add_batch(url, GTIN, LOT, source="import")
 
 
 def _reading(seq: int, at: datetime, location: str, value: float) -> SensorReading:
