@@ -22,7 +22,6 @@ from cloud.db.pool import Database
 from cloud.db.rollups_store import rebuild_rollups
 from cloud.db.work_queue import enqueue
 from cloud.derive.planning import work_for_events
-from cloud.derive.registry import HANDLERS
 from cloud.derive.worker import DeriveWorker
 from contract import ClockQuality, ScanEvent
 from contract.items import Gs1Identifiers
@@ -157,7 +156,7 @@ def store(url: str, received: list[Received]) -> None:
             enqueue(cur, work_for_events(received))
         kinds = (batches.BATCH, batches.ITEM, batches.UNIT, batches.PACKING_READER)
         kinds += (batches.BATCH_STEPS,)
-        worker = DeriveWorker(database, handlers={k: HANDLERS[k] for k in kinds}, batch_size=200)
+        worker = DeriveWorker(database, kinds=kinds, batch_size=200)
         while worker.run_once():
             pass
         with database.transaction() as conn, conn.cursor() as cur:

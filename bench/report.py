@@ -42,13 +42,12 @@ from bench._services import DEFAULT_ADMIN_URL, ThrowawayDatabase
 from cloud.coldchain.evaluate import evaluate_batch
 from cloud.db.migrate import migrate
 from cloud.db.pool import Database
-from cloud.db.work_queue import Work
 from cloud.reports.assemble import assemble
 from cloud.reports.pdf import report_pdf
 from cloud.reports.scope import BatchReport, resolve
 from cloud.reports.service import make_report, report_name
 from cloud.reports.texts import Texts
-from cloud.trace.chain import handle_chain
+from cloud.trace.chain import EVENT_CHAIN, SiteKey
 from cloud.trace.timeline import batch_timeline
 
 T = TypeVar("T")
@@ -109,7 +108,7 @@ def month_batches(db_url: str, count: int, rooms: int) -> list[int]:
             ids = [int(row[0]) for row in cur.fetchall()]
             for batch_id in ids:  # as the derive worker does after presence changed
                 evaluate_batch(cur, batch_id)
-            handle_chain(cur, Work("event_chain", data.SITE))
+            EVENT_CHAIN.handle(cur, EVENT_CHAIN.work(SiteKey(data.SITE)))
     finally:
         database.close()
     return ids

@@ -2,6 +2,7 @@
 
 import os
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -100,14 +101,18 @@ class Quantity(StrEnum):
     RELATIVE_HUMIDITY = "relative_humidity"
 
 
-# Unit (UN/CEFACT Rec. 20 code, as EPCIS uses) and the physically possible range per quantity.
-QUANTITY_UNITS: dict[Quantity, str] = {
-    Quantity.TEMPERATURE: "CEL",
-    Quantity.RELATIVE_HUMIDITY: "P1",
-}
-PLAUSIBLE_RANGE: dict[Quantity, tuple[float, float]] = {
-    Quantity.TEMPERATURE: (-273.15, 1000.0),
-    Quantity.RELATIVE_HUMIDITY: (0.0, 100.0),
+@dataclass(frozen=True)
+class QuantityKind:
+    """What a quantity is measured in and which values of it are physically possible."""
+
+    unit: str  # UN/CEFACT Rec. 20 code, as readings and EPCIS carry it
+    symbol: str  # as people read it
+    plausible: tuple[float, float]
+
+
+QUANTITIES: dict[Quantity, QuantityKind] = {
+    Quantity.TEMPERATURE: QuantityKind(unit="CEL", symbol="°C", plausible=(-273.15, 1000.0)),
+    Quantity.RELATIVE_HUMIDITY: QuantityKind(unit="P1", symbol="%", plausible=(0.0, 100.0)),
 }
 
 
@@ -205,12 +210,13 @@ class SensorReading(ItemBase):
 
     @model_validator(mode="after")
     def _unit_and_range(self) -> "SensorReading":
-        expected = QUANTITY_UNITS[self.quantity]
+        kind = QUANTITIES[self.quantity]
+        expected = kind.unit
         if self.unit != expected:
             raise ValueError(
                 f"unit for {self.quantity.value} must be {expected!r}, not {self.unit!r}"
             )
-        low, high = PLAUSIBLE_RANGE[self.quantity]
+        low, high = kind.plausible
         if not low <= self.value <= high:
             raise PydanticCustomError(
                 IMPOSSIBLE_VALUE_ERROR,

@@ -1,11 +1,12 @@
 """Work handlers that keep presence and unit contents in step with the events stored."""
 
 from datetime import datetime
+from typing import NamedTuple
 
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.batches.presence import derive_intervals
-from cloud.db.batch_steps_store import WORK_KIND as STEPS_WORK_KIND
+from cloud.coldchain.handlers import COLD_CHAIN_BATCH, BatchIdKey
 from cloud.db.batch_steps_store import refresh_steps
 from cloud.db.presence_store import (
     batch_events,
@@ -19,14 +20,35 @@ from cloud.db.presence_store import (
     replace_unit_contents,
     unit_events,
 )
-from cloud.db.work_queue import Work, enqueue
+from cloud.db.work_queue import Work, WorkKind, enqueue
 
-BATCH = "batch"  # key: gtin|lot
-ITEM = "item"  # key: gtin|serial
-UNIT = "unit"  # key: sscc
-PACKING_READER = "packing_reader"  # key: site|device|reader, with the time range scanned
-COLD_CHAIN_BATCH = "coldchain_batch"  # key: batch id; queued when a batch's presence changes
-BATCH_STEPS = STEPS_WORK_KIND  # key: batch id; queued when the events naming a batch change
+
+class BatchKey(NamedTuple):
+    """A batch named by GTIN + lot."""
+
+    gtin: str
+    lot: str
+
+
+class ItemKey(NamedTuple):
+    """A serialised item (SGTIN)."""
+
+    gtin: str
+    serial: str
+
+
+class UnitKey(NamedTuple):
+    """A logistic unit (SSCC)."""
+
+    sscc: str
+
+
+class PackingReaderKey(NamedTuple):
+    """A reader that scanned at packing (with the time range it scanned)."""
+
+    site: str
+    device: str
+    reader: str
 
 
 def rederive_batch(cur: Cursor, batch_id: int) -> None:
@@ -40,20 +62,19 @@ def rederive_batch(cur: Cursor, batch_id: int) -> None:
             "UPDATE batches SET first_seen = least(first_seen, %s) WHERE id = %s",
             (min(f.time for f in facts), batch_id),
         )
-        enqueue(cur, [Work(COLD_CHAIN_BATCH, str(batch_id), min(f.time for f in facts), None)])
-    enqueue(cur, [Work(BATCH_STEPS, str(batch_id))])
+        first = min(f.time for f in facts)
+        enqueue(cur, [COLD_CHAIN_BATCH.work(BatchIdKey(batch_id), first)])
+    enqueue(cur, [BATCH_STEPS.work(BatchIdKey(batch_id))])
 
 
-def handle_batch(cur: Cursor, work: Work) -> None:
+def handle_batch(cur: Cursor, key: BatchKey, work: Work) -> None:
     """A batch named by GTIN + lot was scanned: create it on first sight, re-derive presence."""
-    gtin, lot = work.key.split("|", 1)
-    rederive_batch(cur, ensure_batch(cur, gtin, lot))
+    rederive_batch(cur, ensure_batch(cur, key.gtin, key.lot))
 
 
-def handle_item(cur: Cursor, work: Work) -> None:
+def handle_item(cur: Cursor, key: ItemKey, work: Work) -> None:
     """A serialised item was scanned: re-derive the presence of its batch, if commissioned."""
-    gtin, serial = work.key.split("|", 1)
-    batch_id = batch_of_item(cur, gtin, serial)
+    batch_id = batch_of_item(cur, key.gtin, key.serial)
     if batch_id is not None:
         rederive_batch(cur, batch_id)
 
@@ -76,26 +97,33 @@ def rederive_unit(cur: Cursor, sscc: str) -> None:
     before = replace_unit_contents(cur, sscc, contents)
     replace_presence(cur, sscc=sscc, intervals=derive_intervals(unit_events(cur, sscc)))
     batch_ids = sorted({entry[0] for entry in contents})
-    enqueue(cur, [Work(COLD_CHAIN_BATCH, str(b)) for b in batch_ids])
+    enqueue(cur, [COLD_CHAIN_BATCH.work(BatchIdKey(b)) for b in batch_ids])
     # The unit's scans are steps of what it holds (and no longer of what it held).
-    enqueue(cur, [Work(BATCH_STEPS, str(b)) for b in sorted({*batch_ids, *before})])
+    enqueue(cur, [BATCH_STEPS.work(BatchIdKey(b)) for b in sorted({*batch_ids, *before})])
 
 
-def handle_unit(cur: Cursor, work: Work) -> None:
+def handle_unit(cur: Cursor, key: UnitKey, work: Work) -> None:
     """A logistic unit was scanned: re-derive its contents and presence."""
-    rederive_unit(cur, work.key)
+    rederive_unit(cur, key.sscc)
 
 
-def handle_packing_reader(cur: Cursor, work: Work) -> None:
+def handle_packing_reader(cur: Cursor, key: PackingReaderKey, work: Work) -> None:
     """Batch scans at packing landed: re-derive the units packed on that reader after them."""
-    site, device, reader = work.key.split("|", 2)
     if work.from_time is None:
         return
-    for sscc in packing_units_after(cur, site, device, reader, work.from_time):
+    for sscc in packing_units_after(cur, key.site, key.device, key.reader, work.from_time):
         rederive_unit(cur, sscc)
 
 
-def handle_steps(cur: Cursor, work: Work) -> None:
+def handle_steps(cur: Cursor, key: BatchIdKey, work: Work) -> None:
     """The events naming a batch changed: derive its steps anew."""
-    lock_subject(cur, f"steps:{work.key}")
-    refresh_steps(cur, int(work.key))
+    lock_subject(cur, f"steps:{key.batch_id}")
+    refresh_steps(cur, key.batch_id)
+
+
+BATCH = WorkKind("batch", BatchKey, handle_batch)
+ITEM = WorkKind("item", ItemKey, handle_item)
+UNIT = WorkKind("unit", UnitKey, handle_unit)
+PACKING_READER = WorkKind("packing_reader", PackingReaderKey, handle_packing_reader)
+# The events naming a batch changed (its steps are derived anew).
+BATCH_STEPS = WorkKind("batch_steps", BatchIdKey, handle_steps)

@@ -23,8 +23,6 @@ from cloud.db.timeline_store import (
     json_rows,
 )
 
-WORK_KIND = "batch_steps"  # key: batch id; queued when the events naming a batch change
-
 _REFRESH_SQL = (
     "INSERT INTO batch_steps (batch_id, biz_step, site_id, location, scans, serials, units, "
     " first_time, last_time, readers) "

@@ -13,11 +13,11 @@ from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
 from contract import DeviceStatus, ScanEvent, SensorReading
-from contract.items import QUANTITY_UNITS
+from contract.items import QUANTITIES
 
 DeviceKey = tuple[str, str]
 
-_PLAIN_UNITS = frozenset(QUANTITY_UNITS.values())  # need no COPY escaping
+_PLAIN_UNITS = frozenset(kind.unit for kind in QUANTITIES.values())  # need no COPY escaping
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 READING_COLUMNS = (

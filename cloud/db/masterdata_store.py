@@ -6,9 +6,6 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
-from cloud.db.work_queue import Work, enqueue
-from cloud.trace.kinds import INTEGRITY_BATCH
-
 
 def upsert(
     cur: Cursor,
@@ -79,10 +76,7 @@ def upsert_batches(
         [(*r, True, "import") for r in rows],
         fetch=True,
     )
-    ids = {(gtin, lot): int(i) for gtin, lot, i in found}
-    # An imported expiry date may make earlier scans scans of an expired batch.
-    enqueue(cur, [Work(INTEGRITY_BATCH, f"{g}|{lot}") for g, lot in sorted(ids)])
-    return ids
+    return {(gtin, lot): int(i) for gtin, lot, i in found}
 
 
 def batch_ids(cur: Cursor, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -17,7 +17,8 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
-from cloud.db.rollups_store import COARSE_WIDTHS_S, GRID_ORIGIN_SQL, WORK_KIND
+from cloud.db.rollups_store import COARSE_WIDTHS_S, GRID_ORIGIN_SQL, ROLLUP_WORK, LocationKey
+from cloud.db.work_queue import key_sql
 
 FINE_WIDTH_S = 300
 LEVELS_S = (FINE_WIDTH_S, *COARSE_WIDTHS_S)
@@ -48,6 +49,12 @@ _SPANS_FROM_ARRAYS = (
 )
 
 
+# The key of a span's queued rollup work, as the queue stores it.
+_QUEUED_KEY = key_sql(
+    LocationKey, site_id="t.site_id", location="t.location", quantity="%(quantity)s::text"
+)
+
+
 def _spans_and_parts(source: str) -> str:
     """SQL CTEs spans and parts, for the spans of `source` (columns idx, site_id, location, s, e).
 
@@ -61,7 +68,7 @@ def _spans_and_parts(source: str) -> str:
         f"  coalesce({_FLOOR5.format('w.to_time')} + INTERVAL '5 minutes', 'infinity') AS d_hi "
         f" FROM {source} "
         " LEFT JOIN work_queue w ON w.kind = %(kind)s::text "
-        "  AND w.key = t.site_id || '|' || t.location || '|' || %(quantity)s::text), "
+        f"  AND w.key = {_QUEUED_KEY}), "
         "parts AS (SELECT idx, site_id, location, s AS a, e AS b, false AS raw FROM spans "
         "  WHERE NOT dirty "
         " UNION ALL SELECT idx, site_id, location, s, least(e, d_lo), false FROM spans "
@@ -195,7 +202,7 @@ def _params(spans: Sequence[Span], quantity: str, width_s: int) -> dict[str, obj
         "locations": [s.location for s in spans],
         "starts": [s.start for s in spans],
         "ends": [s.end for s in spans],
-        "kind": WORK_KIND,
+        "kind": ROLLUP_WORK,
         "quantity": quantity,
         "width": width_s,
     }
@@ -311,7 +318,12 @@ def span_totals(cur: Cursor, spans: Sequence[Span], quantity: str) -> list[Total
 
 def totals_params(quantity: str) -> dict[str, object]:
     """The parameters of totals_sql but the spans' arrays."""
-    return {"kind": WORK_KIND, "quantity": quantity, "width": _TOTALS_WIDTH_S, "mid": _TOTALS_MID_S}
+    return {
+        "kind": ROLLUP_WORK,
+        "quantity": quantity,
+        "width": _TOTALS_WIDTH_S,
+        "mid": _TOTALS_MID_S,
+    }
 
 
 def totals_of(row: Sequence[Any]) -> Totals:

@@ -7,15 +7,23 @@ whose snapshot missed another's readings can then never overwrite that worker's 
 """
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from psycopg2.extensions import cursor as Cursor
 
 CELL = timedelta(minutes=5)
 COARSE_WIDTHS_S = (900, 1800, 3600, 7200, 21600, 43200, 86400)  # the CHECK of width_s (0016)
-# The derive work that refreshes a series' cells (key: site|location|quantity, with the time
-# range of the readings stored): while it waits, readers take those cells from raw readings.
-WORK_KIND = "coldchain_location"
+# The derive work that refreshes a series' cells (a LocationKey, with the time range of the
+# readings stored): while it waits, readers take those cells from raw readings.
+ROLLUP_WORK = "coldchain_location"
+
+
+class LocationKey(NamedTuple):
+    """Readings of one quantity at one location (the key of the rollups' refresh work)."""
+
+    site_id: str
+    location: str
+    quantity: str
 _EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # the grid's origin, as in the SQL below
 GRID_ORIGIN_SQL = "TIMESTAMPTZ '2000-01-03 00:00:00+00'"  # every level's cells start here
 _GRID = f"date_bin(INTERVAL '5 minutes', time, {GRID_ORIGIN_SQL})"

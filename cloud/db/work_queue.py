@@ -1,11 +1,19 @@
-"""SQL of the derived-work queue: enqueue (merging time ranges), claim, finish, retry later."""
+"""The derived-work queue: kinds and keys; enqueue (merging time ranges), claim, retry later.
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+A kind of work is declared once, as a `WorkKind` in the package that does it (its name, the
+typed key it is queued under and its handler); `cloud.derive.registry` gathers them. A key is
+stored as its fields joined by `|` (`encode_key`, and `key_sql` for SQL that must match it).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Generic, TypeVar, get_type_hints
 
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
+
+_SEPARATOR = "|"
 
 
 @dataclass(frozen=True)
@@ -16,6 +24,57 @@ class Work:
     key: str
     from_time: datetime | None = None
     to_time: datetime | None = None
+
+
+KeyT = TypeVar("KeyT", bound=tuple[Any, ...])
+
+
+def encode_key(key: tuple[Any, ...]) -> str:
+    """A typed key (a NamedTuple) as the queue stores it."""
+    return _SEPARATOR.join(str(part) for part in key)
+
+
+def key_sql(key_type: type[tuple[Any, ...]], **fields: str) -> str:
+    """SQL of a key from one SQL expression per field of `key_type` (as `encode_key` writes it)."""
+    names: tuple[str, ...] = getattr(key_type, "_fields")  # noqa: B009 - a NamedTuple's
+    if set(fields) != set(names):
+        raise ValueError(f"{key_type.__name__} has fields {names}, not {sorted(fields)}")
+    return f" || '{_SEPARATOR}' || ".join(f"({fields[name]})::text" for name in names)
+
+
+@dataclass(frozen=True)
+class WorkKind(Generic[KeyT]):
+    """One kind of derived work: its name, the key type it is queued under, what does it."""
+
+    name: str
+    key: type[KeyT]
+    handler: Callable[[Cursor, KeyT, "Work"], None]
+    _parsers: tuple[Callable[[str], Any], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        hints = get_type_hints(self.key)
+        names: tuple[str, ...] = getattr(self.key, "_fields")  # noqa: B009 - a NamedTuple's
+        parsers = tuple(int if hints[name] is int else str for name in names)
+        object.__setattr__(self, "_parsers", parsers)
+
+    def work(
+        self, key: KeyT, from_time: datetime | None = None, to_time: datetime | None = None
+    ) -> Work:
+        """Work of this kind on `key`, over the given event-time range."""
+        return Work(self.name, encode_key(key), from_time, to_time)
+
+    def queued(self, key: KeyT) -> tuple[str, str]:
+        """The (kind, key) pair under which work on `key` waits (see `pending_of`)."""
+        return self.name, encode_key(key)
+
+    def key_of(self, work: Work) -> KeyT:
+        """The typed key of queued work of this kind."""
+        parts = work.key.split(_SEPARATOR, len(self._parsers) - 1)
+        return self.key(*(parse(part) for parse, part in zip(self._parsers, parts, strict=True)))
+
+    def handle(self, cur: Cursor, work: Work) -> None:
+        """Do `work` (in the caller's transaction)."""
+        self.handler(cur, self.key_of(work), work)
 
 
 def enqueue(cur: Cursor, work: Sequence[Work]) -> None:

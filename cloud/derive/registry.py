@@ -1,25 +1,28 @@
-"""Every kind of derived work and the function that does it: adding a kind is one entry."""
+"""Every kind of derived work, gathered from the `WorkKind`s the owning packages declare.
 
-from collections.abc import Callable
+Adding a kind is one declaration, `NAME = WorkKind("name", KeyType, handler)`, in one of the
+modules below (a new module of derived work is added to OWNERS).
+"""
 
-from psycopg2.extensions import cursor as Cursor
+from types import ModuleType
+from typing import Any
 
 from cloud.batches import handlers as batches
 from cloud.coldchain import handlers as coldchain
-from cloud.db.work_queue import Work
-from cloud.trace import chain, integrity, kinds
+from cloud.db.work_queue import WorkKind
+from cloud.trace import chain, integrity
 
-Handler = Callable[[Cursor, Work], None]
+OWNERS: tuple[ModuleType, ...] = (batches, coldchain, chain, integrity)
 
-HANDLERS: dict[str, Handler] = {
-    batches.BATCH: batches.handle_batch,
-    batches.ITEM: batches.handle_item,
-    batches.UNIT: batches.handle_unit,
-    batches.PACKING_READER: batches.handle_packing_reader,
-    batches.BATCH_STEPS: batches.handle_steps,
-    batches.COLD_CHAIN_BATCH: coldchain.handle_batch,
-    coldchain.COLD_CHAIN_LOCATION: coldchain.handle_location,
-    kinds.EVENT_CHAIN: chain.handle_chain,
-    kinds.INTEGRITY_CODE: integrity.handle_code,
-    kinds.INTEGRITY_BATCH: integrity.handle_batch,
-}
+
+def _declared(modules: tuple[ModuleType, ...]) -> dict[str, WorkKind[Any]]:
+    """The WorkKinds declared at the top of `modules`, by name (a name is declared once)."""
+    kinds: dict[str, WorkKind[Any]] = {}
+    for module in modules:
+        for value in vars(module).values():
+            if isinstance(value, WorkKind) and kinds.setdefault(value.name, value) is not value:
+                raise RuntimeError(f"two kinds of derived work are named {value.name!r}")
+    return kinds
+
+
+KINDS: dict[str, WorkKind[Any]] = _declared(OWNERS)

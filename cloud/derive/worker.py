@@ -1,13 +1,15 @@
 """The derive worker: claims queued work (SKIP LOCKED), runs its handler, retries failures."""
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 import psycopg2
 
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
-from cloud.db.work_queue import Work, claim, retry_later
-from cloud.derive.registry import HANDLERS, Handler
+from cloud.db.work_queue import Work, WorkKind, claim, retry_later
+from cloud.derive.registry import KINDS
 from plumbing.workers import SupervisedWorker
 
 log = logging.getLogger(__name__)
@@ -27,13 +29,13 @@ class DeriveWorker:
         self,
         database: Database,
         *,
-        handlers: dict[str, Handler] | None = None,
+        kinds: Sequence[WorkKind[Any]] | None = None,
         batch_size: int = 1,
         idle_wait_s: float = 0.5,
         retry_delay_s: float = 30.0,
     ):
         self._database = database
-        self._handlers = handlers if handlers is not None else HANDLERS
+        self._kinds = KINDS if kinds is None else {kind.name: kind for kind in kinds}
         self._batch_size = batch_size
         self._retry_delay_s = retry_delay_s
         self._in_hand: Work | None = None
@@ -66,12 +68,12 @@ class DeriveWorker:
     def run_once(self) -> int:
         """Claim and do one batch of work in one transaction; return how many items were done."""
         with self._database.transaction() as conn, conn.cursor() as cur:
-            works = claim(cur, limit=self._batch_size, kinds=sorted(self._handlers))
+            works = claim(cur, limit=self._batch_size, kinds=sorted(self._kinds))
             for work in works:
                 cur.execute("SAVEPOINT work")
                 self._in_hand = work
                 try:
-                    self._handlers[work.kind](cur, work)
+                    self._kinds[work.kind].handle(cur, work)
                 except psycopg2.OperationalError:
                     raise  # the connection is gone: the whole batch goes back to the queue
                 except (psycopg2.Error, ValueError, LookupError) as err:

@@ -7,6 +7,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import masterdata_store as store
+from cloud.db.work_queue import enqueue
 from cloud.masterdata.csv_import import CsvImportError, ParsedFile, RowProblem
 from cloud.masterdata.rows import (
     BatchRow,
@@ -21,6 +22,7 @@ from cloud.masterdata.rows import (
     SensorRow,
     SiteRow,
 )
+from cloud.trace.integrity import INTEGRITY_BATCH, BatchKey
 
 Apply = Callable[[Cursor, ParsedFile[Any]], int]
 
@@ -99,6 +101,8 @@ def _apply_batches(cur: Cursor, parsed: ParsedFile[BatchRow]) -> int:
     _unique(parsed, ("gtin", "lot"))
     columns = _columns(parsed, ("gtin", "lot"), skip=("inputs",))
     ids = store.upsert_batches(cur, columns, [_values(r, columns) for _, r in parsed.rows])
+    # An imported expiry date may make earlier scans scans of an expired batch.
+    enqueue(cur, [INTEGRITY_BATCH.work(BatchKey(gtin, lot)) for gtin, lot in sorted(ids)])
     if "inputs" in parsed.columns:
         wanted = {key for _, r in parsed.rows for key in r.inputs}
         known = store.batch_ids(cur, wanted)

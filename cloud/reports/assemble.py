@@ -5,6 +5,8 @@ from datetime import datetime
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.batches.handlers import BATCH, UNIT, BatchKey, UnitKey
+from cloud.coldchain.handlers import COLD_CHAIN_BATCH, COLD_CHAIN_LOCATION, BatchIdKey
 from cloud.db import alerts_history, readings_raw, sensors_store, work_queue
 from cloud.db.alerts_history import AlertRecord
 from cloud.db.chain_store import ChainedEvent
@@ -17,7 +19,7 @@ from cloud.db.rollups_query import (
     series_width,
     span_totals,
 )
-from cloud.db.rollups_store import WORK_KIND
+from cloud.db.rollups_store import LocationKey
 from cloud.reports import figures as fig
 from cloud.reports.model import (
     ChainReference,
@@ -133,11 +135,14 @@ def _series(
 
 
 def _pending(cur: Cursor, scope: Scope, quantity: str) -> int:
-    keys = {(WORK_KIND, f"{s.site_id}|{s.location}|{quantity}") for s in scope.spans}
-    keys |= {("coldchain_batch", str(b.id)) for b in scope.batches}
-    keys |= {("batch", f"{b.gtin}|{b.lot}") for b in scope.batches}
+    keys = {
+        COLD_CHAIN_LOCATION.queued(LocationKey(s.site_id, s.location, quantity))
+        for s in scope.spans
+    }
+    keys |= {COLD_CHAIN_BATCH.queued(BatchIdKey(b.id)) for b in scope.batches}
+    keys |= {BATCH.queued(BatchKey(b.gtin, b.lot)) for b in scope.batches}
     if scope.sscc is not None:
-        keys.add(("unit", scope.sscc))
+        keys.add(UNIT.queued(UnitKey(scope.sscc)))
     return work_queue.pending_of(cur, sorted(keys))
 
 

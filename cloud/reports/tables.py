@@ -10,7 +10,7 @@ import xlsxwriter
 
 from cloud.db.readings_raw import Reading
 from cloud.reports.model import Report
-from cloud.reports.texts import LOCAL_TIME, Texts
+from cloud.reports.texts import LOCAL_TIME, Texts, unit_symbol
 
 CSV_COLUMNS = (
     "time",
@@ -178,7 +178,7 @@ def _readings_sheet(
     sheet.set_column(0, 0, 20)
     sheet.set_column(1, len(probes), 18)
     sheet.write_string(0, 0, f"{t('time')} (UTC+07:00)", bold)
-    unit = "°C" if report.quantity == "temperature" else "%"
+    unit = unit_symbol(report.quantity)
     for probe, i in column.items():
         sheet.write_string(0, i, f"{'/'.join(probe)} ({unit})", bold)
     row, last, count = 0, None, 0

@@ -3,6 +3,9 @@
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final, Literal
 
+from contract import Quantity
+from contract.items import QUANTITIES
+
 Language = Literal["vi", "en"]
 LANGUAGES: Final = ("vi", "en")
 # Vietnam keeps one offset all year (no daylight saving time).
@@ -176,7 +179,9 @@ _REASONS: dict[str, tuple[str, str]] = {
     ),
 }
 
-_UNITS = {"temperature": "°C", "relative_humidity": "%"}
+def unit_symbol(quantity: str) -> str:
+    """How people write the unit of `quantity` (°C, %)."""
+    return QUANTITIES[Quantity(quantity)].symbol
 
 
 class Texts:
@@ -203,7 +208,7 @@ class Texts:
         """A measured value with its unit."""
         if value is None:
             return "—"
-        return f"{self.number(value, digits)} {_UNITS.get(quantity, '')}".rstrip()
+        return f"{self.number(value, digits)} {unit_symbol(quantity)}".rstrip()
 
     def time(self, at: datetime | None) -> str:
         """A time in Vietnam time, dd/mm/yyyy HH:MM."""

@@ -13,14 +13,14 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import chain_store as store
 from cloud.db.pool import Database
 from cloud.db.presence_store import lock_subject
-from cloud.db.work_queue import Work
+from cloud.db.work_queue import Work, WorkKind
 
 GENESIS = bytes(32)
 
@@ -42,9 +42,15 @@ def link_hash(prev_hash: bytes, columns: Sequence[Any]) -> bytes:
     return hashlib.sha256(prev_hash + canonical_bytes(columns)).digest()
 
 
-def handle_chain(cur: Cursor, work: Work) -> None:
+class SiteKey(NamedTuple):
+    """A site (with the received_at range of its events to chain)."""
+
+    site: str
+
+
+def handle_chain(cur: Cursor, key: SiteKey, work: Work) -> None:
     """Append the site's newly stored events to its chain (one worker per site at a time)."""
-    site = work.key
+    site = key.site
     lock_subject(cur, f"chain:{site}")
     rows = store.unchained_events(cur, site, work.from_time)
     if not rows:
@@ -81,6 +87,10 @@ class SiteReport:
     def ok(self) -> bool:
         """Whether every link checks out."""
         return self.broken is None
+
+
+# Chain a site's newly stored events (queued with each stored batch of events).
+EVENT_CHAIN = WorkKind("event_chain", SiteKey, handle_chain)
 
 
 def verify_site(

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import pairwise
+from typing import NamedTuple
 
 from psycopg2.extensions import cursor as Cursor
 from pydantic import Field
@@ -13,10 +14,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from cloud.db import integrity_store as store
 from cloud.db.alerts_store import AlertSpec, end_condition, raise_alert
 from cloud.db.presence_store import batch_of_item, lock_subject
-from cloud.db.work_queue import Work
-from cloud.trace.kinds import EXPIRED_BATCH_SCAN, IMPOSSIBLE_TRAVEL, UNCOMMISSIONED_CODE
+from cloud.db.work_queue import Work, WorkKind
 
 EARTH_RADIUS_KM = 6371.0
+
+# Alert kinds of the integrity checks.
+IMPOSSIBLE_TRAVEL = "impossible_travel"
+UNCOMMISSIONED_CODE = "uncommissioned_code"
+EXPIRED_BATCH_SCAN = "expired_batch_scan"
 
 
 class IntegritySettings(BaseSettings):
@@ -140,22 +145,49 @@ def _check_item(cur: Cursor, gtin: str, serial: str) -> None:
     _check_travel(cur, code, sightings, [batch] if batch is not None else [])
 
 
-def handle_code(cur: Cursor, work: Work) -> None:
+class CodeKey(NamedTuple):
+    """A scanned code: scheme "sgtin" with "gtin|serial", or "sscc" with the SSCC."""
+
+    scheme: str
+    code: str
+
+    @classmethod
+    def of_item(cls, gtin: str, serial: str) -> "CodeKey":
+        """The key of a serialised item."""
+        return cls("sgtin", f"{gtin}|{serial}")
+
+    @classmethod
+    def of_unit(cls, sscc: str) -> "CodeKey":
+        """The key of a logistic unit."""
+        return cls("sscc", sscc)
+
+
+class BatchKey(NamedTuple):
+    """A batch named by GTIN + lot (with the event-time range scanned)."""
+
+    gtin: str
+    lot: str
+
+
+def handle_code(cur: Cursor, key: CodeKey, work: Work) -> None:
     """A serial or SSCC was scanned: check its travel and (serials) its commissioning."""
-    scheme, _, rest = work.key.partition("|")
     lock_subject(cur, f"integrity:{work.key}")
-    if scheme == "sgtin":
-        gtin, serial = rest.split("|", 1)
+    if key.scheme == "sgtin":
+        gtin, serial = key.code.split("|", 1)
         _check_item(cur, gtin, serial)
-    elif scheme == "sscc":
+    elif key.scheme == "sscc":
+        sscc = key.code
         _check_travel(
-            cur, f"sscc:{rest}", store.unit_sightings(cur, rest), store.unit_batches(cur, rest)
+            cur, f"sscc:{sscc}", store.unit_sightings(cur, sscc), store.unit_batches(cur, sscc)
         )
 
 
-def handle_batch(cur: Cursor, work: Work) -> None:
+def handle_batch(cur: Cursor, key: BatchKey, work: Work) -> None:
     """A batch was scanned (or imported): check for scans after its expiry date."""
-    gtin, lot = work.key.split("|", 1)
-    batch = store.batch_id(cur, gtin, lot)
+    batch = store.batch_id(cur, key.gtin, key.lot)
     if batch is not None:
         check_expired(cur, batch, work.from_time, work.to_time)
+
+
+INTEGRITY_CODE = WorkKind("integrity_code", CodeKey, handle_code)
+INTEGRITY_BATCH = WorkKind("integrity_batch", BatchKey, handle_batch)

@@ -1,10 +1,10 @@
 """The reader interface: configuration base, the context a reader gets, and the Reader class."""
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Generic, TypeVar
+from typing import Generic, TypeVar, get_args
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +18,7 @@ from contract import (
     ScanEvent,
     SensorReading,
 )
-from contract.items import QUANTITY_UNITS, Name
+from contract.items import QUANTITIES, Name
 from edge.clock import Clock
 
 # Placeholder id and sequence of an item not yet in the outbox; the outbox assigns both.
@@ -93,7 +93,7 @@ class ReaderContext:
             location=location,
             quantity=quantity,
             value=value,
-            unit=QUANTITY_UNITS[quantity],
+            unit=QUANTITIES[quantity].unit,
             quality=quality,
         )
 
@@ -108,8 +108,6 @@ class Reader(ABC, Generic[ConfigT]):
     does so in a thread (`asyncio.to_thread`), never on the event loop.
     """
 
-    config_type: ClassVar[type[ReaderConfigBase]]
-
     def __init__(self, config: ConfigT, context: ReaderContext) -> None:
         self.config = config
         self.context = context
@@ -123,3 +121,21 @@ class Reader(ABC, Generic[ConfigT]):
     @abstractmethod
     def items(self) -> AsyncIterator[TakenItem]:
         """The items this reader takes, as they come."""
+
+
+@dataclass(frozen=True)
+class ReaderKind(Generic[ConfigT]):
+    """One kind of reader, declared once beside its class (a module constant `KIND`).
+
+    Its name is the `type` its configuration carries; `edge.readers.registry` builds the
+    registry and the configuration union from every declaration in this package.
+    """
+
+    config: type[ConfigT]
+    reader: Callable[[ConfigT, ReaderContext], Reader[ConfigT]]
+
+    @property
+    def name(self) -> str:
+        """The configuration's `type` (the single value of its Literal)."""
+        (name,) = get_args(self.config.model_fields["type"].annotation)
+        return str(name)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contract import BizStep, ScanEvent
 from edge.readers.barcode_decoders import Decoded, DecoderName, HoldOff, make_decoder
-from edge.readers.base import Reader, ReaderConfigBase, ReaderContext
+from edge.readers.base import Reader, ReaderConfigBase, ReaderContext, ReaderKind
 from edge.readers.frame_decoder import FrameDecoder, Region
 from edge.readers.scan_text import code_scan
 
@@ -58,8 +58,6 @@ def _is_stream(source: str) -> bool:
 
 class Camera(Reader[CameraConfig]):
     """Decodes at most `max_fps` frames a second; one scan per code per sighting."""
-
-    config_type = CameraConfig
 
     def __init__(self, config: CameraConfig, context: ReaderContext) -> None:
         super().__init__(config, context)
@@ -149,3 +147,6 @@ class Camera(Reader[CameraConfig]):
                 if scan is not None:
                     yield scan
             await asyncio.sleep(max(0.0, due - time.monotonic()))
+
+
+KIND = ReaderKind(CameraConfig, Camera)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from contract import BizStep, ScanEvent
-from edge.readers.base import Reader, ReaderConfigBase, ReaderContext
+from edge.readers.base import Reader, ReaderConfigBase, ReaderContext, ReaderKind
 from edge.readers.links import LinkError, resolve_port
 from edge.readers.protocols.keymap import KEY_ENTER, KEY_KPENTER, KEY_TAB, KeyDecoder
 from edge.readers.scan_text import code_scan
@@ -39,8 +39,6 @@ class HidScannerConfig(ReaderConfigBase):
 
 class HidScanner(Reader[HidScannerConfig]):
     """One scan per code typed by the scanner."""
-
-    config_type = HidScannerConfig
 
     def __init__(self, config: HidScannerConfig, context: ReaderContext) -> None:
         super().__init__(config, context)
@@ -111,3 +109,6 @@ class HidScanner(Reader[HidScannerConfig]):
             finally:
                 self.counters["unknown_keys"] += decoder.unknown_keys
                 self._close()
+
+
+KIND = ReaderKind(HidScannerConfig, HidScanner)

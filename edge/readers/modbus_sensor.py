@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from contract import ReadingQuality, SensorReading
-from edge.readers.base import Reader, ReaderConfigBase, ReaderContext
+from edge.readers.base import Reader, ReaderConfigBase, ReaderContext, ReaderKind
 from edge.readers.links import SerialSettings, TcpSettings, resolve_port
 from edge.readers.protocols.modbus_map import (
     ReadRequest,
@@ -69,8 +69,6 @@ class ModbusSensorConfig(ReaderConfigBase):
 
 class ModbusSensor(Reader[ModbusSensorConfig]):
     """Polls the device; every error is counted and retried, and never ends the poll loop."""
-
-    config_type = ModbusSensorConfig
 
     def __init__(self, config: ModbusSensorConfig, context: ReaderContext) -> None:
         super().__init__(config, context)
@@ -184,3 +182,6 @@ class ModbusSensor(Reader[ModbusSensorConfig]):
                 self.counters["reads"] += 1
                 for reading in self._readings(request, words):
                     yield reading
+
+
+KIND = ReaderKind(ModbusSensorConfig, ModbusSensor)

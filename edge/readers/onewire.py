@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field
 
 from contract import Quantity, ReadingQuality, SensorReading
-from edge.readers.base import Reader, ReaderConfigBase, ReaderContext
+from edge.readers.base import Reader, ReaderConfigBase, ReaderContext, ReaderKind
 from edge.readers.protocols.w1 import W1Error, parse_w1_slave
 from edge.readers.simulated import ticks
 
@@ -30,8 +30,6 @@ class OneWireConfig(ReaderConfigBase):
 
 class OneWireSensor(Reader[OneWireConfig]):
     """A reading per interval; CRC failures, the 85 °C reset value and absences are counted."""
-
-    config_type = OneWireConfig
 
     def __init__(self, config: OneWireConfig, context: ReaderContext) -> None:
         super().__init__(config, context)
@@ -64,3 +62,6 @@ class OneWireSensor(Reader[OneWireConfig]):
                 sensor=config.name, location=config.location, quantity=Quantity.TEMPERATURE,
                 value=value, quality=ReadingQuality.SUSPECT if suspect else ReadingQuality.GOOD,
             )
+
+
+KIND = ReaderKind(OneWireConfig, OneWireSensor)

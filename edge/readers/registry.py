@@ -1,52 +1,47 @@
-"""Every reader type, by the `type` its configuration carries: adding a reader is one entry."""
+"""Every reader kind, gathered from the `ReaderKind` each reader module declares.
 
-from typing import Annotated, Any
+Adding a reader is one file: a module in this package with its configuration, its class and
+`KIND = ReaderKind(TheConfig, TheReader)`. The registry by configuration `type` and the
+discriminated union of configurations (an unknown `type` fails at start-up) are built here.
+"""
+
+import importlib
+import pkgutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import Field
 
-from edge.readers.base import Reader, ReaderConfigBase, ReaderContext
-from edge.readers.camera import Camera, CameraConfig
-from edge.readers.hid_scanner import HidScanner, HidScannerConfig
-from edge.readers.modbus_sensor import ModbusSensor, ModbusSensorConfig
-from edge.readers.onewire import OneWireConfig, OneWireSensor
-from edge.readers.rfid import RfidReader, RfidReaderConfig
-from edge.readers.scripted import ScriptedScanner, ScriptedScannerConfig
-from edge.readers.serial_scanner import SerialScanner, SerialScannerConfig
-from edge.readers.simulated import (
-    SimulatedScanner,
-    SimulatedScannerConfig,
-    SimulatedTemperature,
-    SimulatedTemperatureConfig,
-)
+from edge.readers.base import Reader, ReaderConfigBase, ReaderContext, ReaderKind
 
-READERS: dict[str, type[Reader[Any]]] = {
-    "simulated_scanner": SimulatedScanner,
-    "simulated_temperature": SimulatedTemperature,
-    "scripted_scanner": ScriptedScanner,
-    "serial_scanner": SerialScanner,
-    "hid_scanner": HidScanner,
-    "camera": Camera,
-    "rfid": RfidReader,
-    "modbus": ModbusSensor,
-    "onewire": OneWireSensor,
-}
 
-# The discriminated union of reader configurations; keep in step with READERS (a test checks).
-ReaderConfig = Annotated[
-    SimulatedScannerConfig
-    | SimulatedTemperatureConfig
-    | ScriptedScannerConfig
-    | SerialScannerConfig
-    | HidScannerConfig
-    | CameraConfig
-    | RfidReaderConfig
-    | ModbusSensorConfig
-    | OneWireConfig,
-    Field(discriminator="type"),
-]
+def _declared() -> list[ReaderKind[Any]]:
+    """The ReaderKinds declared at the top of the modules of this package, by name."""
+    found: dict[str, ReaderKind[Any]] = {}
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if module.ispkg or module.name == "registry":
+            continue
+        loaded = importlib.import_module(f"edge.readers.{module.name}")
+        for value in vars(loaded).values():
+            if isinstance(value, ReaderKind) and found.setdefault(value.name, value) is not value:
+                raise RuntimeError(f"two reader kinds are named {value.name!r}")
+    return [found[name] for name in sorted(found)]
+
+
+KINDS: tuple[ReaderKind[Any], ...] = tuple(_declared())
+READERS: dict[str, ReaderKind[Any]] = {kind.name: kind for kind in KINDS}
+
+if TYPE_CHECKING:
+    ReaderConfig = ReaderConfigBase
+else:
+    # The discriminated union of every kind's configuration, by `type`.
+    ReaderConfig = Annotated[
+        Union[tuple(kind.config for kind in KINDS)],  # noqa: UP007 - built at run time
+        Field(discriminator="type"),
+    ]
 
 
 def create_reader(config: ReaderConfigBase, context: ReaderContext) -> Reader[Any]:
     """A new reader instance for `config`."""
     reader_type: str = getattr(config, "type")  # noqa: B009 - every concrete config has one
-    return READERS[reader_type](config, context)
+    return READERS[reader_type].reader(config, context)

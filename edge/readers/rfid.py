@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field
 
 from contract import BizStep, DataCarrier, ScanEvent
-from edge.readers.base import Reader, ReaderConfigBase, ReaderContext
+from edge.readers.base import Reader, ReaderConfigBase, ReaderContext, ReaderKind
 from edge.readers.links import SerialSettings, TcpSettings, open_link
 from edge.readers.protocols import uhfreader
 from edge.readers.protocols.epc import epc_identifiers
@@ -43,8 +43,6 @@ class RfidReaderConfig(ReaderConfigBase):
 
 class RfidReader(Reader[RfidReaderConfig]):
     """One observation per tag per window, with first/last seen, count, RSSI and antenna."""
-
-    config_type = RfidReaderConfig
 
     def __init__(self, config: RfidReaderConfig, context: ReaderContext) -> None:
         super().__init__(config, context)
@@ -125,3 +123,6 @@ class RfidReader(Reader[RfidReaderConfig]):
                 next_poll = now + config.inventory_interval_s
             for seen in window.due(now):
                 yield self._scan(seen)
+
+
+KIND = ReaderKind(RfidReaderConfig, RfidReader)

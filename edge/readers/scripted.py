@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from contract import BizStep, ScanEvent
 from contract.items import Text
-from edge.readers.base import Reader, ReaderConfigBase
+from edge.readers.base import Reader, ReaderConfigBase, ReaderKind
 from edge.readers.gs1 import gs1_identifiers
 
 
@@ -44,8 +44,6 @@ class ScriptedScanner(Reader[ScriptedScannerConfig]):
     A restarted reader resumes with the first scan whose time has not passed.
     """
 
-    config_type = ScriptedScannerConfig
-
     async def items(self) -> AsyncIterator[ScanEvent]:
         """The scripted scans, each when its time comes."""
         config, clock = self.config, self.context.clock
@@ -64,3 +62,6 @@ class ScriptedScanner(Reader[ScriptedScannerConfig]):
                 at=scan.at,
             )
         await asyncio.Event().wait()  # the script is done: a reader's stream never ends
+
+
+KIND = ReaderKind(ScriptedScannerConfig, ScriptedScanner)

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from contract import BizStep, ScanEvent
-from edge.readers.base import Reader, ReaderConfigBase, ReaderContext
+from edge.readers.base import Reader, ReaderConfigBase, ReaderContext, ReaderKind
 from edge.readers.links import SerialLink, SerialSettings
 from edge.readers.protocols.framing import LineFramer, Terminator, decode_text
 from edge.readers.reconnecting import ReconnectingLink
@@ -35,8 +35,6 @@ class SerialScannerConfig(ReaderConfigBase):
 
 class SerialScanner(Reader[SerialScannerConfig]):
     """One scan per terminated (or, with terminator none, silence-ended) code."""
-
-    config_type = SerialScannerConfig
 
     def __init__(self, config: SerialScannerConfig, context: ReaderContext) -> None:
         super().__init__(config, context)
@@ -76,3 +74,6 @@ class SerialScanner(Reader[SerialScannerConfig]):
                 )
                 if event is not None:
                     yield event
+
+
+KIND = ReaderKind(SerialScannerConfig, SerialScanner)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from contract import BizStep, Quantity, ReadingQuality, ScanEvent, SensorReading
 from contract.items import Cset82
 from edge.clock import Clock, ClockSync
-from edge.readers.base import Reader, ReaderConfigBase
+from edge.readers.base import Reader, ReaderConfigBase, ReaderKind
 from edge.readers.gs1 import gs1_identifiers
 
 GS = "\x1d"  # FNC1 as a group separator, as scanners transmit it after variable-length AIs
@@ -56,8 +56,6 @@ class SimulatedScannerConfig(ReaderConfigBase):
 
 class SimulatedScanner(Reader[SimulatedScannerConfig]):
     """Yields one scan every 1/rate seconds, cycling through the batches."""
-
-    config_type = SimulatedScannerConfig
 
     def label(self, batch: SimulatedBatch, serial: int) -> str:
         """The GS1 element string printed on a label."""
@@ -131,8 +129,6 @@ class SimulatedTemperatureConfig(ReaderConfigBase):
 class SimulatedTemperature(Reader[SimulatedTemperatureConfig]):
     """Yields one reading per interval, except while a dropout is scheduled."""
 
-    config_type = SimulatedTemperatureConfig
-
     def value_at(self, t: float, rng: random.Random) -> float:
         """The simulated value `t` seconds after start."""
         config = self.config
@@ -179,3 +175,8 @@ async def ticks(interval_s: float, clock: Clock | None = None) -> AsyncIterator[
             delay = 0.0
         await clock.sleep(delay)
         yield due
+
+
+SCANNER_KIND = ReaderKind(SimulatedScannerConfig, SimulatedScanner)
+
+TEMPERATURE_KIND = ReaderKind(SimulatedTemperatureConfig, SimulatedTemperature)

@@ -13,7 +13,6 @@ import uvicorn
 
 from cloud.api.main import create_app
 from cloud.api.settings import load_api_settings
-from cloud.db.migrate import migrate
 from tests.cloud.api.seed import World, seed
 from tests.support.postgres import create_database, drop_database
 from tests.support.waiting import wait_for

@@ -18,7 +18,6 @@ class FaultyConfig(ReaderConfigBase):
 
 
 class Faulty(Reader[FaultyConfig]):
-    config_type = FaultyConfig
 
     async def items(self) -> AsyncIterator[Any]:
         count = 0

@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from cloud.batches.handlers import BATCH, COLD_CHAIN_BATCH, ITEM, UNIT
-from cloud.coldchain.handlers import COLD_CHAIN_LOCATION, location_key
+from cloud.batches.handlers import BATCH, ITEM, UNIT, BatchKey, ItemKey, UnitKey
+from cloud.coldchain.handlers import COLD_CHAIN_BATCH, COLD_CHAIN_LOCATION, BatchIdKey
 from cloud.db.readings_query import StaySummary
+from cloud.db.rollups_store import LocationKey
 
 WorkKey = tuple[str, str, datetime | None]
 
@@ -22,20 +23,21 @@ def presence_work(event: Mapping[str, Any], batch_id: int | None) -> list[WorkKe
     keys: list[WorkKey] = []
     gtin, lot, serial, sscc = (event.get(k) for k in ("gtin", "lot", "serial", "sscc"))
     if gtin and lot:
-        keys.append((BATCH, f"{gtin}|{lot}", None))
+        keys.append((*BATCH.queued(BatchKey(str(gtin), str(lot))), None))
     elif gtin and serial:
-        keys.append((ITEM, f"{gtin}|{serial}", None))
+        keys.append((*ITEM.queued(ItemKey(str(gtin), str(serial))), None))
     if sscc:
-        keys.append((UNIT, str(sscc), None))
+        keys.append((*UNIT.queued(UnitKey(str(sscc))), None))
     if batch_id is not None:
-        keys.append((COLD_CHAIN_BATCH, str(batch_id), None))
+        keys.append((*COLD_CHAIN_BATCH.queued(BatchIdKey(batch_id)), None))
     return keys
 
 
 def stay_work(summary: StaySummary, quantity: str = "temperature") -> list[WorkKey]:
     """Derived work on the readings of an ended stay's place, up to its end."""
     stay = summary.stay
-    return [(COLD_CHAIN_LOCATION, location_key(stay.site_id, stay.location, quantity), stay.end)]
+    key = LocationKey(stay.site_id, stay.location, quantity)
+    return [(*COLD_CHAIN_LOCATION.queued(key), stay.end)]
 
 
 def wait_reason(

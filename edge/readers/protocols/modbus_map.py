@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contract import Quantity
-from contract.items import QUANTITY_UNITS, Name
+from contract.items import QUANTITIES, Name
 
 MAX_REGISTERS_PER_READ = 125  # Modbus limit for function codes 3 and 4
 
@@ -60,7 +60,7 @@ class Register(BaseModel):
         width = _FORMATS[self.type][1]
         if self.count is not None and self.count != width:
             raise ValueError(f"{self.type.value} takes {width} register(s), not {self.count}")
-        expected = QUANTITY_UNITS[self.quantity]
+        expected = QUANTITIES[self.quantity].unit
         if self.unit is not None and self.unit != expected:
             raise ValueError(f"unit of {self.quantity.value} is {expected!r}, not {self.unit!r}")
         if self.address + width > 0x10000:

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from cloud.derive.registry import HANDLERS
+from cloud.derive.registry import KINDS
 from tests.support.factory import START, message, scan_of
 from tests.support.mqtt import publish_all
 from tests.support.sql import query
@@ -24,7 +24,7 @@ def _presence(url: str, batch_lot: str) -> list[tuple]:
 def _idle(url: str) -> bool:
     """No derived work waits that this process has a handler for."""
     waiting = query(
-        url, "SELECT count(*) FROM work_queue WHERE kind = ANY(%s)", (sorted(HANDLERS),)
+        url, "SELECT count(*) FROM work_queue WHERE kind = ANY(%s)", (sorted(KINDS),)
     )
     return waiting[0][0] == 0
 

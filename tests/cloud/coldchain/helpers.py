@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from cloud.derive.registry import HANDLERS
+from cloud.derive.registry import KINDS
 from contract import ClockQuality, SensorReading, new_item_id
 from tests.support import seed
 from tests.support.factory import message
@@ -58,7 +58,7 @@ def envelopes(
 def idle(url: str) -> bool:
     """No derived work waits (claimed work is deleted only when its transaction commits)."""
     return (
-        query(url, "SELECT count(*) FROM work_queue WHERE kind = ANY(%s)", (sorted(HANDLERS),))[0][
+        query(url, "SELECT count(*) FROM work_queue WHERE kind = ANY(%s)", (sorted(KINDS),))[0][
             0
         ]
         == 0

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from psycopg2.extras import execute_values
 from pydantic import BaseModel
 
-from cloud.coldchain.handlers import COLD_CHAIN_LOCATION, handle_location, location_key
+from cloud.coldchain.handlers import COLD_CHAIN_LOCATION
 from cloud.coldchain.mkt import mkt_from_terms
 from cloud.db.pool import Database
 from cloud.db.readings_query import Stay, merge_stays
@@ -26,8 +26,8 @@ from cloud.db.rollups_query import (
     series_width,
     span_totals,
 )
-from cloud.db.rollups_store import rebuild_rollups, refresh_rollups
-from cloud.db.work_queue import Work, enqueue
+from cloud.db.rollups_store import LocationKey, rebuild_rollups, refresh_rollups
+from cloud.db.work_queue import enqueue
 from cloud.derive.worker import DeriveWorker
 
 SITE = "farm"
@@ -61,14 +61,14 @@ def store(database: Database, readings: Sequence[Reading], *, queue: bool = True
             work = []
             for loc in sorted({r[0] for r in readings}):
                 times = [r[1] for r in readings if r[0] == loc]
-                key = location_key(SITE, loc, "temperature")
-                work.append(Work(COLD_CHAIN_LOCATION, key, min(times), max(times)))
+                key = LocationKey(SITE, loc, "temperature")
+                work.append(COLD_CHAIN_LOCATION.work(key, min(times), max(times)))
             enqueue(cur, work)
 
 
 def derive(database: Database) -> None:
     """Run the queued cold-chain location work to the end."""
-    worker = DeriveWorker(database, handlers={COLD_CHAIN_LOCATION: handle_location}, batch_size=50)
+    worker = DeriveWorker(database, kinds=[COLD_CHAIN_LOCATION], batch_size=50)
     while worker.run_once():
         pass
     assert worker.failed == 0

@@ -1,7 +1,9 @@
 """A work item whose handler fails unexpectedly is put back with its error; the rest goes on."""
 
+from typing import NamedTuple
+
 from cloud.db.pool import Database
-from cloud.db.work_queue import Work, enqueue
+from cloud.db.work_queue import Work, WorkKind, enqueue
 from plumbing.workers import Backoff
 from tests.support.sql import scalar
 from tests.support.waiting import wait_for
@@ -12,15 +14,20 @@ def test_a_poison_work_item_waits_while_the_others_are_done(database_url: str) -
 
     done: list[str] = []
 
-    def handler(cur, work: Work) -> None:  # type: ignore[no-untyped-def]
-        if work.key == "poison":
+    class Name(NamedTuple):
+        name: str
+
+    def handler(cur, key: Name, work: Work) -> None:  # type: ignore[no-untyped-def]
+        if key.name == "poison":
             raise TypeError("unsupported operand")
-        done.append(work.key)
+        done.append(key.name)
+
+    test = WorkKind("test", Name, handler)
 
     database = Database(database_url, max_connections=2)
     with database.transaction() as conn, conn.cursor() as cur:
-        enqueue(cur, [Work("test", key) for key in ("a", "poison", "b", "c")])
-    worker = DeriveWorker(database, handlers={"test": handler}, idle_wait_s=0.01)
+        enqueue(cur, [test.work(Name(key)) for key in ("a", "poison", "b", "c")])
+    worker = DeriveWorker(database, kinds=[test], idle_wait_s=0.01)
     worker.worker._backoff = Backoff(0.01, 0.01)
     worker.start()
     try:

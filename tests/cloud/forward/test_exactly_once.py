@@ -4,8 +4,8 @@ from pathlib import Path
 
 from cloud.portal_sim.faults import Faults
 from cloud.portal_sim.server import SimServer
-from tests.conftest import StartProcess
 from tests.cloud.forward import helpers as h
+from tests.conftest import StartProcess
 from tests.support.sql import scalar
 from tests.support.waiting import wait_for
 

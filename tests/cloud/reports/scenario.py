@@ -14,7 +14,6 @@ from cloud.db.ingest_store import Received, store_events, store_readings
 from cloud.db.pool import Database
 from cloud.db.work_queue import enqueue
 from cloud.derive.planning import work_for_events, work_for_readings
-from cloud.derive.registry import HANDLERS
 from cloud.derive.worker import DeriveWorker
 from contract import ClockQuality, SensorReading
 from tests.support.factory import scan_of
@@ -141,7 +140,7 @@ def readings() -> list[Received]:
 
 
 def derive(database: Database) -> None:
-    worker = DeriveWorker(database, handlers=HANDLERS, batch_size=100)
+    worker = DeriveWorker(database, batch_size=100)
     while worker.run_once():
         pass
     assert worker.failed == 0

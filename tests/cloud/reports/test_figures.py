@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg2.extras import execute_values
 
-from cloud.coldchain.handlers import COLD_CHAIN_LOCATION, handle_location, location_key
+from cloud.coldchain.handlers import COLD_CHAIN_LOCATION
 from cloud.coldchain.mkt import mean_kinetic_temperature
 from cloud.db.pool import Database
-from cloud.db.work_queue import Work, enqueue
+from cloud.db.rollups_store import LocationKey
+from cloud.db.work_queue import enqueue
 from cloud.derive.worker import DeriveWorker
 from cloud.reports.assemble import assemble
 from cloud.reports.scope import BatchReport, resolve
@@ -91,9 +92,8 @@ def store(database, readings, *, queue: bool) -> None:
             enqueue(
                 cur,
                 [
-                    Work(
-                        COLD_CHAIN_LOCATION,
-                        location_key(SITE, loc, "temperature"),
+                    COLD_CHAIN_LOCATION.work(
+                        LocationKey(SITE, loc, "temperature"),
                         min(r[2] for r in readings if r[0] == loc),
                         max(r[2] for r in readings if r[0] == loc),
                     )
@@ -103,7 +103,7 @@ def store(database, readings, *, queue: bool) -> None:
 
 
 def derive(database) -> None:
-    worker = DeriveWorker(database, handlers={COLD_CHAIN_LOCATION: handle_location}, batch_size=50)
+    worker = DeriveWorker(database, kinds=[COLD_CHAIN_LOCATION], batch_size=50)
     while worker.run_once():
         pass
     assert worker.failed == 0

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from cloud.db.pool import Database
-from cloud.derive.registry import HANDLERS
+from cloud.derive.registry import KINDS
 from cloud.masterdata.command import import_file
 from tests.support.sql import query
 
@@ -20,7 +20,7 @@ def import_csv(url: str, tmp_path: Path, kind: str, text: str) -> None:
 
 def idle(url: str) -> bool:
     """No derived work waits that this process has a handler for."""
-    rows = query(url, "SELECT count(*) FROM work_queue WHERE kind = ANY(%s)", (sorted(HANDLERS),))
+    rows = query(url, "SELECT count(*) FROM work_queue WHERE kind = ANY(%s)", (sorted(KINDS),))
     return rows[0][0] == 0
 
 

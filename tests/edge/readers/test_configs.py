@@ -1,12 +1,17 @@
-"""The shipped hardware configs validate, and every reader type is in the config union."""
+"""The shipped hardware configs validate; every reader is declared once and configurable."""
 
+import importlib
+import inspect
+import pkgutil
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
 
+import edge.readers
 from edge.config import load_config
-from edge.readers.registry import READERS, ReaderConfig
+from edge.readers.base import Reader, ReaderKind
+from edge.readers.registry import KINDS, READERS, ReaderConfig
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -17,6 +22,23 @@ def test_hardware_configs_load(name: str) -> None:
     assert {reader.type for reader in config.readers} <= set(READERS)  # type: ignore[union-attr]
 
 
-def test_union_matches_registry() -> None:
+def test_every_reader_class_is_declared_by_a_kind() -> None:
+    classes = set()
+    for module in pkgutil.iter_modules(edge.readers.__path__):
+        loaded = importlib.import_module(f"edge.readers.{module.name}")
+        classes |= {
+            value
+            for value in vars(loaded).values()
+            if inspect.isclass(value)
+            and issubclass(value, Reader)
+            and not inspect.isabstract(value)
+            and value.__module__ == loaded.__name__
+        }
+    assert classes == {kind.reader for kind in KINDS}
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.name)
+def test_each_kind_is_in_the_configuration_union(kind: ReaderKind[Any]) -> None:
     union = get_args(get_args(ReaderConfig)[0])
-    assert {get_args(c.model_fields["type"].annotation)[0] for c in union} == set(READERS)
+    assert kind.config in union
+    assert get_args(kind.config.model_fields["type"].annotation) == (kind.name,)
