@@ -119,13 +119,12 @@ class BoundedBodies:
         size = 0
         more = True
         while more:
-            wait = min(self._limits.idle_timeout_s, deadline - loop.time())
+            left = deadline - loop.time()
+            wait = min(self._limits.idle_timeout_s, left)
             try:
                 message = await asyncio.wait_for(receive(), max(wait, 0.0))
             except TimeoutError:
-                raise _Refused(
-                    408, "request_timeout", "the request body arrived too slowly"
-                ) from None
+                raise _Refused(408, "request_timeout", self._too_slow(left)) from None
             if message["type"] == "http.disconnect":
                 raise _ClientGone
             chunk = message.get("body", b"")
@@ -135,6 +134,13 @@ class BoundedBodies:
             chunks.append(chunk)
             more = message.get("more_body", False)
         return b"".join(chunks)
+
+    def _too_slow(self, left_s: float) -> str:
+        """Which bound a body crossed: silent too long, or not complete in time."""
+        limits = self._limits
+        if left_s > limits.idle_timeout_s:
+            return f"the request body was silent for {limits.idle_timeout_s:g} s"
+        return f"the request body was not complete after {limits.timeout_s:g} s"
 
 
 def _too_large(limit: int) -> str:
