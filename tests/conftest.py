@@ -24,7 +24,7 @@ NEEDS: dict[str, frozenset[str]] = {
     "db": frozenset({"migrated_template", "empty_database_url", "new_database"}),
     "broker": frozenset({"mqtt_url", "broker", "secure_broker", "mosquitto"}),
     "browser": frozenset({"browser"}),
-    "slow": frozenset({"txng_process", "edge_agents", "run_demo"}),
+    "slow": frozenset({"txng_process", "edge_agents", "run_demo", "chaos"}),
 }
 
 

@@ -1,25 +1,32 @@
 """Chaos at small scale: agent, ingesters and broker SIGKILLed at random, database cut."""
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.support.chaos import Chaos
 
 KILLS = 30
 
 
-def test_random_sigkills_of_every_process_lose_and_double_nothing(
-    database_url: str, tmp_path: Path
-) -> None:
-    chaos = Chaos(tmp_path / "chaos", database_url, seed=14)
+@pytest.fixture
+def chaos(database_url: str, tmp_path: Path) -> Iterator[Chaos]:
+    """Agent, ingesters and broker as real processes; all stopped after the test."""
+    run = Chaos(tmp_path / "chaos", database_url, seed=14)
+    try:
+        yield run
+    finally:
+        run.close()
+
+
+def test_random_sigkills_of_every_process_lose_and_double_nothing(chaos: Chaos) -> None:
     started = time.monotonic()
     chaos.start()
-    try:
-        chaos.run(KILLS)
-        chaos.drain()
-        result = chaos.result(time.monotonic() - started)
-    finally:
-        chaos.close()
+    chaos.run(KILLS)
+    chaos.drain()
+    result = chaos.result(time.monotonic() - started)
     assert result.kills == KILLS
     assert min(result.broker_kills, result.agent_kills, result.ingester_kills) >= 3, result
     assert result.db_cuts >= 3, result

@@ -21,29 +21,11 @@ from typing import Any
 import psycopg2
 import yaml
 
+from tests.support.broker import free_port, wait_port
+from tests.support.waiting import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE, DEVICE = "chaos", "pi-1"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_port(port: int, timeout: float = 10.0) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise TimeoutError(f"port {port} did not open within {timeout} s")
 
 
 @dataclass
@@ -106,7 +88,7 @@ class Chaos:
         self.workdir = workdir
         self.database_url = database_url
         self.rng = random.Random(seed)
-        self.port = _free_port()
+        self.port = free_port()
         self.outbox = workdir / "outbox.sqlite"
         self.counts = {"broker": 0, "agent": 0, "ingester": 0, "db": 0}
         workdir.mkdir(parents=True, exist_ok=True)
@@ -167,7 +149,7 @@ class Chaos:
     def start(self) -> None:
         """Start the broker, the ingesters and the agent."""
         self.broker.start()
-        _wait_port(self.port)
+        wait_port(self.port)
         for process in (*self.ingesters, self.agent):
             process.start()
 
@@ -190,7 +172,7 @@ class Chaos:
             if victim == "broker":
                 self.broker.kill()
                 self.broker.start()
-                _wait_port(self.port)
+                wait_port(self.port)
             else:
                 process = self.agent if victim == "agent" else self.rng.choice(self.ingesters)
                 process.kill()
@@ -240,15 +222,13 @@ class Chaos:
         self.agent.kill()
         self.agent = self._agent("drain.yaml", {**self._device, "readers": []})
         self.agent.start()
-        deadline = time.monotonic() + timeout_s
         produced = self._outbox()[0]
-        while True:
-            if self._outbox()[2] == 0 and self._stored()[2] >= produced:
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"not drained in {timeout_s} s: outbox {self._outbox()}, "
-                                   f"stored {self._stored()}")
-            time.sleep(0.5)
+        wait_for(
+            lambda: self._outbox()[2] == 0 and self._stored()[2] >= produced,
+            timeout=timeout_s,
+            interval=0.5,
+            failure=lambda: f"not drained: outbox {self._outbox()}, stored {self._stored()}",
+        )
 
     def result(self, seconds: float) -> ChaosResult:
         """Counts of the run; call after `drain`."""
