@@ -49,7 +49,6 @@ import zint
 
 from bench._services import DEFAULT_ADMIN_URL, ThrowawayDatabase, free_port
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
 from cloud.db.migrate import migrate
 from cloud.db.pool import Database
 from cloud.labels import service
@@ -60,6 +59,7 @@ from cloud.labels.sheet import sheet_pdf
 from cloud.labels.symbols import Symbology
 from cloud.labels.zpl import labels_zpl
 from cloud.masterdata.rows import gs1_check_digit
+from cloud.settings.api import load_api_settings
 from edge.clock import Clock, ClockSync
 from edge.readers.barcode_decoders import ZxingDecoder
 from edge.readers.base import ReaderContext

@@ -44,7 +44,7 @@ from bench._services import DEFAULT_ADMIN_URL, Mosquitto, ThrowawayDatabase
 from cloud.db.migrate import migrate
 from cloud.db.pool import Database
 from cloud.ingest.service import Ingester
-from cloud.ingest.settings import load_ingest_settings
+from cloud.settings.ingest import load_ingest_settings
 from cloud.trace.timeline import batch_timeline
 from contract import Channel, ClockQuality, Envelope, SensorReading, Topic, encode
 from plumbing.mqtt_url import MqttEndpoint

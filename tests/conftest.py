@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cloud.ingest.service import Ingester
-from cloud.ingest.settings import load_ingest_settings
+from cloud.settings.ingest import load_ingest_settings
 from tests.edge.helpers import Agents
 from tests.support.broker import MosquittoBroker
 from tests.support.postgres import allow_connections, create_database, drop_database

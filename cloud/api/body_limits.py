@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cloud.api.errors import ErrorBody, ErrorDetail
-from cloud.api.settings import ApiSettings
+from cloud.settings.api import ApiSettings
 
 LOGIN_FORM_BYTES = 16 * 1024
 

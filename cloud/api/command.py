@@ -6,7 +6,7 @@ import uvicorn
 
 from cloud.api.http_protocol import BoundedHeadProtocol
 from cloud.api.main import create_app
-from cloud.api.settings import ApiSettings, load_api_settings
+from cloud.settings.api import ApiSettings, load_api_settings
 from plumbing.logs import configure_logging
 
 

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from psycopg2.extensions import cursor as Cursor
 
-from cloud.api.settings import ApiSettings
 from cloud.db.pool import Database
+from cloud.settings.api import ApiSettings
 
 
 async def get_database(request: Request) -> Database:

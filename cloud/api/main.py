@@ -37,10 +37,10 @@ from cloud.api.routers import (
     ui_story,
     units,
 )
-from cloud.api.settings import ApiSettings, load_api_settings
 from cloud.api.ttl_cache import TtlCache
 from cloud.api.ui_support import mount_static
 from cloud.db.pool import Database
+from cloud.settings.api import ApiSettings, load_api_settings
 from plumbing.version import VERSION as __version__
 
 ROUTERS = [

@@ -7,10 +7,10 @@ import sys
 from cloud.broker.acl import SERVICE_ROLES, device_rules, device_username, mosquitto_lines
 from cloud.broker.files import BrokerFileError, set_acl_block, set_password_entry
 from cloud.broker.passwords import hash_password, new_password
-from cloud.broker.settings import load_broker_admin_settings
 from cloud.db.devices_store import approve_device
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
+from cloud.settings.broker import load_broker_admin_settings
 from contract.errors import ContractError
 from plumbing.logs import configure_logging
 from plumbing.settings import ConfigError

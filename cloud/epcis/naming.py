@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from cloud.epcis.identifiers import gtin_class, lgtin_class, sgln_uri, sgtin_uri, sscc_uri
-from cloud.epcis.settings import EpcisSettings
+from cloud.settings.epcis import EpcisSettings
 
 
 @dataclass(frozen=True)

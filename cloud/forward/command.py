@@ -14,7 +14,7 @@ from cloud.db.pool import Database
 from cloud.forward.backoff import Backoff
 from cloud.forward.forwarder import Forwarder
 from cloud.forward.registry import ADAPTERS
-from cloud.forward.settings import load_forward_settings
+from cloud.settings.forward import load_forward_settings
 from cloud.status_server import StatusServer
 from plumbing.logs import configure_logging
 from plumbing.settings import ConfigError

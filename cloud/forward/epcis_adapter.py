@@ -23,10 +23,10 @@ from cloud.epcis.events import sensor_element
 from cloud.epcis.identifiers import IdentifierError
 from cloud.epcis.naming import Naming
 from cloud.epcis.service import render_ours
-from cloud.epcis.settings import EpcisSettings
 from cloud.epcis.validate import validate
 from cloud.forward.adapter import Journal, OutboxItem, Outcome, Result
 from cloud.forward.http import exchange
+from cloud.settings.epcis import EpcisSettings
 
 log = logging.getLogger(__name__)
 

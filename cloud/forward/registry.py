@@ -5,7 +5,7 @@ from typing import Any
 
 from cloud.db.pool import Database
 from cloud.forward.adapter import Adapter
-from cloud.forward.settings import ForwardSettings
+from cloud.settings.forward import ForwardSettings
 
 AdapterFactory = Callable[[Database, ForwardSettings], Adapter]
 
@@ -31,8 +31,8 @@ def _portal(database: Database, settings: ForwardSettings) -> Adapter:
 
 
 def _epcis(database: Database, settings: ForwardSettings) -> Adapter:
-    from cloud.epcis.settings import load_epcis_settings
     from cloud.forward.epcis_adapter import EpcisCaptureAdapter
+    from cloud.settings.epcis import load_epcis_settings
 
     return EpcisCaptureAdapter(
         database, load_epcis_settings(), destination=settings.forward_destination

@@ -13,7 +13,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from cloud.ingest.settings import IngestSettings
+from cloud.settings.ingest import IngestSettings
 from contract import Channel, subscription_filter
 from contract.topics import UPLINK_CHANNELS
 

@@ -10,13 +10,13 @@ from cloud.derive.worker import DeriveWorker
 from cloud.ingest.metrics import IngestMetrics
 from cloud.ingest.mqtt_source import InboundMessage, MqttSource
 from cloud.ingest.receipts import ReceiptPublisher
-from cloud.ingest.settings import IngestSettings, load_ingest_settings
 from cloud.ingest.writer import Writer
 from cloud.notify.escalation import Escalator
 from cloud.notify.mqtt_publisher import AlertPublisher
 from cloud.notify.notifier import Notifier
 from cloud.notify.people import PeopleNotifier
-from cloud.notify.settings import load_people_settings
+from cloud.settings.ingest import IngestSettings, load_ingest_settings
+from cloud.settings.notify import load_people_settings
 from cloud.status_server import StatusServer
 from plumbing.logs import configure_logging
 from plumbing.signals import stop_on_signals

@@ -21,8 +21,8 @@ from cloud.db.pool import Database
 from cloud.ingest.metrics import IngestMetrics
 from cloud.ingest.mqtt_source import InboundMessage
 from cloud.ingest.persist import BatchOutcome, persist_batch, storage_letter
-from cloud.ingest.settings import IngestSettings
 from cloud.ingest.triage import MessagePlan, triage
+from cloud.settings.ingest import IngestSettings
 from plumbing.workers import Backoff, SupervisedWorker, WorkerState
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from cloud.db.deliveries_store import queue_escalations
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
 from cloud.notify.clock import Clock, utc_now
-from cloud.notify.settings import PeopleSettings
+from cloud.settings.notify import PeopleSettings
 from plumbing.workers import SupervisedWorker
 
 log = logging.getLogger(__name__)

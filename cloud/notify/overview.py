@@ -12,7 +12,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.db.deliveries_store import PolicyDefaults, alert_deliveries
 from cloud.db.recipients_store import alert_sites, site_policy, site_recipients
-from cloud.notify.settings import load_people_settings
+from cloud.settings.notify import load_people_settings
 
 
 @dataclass(frozen=True)

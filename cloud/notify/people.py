@@ -32,7 +32,7 @@ from cloud.notify.compose import compose
 from cloud.notify.errors import DeliveryError
 from cloud.notify.notifier import backoff_s
 from cloud.notify.quiet import quiet_until
-from cloud.notify.settings import PeopleSettings
+from cloud.settings.notify import PeopleSettings
 from plumbing.workers import SupervisedWorker
 
 log = logging.getLogger(__name__)

@@ -16,28 +16,16 @@ from pathlib import Path
 
 from fontTools import subset
 from fontTools.ttLib import TTFont
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.reports.errors import ReportError
-from plumbing.settings import ConfigError, load_settings
+from cloud.settings.reports import load_report_settings
+from plumbing.settings import ConfigError
 
 FILES = {
     "": "DejaVuSans.ttf",
     "B": "DejaVuSans-Bold.ttf",
     "mono": "DejaVuSansMono.ttf",
 }
-
-
-class ReportSettings(BaseSettings):
-    """Where the report's fonts are (TXNG_REPORT_FONT_DIR)."""
-
-    model_config = SettingsConfigDict(env_prefix="TXNG_", extra="ignore", frozen=True)
-
-    report_font_dir: Path = Field(
-        default=Path("/usr/share/fonts/truetype/dejavu"),
-        description="Directory with DejaVuSans.ttf, DejaVuSans-Bold.ttf, DejaVuSansMono.ttf",
-    )
 
 
 RANGES = (
@@ -76,7 +64,7 @@ def _cut(source: Path) -> Path:
 def font_files() -> dict[str, Path]:
     """The (cut) font files by style; ReportError naming the setting when one is missing."""
     try:
-        settings = load_settings(ReportSettings, {})
+        settings = load_report_settings()
     except ConfigError as err:
         raise ReportError(str(err)) from err
     paths = {style: settings.report_font_dir / name for style, name in FILES.items()}

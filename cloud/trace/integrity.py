@@ -8,13 +8,12 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from psycopg2.extensions import cursor as Cursor
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.db import integrity_store as store
 from cloud.db.alerts_store import AlertSpec, end_condition, raise_alert
 from cloud.db.presence_store import batch_of_item, lock_subject
 from cloud.db.work_queue import Work, WorkKind
+from cloud.settings.integrity import IntegritySettings, load_integrity_settings
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -24,21 +23,10 @@ UNCOMMISSIONED_CODE = "uncommissioned_code"
 EXPIRED_BATCH_SCAN = "expired_batch_scan"
 
 
-class IntegritySettings(BaseSettings):
-    """Thresholds of the integrity checks (TXNG_INTEGRITY_*)."""
-
-    model_config = SettingsConfigDict(env_prefix="TXNG_INTEGRITY_", extra="ignore", frozen=True)
-
-    max_speed_kmh: float = Field(default=120.0, gt=0, description="Faster than this is suspect")
-    min_distance_km: float = Field(
-        default=2.0, ge=0, description="Closer than this is one place (GPS and site size)"
-    )
-
-
 @lru_cache(maxsize=1)
 def settings() -> IntegritySettings:
     """The integrity settings of this process (read once from the environment)."""
-    return IntegritySettings()
+    return load_integrity_settings()
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -24,10 +24,10 @@ ONE_SHOT = {"migrate", "broker-admin"}
 LONG_RUNNING = sorted(set(SERVICES) - ONE_SHOT)
 # Processes whose settings each service's TXNG_* variables must belong to.
 SERVICE_SETTINGS = {
-    "ingest": ("cloud.ingest.settings", "IngestSettings"),
-    "api": ("cloud.api.settings", "ApiSettings"),
-    "forward": ("cloud.forward.settings", "ForwardSettings"),
-    "broker-admin": ("cloud.broker.settings", "BrokerAdminSettings"),
+    "ingest": ("cloud.settings.ingest", "IngestSettings"),
+    "api": ("cloud.settings.api", "ApiSettings"),
+    "forward": ("cloud.settings.forward", "ForwardSettings"),
+    "broker-admin": ("cloud.settings.broker", "BrokerAdminSettings"),
 }
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 
@@ -56,13 +56,13 @@ def _interpolate(value: str, env: dict[str, str]) -> str:
 
 
 def _settings_classes() -> tuple[dict[str, type[BaseSettings]], list[str]]:
-    """Every BaseSettings class with the TXNG_ prefix in a `*settings` module of ours."""
+    """Every BaseSettings class with the TXNG_ prefix in a `*settings` module or package of ours."""
     found: dict[str, type[BaseSettings]] = {}
     problems = []
     for package in ("cloud", "edge", "txng"):
         module = importlib.import_module(package)
         for info in pkgutil.walk_packages(module.__path__, f"{package}."):
-            if not info.name.rsplit(".", 1)[-1].endswith("settings"):
+            if not any(part.endswith("settings") for part in info.name.split(".")[1:]):
                 continue
             try:
                 loaded = importlib.import_module(info.name)
@@ -201,7 +201,7 @@ def test_the_env_template_names_only_real_settings_and_compose_variables():
 
 
 def test_ingesters_settings_validate_with_the_template_values():
-    from cloud.ingest.settings import IngestSettings
+    from cloud.settings.ingest import IngestSettings
 
     template = {k: v for k, v in _env_template().items() if k.startswith("TXNG_")}
     for service in INGESTERS:

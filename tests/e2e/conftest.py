@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
+from cloud.settings.api import load_api_settings
 from tests.cloud.api.seed import World, seed
 from tests.support.postgres import create_database, drop_database
 from tests.support.waiting import wait_for

@@ -25,7 +25,7 @@ from cloud.db.errors import DatabaseError
 from cloud.db.migrate import migrate
 from cloud.db.pool import Database
 from cloud.ingest.service import Ingester
-from cloud.ingest.settings import IngestSettings, load_ingest_settings
+from cloud.settings.ingest import IngestSettings, load_ingest_settings
 from edge.clock import ScaledClock
 from edge.outbox import OutboxError
 from plumbing.logs import configure_logging

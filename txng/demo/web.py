@@ -11,9 +11,9 @@ import uvicorn
 
 from cloud.api.command import server_options
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
 from cloud.auth.command import create_user
 from cloud.db.pool import Database
+from cloud.settings.api import load_api_settings
 from txng.embedded import EmbeddedServiceError
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from cloud.epcis import service
 from cloud.epcis.errors import EpcisForbidden, EpcisInvalid
 from cloud.epcis.naming import Naming
 from cloud.epcis.query import parse_query
-from cloud.epcis.settings import EpcisSettings, load_epcis_settings
+from cloud.settings.epcis import EpcisSettings, load_epcis_settings
 
 router = APIRouter(
     prefix="/epcis",

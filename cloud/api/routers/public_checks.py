@@ -20,7 +20,6 @@ from cloud.api.deps import hold_slot
 from cloud.api.rate_limit import RateLimiter, RepeatFilter
 from cloud.api.routers.public import GtinPath, LotPath, cached_body, page_of
 from cloud.api.routers.ui_session import FormDep
-from cloud.api.settings import ApiSettings
 from cloud.api.ui_support import language, render, render_html
 from cloud.db import public_checks as store
 from cloud.db.errors import DatabaseUnavailable
@@ -28,6 +27,7 @@ from cloud.db.pool import Database
 from cloud.db.public_checks import CheckState
 from cloud.labels.provinces import PROVINCES
 from cloud.labels.signals import Limits, Signal, far_apart, signals
+from cloud.settings.api import ApiSettings
 
 router = APIRouter(tags=["public"])
 log = logging.getLogger(__name__)

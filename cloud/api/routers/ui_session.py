@@ -11,10 +11,10 @@ from cloud.api.access import Sites, access
 from cloud.api.auth import SESSION_COOKIE
 from cloud.api.deps import CursorDep, SettingsDep
 from cloud.api.i18n import LANGUAGES
-from cloud.api.settings import cookie_secure
 from cloud.api.ui_support import LANG_COOKIE, render
 from cloud.auth.secrets import new_token, token_hash, verify_login
 from cloud.db import auth_store
+from cloud.settings.api import cookie_secure
 
 # Anyone may log in, out or switch languages; none of it shows a site's data.
 router = APIRouter(

@@ -4,7 +4,7 @@ from cloud.notify.channels import Channel, NotConfigured
 from cloud.notify.channels.email import EmailChannel
 from cloud.notify.channels.telegram import TelegramChannel
 from cloud.notify.channels.zalo import ZaloChannel
-from cloud.notify.settings import PeopleSettings
+from cloud.settings.notify import PeopleSettings
 
 CHANNELS = ("email", "telegram", "zalo")
 

@@ -15,7 +15,7 @@ from cloud.api.access import (
     access_of,
 )
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
+from cloud.settings.api import load_api_settings
 
 
 def routes(app: FastAPI) -> list:

@@ -19,11 +19,11 @@ from fastapi.testclient import TestClient
 
 from cloud.api.access import Access, Sites, access_of
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
 from cloud.db.pool import Database
 from cloud.epcis.naming import Naming
-from cloud.epcis.settings import EpcisSettings
 from cloud.masterdata.rows import gs1_check_digit
+from cloud.settings.api import load_api_settings
+from cloud.settings.epcis import EpcisSettings
 from tests.cloud.api.seed import (
     DEVICE_A,
     DEVICE_B,

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 import cloud.auth.secrets
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
+from cloud.settings.api import load_api_settings
 from tests.cloud.api.seed import GTIN_A, LOT_A, PASSWORD, SITE_A
 from tests.support.sql import query
 

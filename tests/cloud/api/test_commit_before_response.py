@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
+from cloud.settings.api import load_api_settings
 from tests.cloud.api.conftest import auth
 from tests.support.sql import scalar
 

@@ -1,7 +1,7 @@
 from fastapi.testclient import TestClient
 
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
+from cloud.settings.api import load_api_settings
 
 
 def test_health_answers_with_the_database(client):

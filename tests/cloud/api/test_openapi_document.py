@@ -4,7 +4,7 @@ import json
 
 from cloud.api.errors import ErrorBody
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
+from cloud.settings.api import load_api_settings
 from tests.cloud.api.conftest import auth
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from cloud.api.main import create_app
 from cloud.api.routers import public
-from cloud.api.settings import load_api_settings
+from cloud.settings.api import load_api_settings
 from tests.cloud.api.seed import GTIN_A, LOT_A, SITE_A
 from tests.support.sql import query
 from tests.support.waiting import wait_for

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
+from cloud.settings.api import load_api_settings
 from tests.cloud.api.conftest import auth
 from tests.cloud.api.seed import GTIN_B, LOT_B, SITE_B
 from tests.support.sql import query

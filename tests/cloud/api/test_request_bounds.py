@@ -18,7 +18,7 @@ import uvicorn
 from cloud.api.command import server_options
 from cloud.api.http_protocol import BoundedHeadProtocol
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
+from cloud.settings.api import load_api_settings
 from tests.support.broker import free_port
 from tests.support.waiting import wait_for
 

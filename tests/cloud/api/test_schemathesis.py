@@ -13,7 +13,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
+from cloud.settings.api import load_api_settings
 from tests.cloud.api.seed import World, seed
 from tests.support.postgres import create_database, drop_database
 

@@ -3,7 +3,7 @@
 import json
 
 from cloud.epcis.naming import Naming
-from cloud.epcis.settings import EpcisSettings
+from cloud.settings.epcis import EpcisSettings
 from tests.cloud.api.conftest import auth
 from tests.cloud.api.seed import GTIN_A, GTIN_B, LOT_A, LOT_B, SITE_A, SITE_B
 from tests.cloud.api.test_access_matrix import epcis_document

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
+from cloud.settings.api import load_api_settings
 from tests.cloud.trace.story_world import (
     DISTRIBUTOR,
     DRIED,

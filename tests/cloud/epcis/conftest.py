@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from cloud.api.auth import Principal, current_principal
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
+from cloud.settings.api import load_api_settings
 from tests.support.factory import SITE
 from tests.support.seed import add_site
 

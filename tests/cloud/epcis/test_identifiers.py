@@ -13,7 +13,7 @@ from cloud.epcis.identifiers import (
     sscc_uri,
 )
 from cloud.epcis.naming import Naming
-from cloud.epcis.settings import load_epcis_settings
+from cloud.settings.epcis import load_epcis_settings
 from plumbing.settings import ConfigError
 
 

@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 
 from cloud.api.auth import current_principal
 from cloud.api.main import create_app
-from cloud.api.settings import load_api_settings
 from cloud.db.pool import Database
-from cloud.epcis.settings import load_epcis_settings
 from cloud.epcis.validate import problems
 from cloud.forward.adapter import ListJournal, OutboxItem, Outcome
 from cloud.forward.epcis_adapter import EpcisCaptureAdapter
+from cloud.settings.api import load_api_settings
+from cloud.settings.epcis import load_epcis_settings
 from tests.cloud.epcis.conftest import OPERATOR, TOKEN, add_operator_site
 from tests.cloud.trace.helpers import idle, import_csv
 from tests.support.factory import SITE, START, message, reading, scan_of

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from cloud.ingest.settings import load_ingest_settings
+from cloud.settings.ingest import load_ingest_settings
 from plumbing.settings import ConfigError
 from tests.support.broker import free_port
 from tests.support.factory import reading_messages

@@ -12,10 +12,10 @@ from cloud.db.pool import Database
 from cloud.db.recipients_store import PolicyRow, RecipientRow, replace_site
 from cloud.notify.escalation import Escalator
 from cloud.notify.people import PeopleNotifier
-from cloud.notify.settings import PeopleSettings, load_people_settings
 from cloud.notify_sim.smtp import SmtpSim
 from cloud.notify_sim.telegram import TelegramSim
 from cloud.notify_sim.zalo import ZaloSim
+from cloud.settings.notify import PeopleSettings, load_people_settings
 
 SITE = "hy-longan"
 BOT_TOKEN = "123456789:AAH-test-token-not-real-0123456789"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cloud.notify.settings import load_people_settings
+from cloud.settings.notify import load_people_settings
 from plumbing.settings import ConfigError
 from tests.support.sql import query
 from txng.cli import main
