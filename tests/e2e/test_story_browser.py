@@ -109,7 +109,7 @@ def test_the_consumer_reads_the_journey_on_a_phone(demo_live, browser, shot):
     page = context.new_page()
     bag = demo.bag(4)
     page.goto(f"{base}/01/{DRIED}/21/{bag}")  # a bag's own QR code
-    page.wait_for_url(f"{base}/01/{DRIED}/10/{DRIED_LOT}")
+    page.wait_for_url(f"{base}/01/{DRIED}/10/{DRIED_LOT}/21/{bag}")
     kinds = page.locator("[data-testid=journey-step]")
     assert [kinds.nth(i).get_attribute("data-kind") for i in range(kinds.count())] == [
         "harvest",

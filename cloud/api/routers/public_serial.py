@@ -1,4 +1,8 @@
-"""Serialised units' QR codes (GS1 Digital Link /01/{gtin}/21/{serial}): to their batch's page."""
+"""Serialised units' QR codes without a lot (GS1 Digital Link /01/{gtin}/21/{serial}).
+
+The code with its lot, /01/{gtin}/10/{lot}/21/{serial}, is answered by public_checks (the batch's
+page with the code's checks), so a pack's check is counted whichever of the two its QR code holds.
+"""
 
 from typing import Annotated
 from urllib.parse import quote
@@ -10,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from cloud.api.access import Sites, access
 from cloud.api.deps import hold_slot
 from cloud.api.errors import ApiError, ErrorBody
-from cloud.api.routers.public import GtinPath, LotPath
+from cloud.api.routers.public import GtinPath
 from cloud.api.ui_support import render
 from cloud.db import api_public as store
 from cloud.db.pool import Database
@@ -26,45 +30,26 @@ def _serial_batch(database: Database, gtin: str, serial: str) -> tuple[str, str]
         return store.batch_of_serial(cur, gtin=gtin.zfill(14), serial=serial)
 
 
-async def _resolve_serial(
-    request: Request, gtin: str, serial: str, lot: str | None, prefix: str
-) -> Response | None:
-    """307 to the batch's page (query kept) if the serial was commissioned (into `lot`)."""
+async def _resolve_serial(request: Request, gtin: str, serial: str, target: str) -> Response | None:
+    """307 to `target` (gtin, lot, serial filled in; query kept) if the serial was commissioned."""
     async with hold_slot(request):
         found = await run_in_threadpool(_serial_batch, request.app.state.database, gtin, serial)
-    if found is None or (lot is not None and found[1] != lot):
+    if found is None:
         return None
     query = f"?{request.url.query}" if request.url.query else ""
-    target = f"{prefix}/01/{found[0]}/10/{quote(found[1], safe='')}{query}"
-    return RedirectResponse(target, status_code=307)
+    path = target.format(gtin=found[0], lot=quote(found[1], safe=""), serial=quote(serial, safe=""))
+    return RedirectResponse(path + query, status_code=307)
 
 
 @router.get(
     "/01/{gtin}/21/{serial}",
     response_class=HTMLResponse,
     summary="Consumer page of a serialised unit (GS1 Digital Link)",
-    responses={307: {"description": "To its batch's page"}, 404: {"description": "Unknown"}},
+    responses={307: {"description": "To its code with the lot"}, 404: {"description": "Unknown"}},
 )
 async def serial_page(request: Request, gtin: GtinPath, serial: SerialPath) -> Response:
-    """A serialised unit's QR code: its batch's consumer page."""
-    return await _serial_page(request, gtin, serial, None)
-
-
-@router.get(
-    "/01/{gtin}/10/{lot}/21/{serial}",
-    response_class=HTMLResponse,
-    summary="Consumer page of a serialised unit with its lot (GS1 Digital Link)",
-    responses={307: {"description": "To its batch's page"}, 404: {"description": "Unknown"}},
-)
-async def lot_serial_page(
-    request: Request, gtin: GtinPath, lot: LotPath, serial: SerialPath
-) -> Response:
-    """The same, when the code names the lot too (it must be the serial's own)."""
-    return await _serial_page(request, gtin, serial, lot)
-
-
-async def _serial_page(request: Request, gtin: str, serial: str, lot: str | None) -> Response:
-    redirect = await _resolve_serial(request, gtin, serial, lot, "")
+    """A serialised unit's QR code without a lot: to the same code with its lot (checks counted)."""
+    redirect = await _resolve_serial(request, gtin, serial, "/01/{gtin}/10/{lot}/21/{serial}")
     if redirect is not None:
         return redirect
     return await run_in_threadpool(
@@ -73,8 +58,8 @@ async def _serial_page(request: Request, gtin: str, serial: str, lot: str | None
         "consumer_missing.html",
         status_code=404,
         gtin=gtin,
-        lot=lot,
-        code=f"(01){gtin}" + (f"(10){lot}" if lot else "") + f"(21){serial}",
+        lot=None,
+        code=f"(01){gtin}(21){serial}",
     )
 
 
@@ -85,7 +70,7 @@ async def _serial_page(request: Request, gtin: str, serial: str, lot: str | None
 )
 async def serial_json(request: Request, gtin: GtinPath, serial: SerialPath) -> Response:
     """A redirect to the batch's public facts."""
-    redirect = await _resolve_serial(request, gtin, serial, None, "/api/public")
+    redirect = await _resolve_serial(request, gtin, serial, "/api/public/01/{gtin}/10/{lot}")
     if redirect is None:
         raise ApiError(404, "not_found", f"no serialised unit {gtin}/{serial}")
     return redirect

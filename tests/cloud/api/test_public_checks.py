@@ -55,6 +55,17 @@ def test_a_check_is_counted_on_a_cache_hit_and_once_per_client_a_while(issued):
         assert "<!--txng:check-->" not in first.text
 
 
+def test_a_code_without_its_lot_goes_to_the_code_with_its_lot_and_is_counted(issued):
+    with clients(issued, "198.51.100.1") as (phone,):
+        moved = phone.get(f"/01/{GTIN_B}/21/1?lang=en", follow_redirects=False)
+        assert moved.status_code == 307
+        assert moved.headers["location"] == f"{PAGE}/21/1?lang=en"
+        assert "You are the first to check" in phone.get(f"/01/{GTIN_B}/21/1?lang=en").text
+        unknown = phone.get(f"/01/{GTIN_B}/21/778", follow_redirects=False)
+    assert unknown.status_code == 404
+    assert checks(issued, "1") == [(1, 1, True)]
+
+
 def test_a_code_the_producer_never_issued_is_flagged_on_the_page(issued):
     with clients(issued, "198.51.100.1") as (phone,):
         page = phone.get(f"{PAGE}/21/777?lang=en")
