@@ -88,6 +88,8 @@ def _sensors(cur: Cursor, spans: Sequence[Span], quantity: str) -> list[SensorRo
 
 def _alerts(cur: Cursor, scope: Scope) -> list[AlertRecord]:
     found = alerts_history.alerts_of_batches(cur, [b.id for b in scope.batches])
+    if scope.seen_by is not None:
+        found = [a for a in found if a.site_id == scope.seen_by]
     if scope.kind == "batch":
         return found
     places = {(s.site_id, s.location) for s in scope.spans}
@@ -197,6 +199,8 @@ def assemble(cur: Cursor, scope: Scope, *, now: datetime, points: int = SERIES_P
         series=(*_series(cur, spans, totals, quantity, points),),
         pending_work=pending,
         untracked_s=untracked,
+        seen_by=scope.seen_by,
+        handovers=scope.handovers,
         verdict=decide(
             profile,
             overall=overall,

@@ -99,6 +99,15 @@ class ChainReference:
 
 
 @dataclass(frozen=True)
+class Handover:
+    """Another site's event next to the viewing site's: when, which site, which step; no more."""
+
+    time: datetime
+    site_id: str
+    biz_step: str
+
+
+@dataclass(frozen=True)
 class Reason:
     """One reason for a verdict: a code the texts know, and its figures."""
 
@@ -164,6 +173,8 @@ class Report:
     pending_work: int
     untracked_s: float  # a shipment's time at no known place (no readings can cover it)
     verdict: Verdict
+    seen_by: str | None = None  # an operator's site: the report covers that site's part only
+    handovers: tuple[Handover, ...] = ()  # seen_by's handovers with other sites
 
     @property
     def spans(self) -> list[Span]:

@@ -158,6 +158,8 @@ def _subject(pdf: FPDF, report: Report, t: Texts) -> None:
         rows.append((t("producer"), ", ".join(producers)))
     end = t("ongoing") if report.end is None else t.time(report.end)
     rows.append((t("period"), f"{t.time(report.start)} → {end}"))
+    if report.seen_by is not None:
+        rows.append((t("seen_by"), t("site_part").format(site=report.seen_by)))
     rows.append((t("generated"), f"{t.time(report.generated_at)} · {t('times_in')}"))
     _pairs(pdf, rows)
 
@@ -347,6 +349,17 @@ def _stays(pdf: FPDF, report: Report, t: Texts) -> None:
     )
 
 
+def _handovers(pdf: FPDF, report: Report, t: Texts) -> None:
+    if report.seen_by is None:
+        return
+    _heading(pdf, t("handovers"))
+    rows = [(t.time(h.time), h.site_id, h.biz_step) for h in report.handovers]
+    if not rows:
+        pdf.cell(0, 5, t("none"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        return
+    _table(pdf, (40, 70, 50), (t("time"), t("site"), t("biz_step")), rows)
+
+
 def _calibration(calibration: Calibration | None, t: Texts) -> str:
     if calibration is None:
         return t("unknown")
@@ -507,6 +520,7 @@ def report_pdf(report: Report, texts: Texts, *, name: str) -> bytes:
         _figures,
         _chart,
         _stays,
+        _handovers,
         _sensors,
         _excursions,
         _alerts,

@@ -1,7 +1,7 @@
 """What a report covers: a batch's life, one of its stays, or a unit's shipment, resolved."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from psycopg2.extensions import cursor as Cursor
@@ -13,7 +13,7 @@ from cloud.db.coldchain_store import batch_profile, profile_by_id
 from cloud.db.readings_query import Stay, batch_stays, merge_stays
 from cloud.db.rollups_query import Span
 from cloud.reports.errors import Ambiguous, NotFound
-from cloud.reports.model import BatchInfo, Kind
+from cloud.reports.model import BatchInfo, Handover, Kind
 from cloud.reports.shipments import pick, shipments_of
 
 
@@ -61,6 +61,8 @@ class Scope:
     sscc: str | None = None
     from_site: str | None = None
     to_site: str | None = None
+    seen_by: str | None = None  # an operator's site: the scope is cut to its part (seen.py)
+    handovers: tuple[Handover, ...] = ()
 
 
 def _batch_info(cur: Cursor, batch_id: int) -> BatchInfo:
@@ -181,8 +183,19 @@ def _shipment_scope(cur: Cursor, request: ShipmentReport) -> Scope:
     )
 
 
-def resolve(cur: Cursor, request: Request) -> Scope:
-    """The scope of a request; NotFound or Ambiguous when it names nothing or several things."""
+def resolve(cur: Cursor, request: Request, *, site: str | None = None) -> Scope:
+    """The scope of a request; NotFound or Ambiguous when it names nothing or several things.
+
+    `site`: for an operator of that site, whose scope is cut to its part by `seen.seen_from`;
+    here only the choice of a stay (one of that site's) or a shipment (from or to it).
+    """
     if isinstance(request, ShipmentReport):
-        return _shipment_scope(cur, request)
+        scope = _shipment_scope(cur, request)
+        if site is not None and site not in (scope.from_site, scope.to_site):
+            raise NotFound(f"no shipment of unit {request.sscc} from or to site {site}")
+        return scope
+    if isinstance(request, StayReport) and site is not None:
+        if request.site not in (None, site):
+            raise NotFound(f"batch {request.batch_id} has no stay of site {request.site} to show")
+        request = replace(request, site=site)
     return _batch_scope(cur, request)

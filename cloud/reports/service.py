@@ -18,6 +18,7 @@ from cloud.reports.scope import (
     StayReport,
     resolve,
 )
+from cloud.reports.seen import seen_from
 from cloud.reports.shipments import Shipment, shipments_of
 from cloud.reports.tables import readings_csv, report_xlsx
 from cloud.reports.texts import LOCAL_TIME, Language, Texts
@@ -66,14 +67,21 @@ def make_report(
     fmt: Format,
     language: Language,
     now: datetime | None = None,
+    site: str | None = None,
 ) -> Document:
-    """The report asked for, in one consistent snapshot; NotFound, Ambiguous or ReportError."""
+    """The report asked for, in one consistent snapshot; NotFound, Ambiguous or ReportError.
+
+    `site`: as an operator of that site sees it (its own part, the other sites' handovers).
+    """
     texts = Texts(language)
     listed = None
     with database.transaction() as conn:
         with conn.cursor() as cur:
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            report = assemble(cur, resolve(cur, request), now=now or datetime.now(UTC))
+            scope = resolve(cur, request, site=site)
+            if site is not None:
+                scope = seen_from(scope, site)
+            report = assemble(cur, scope, now=now or datetime.now(UTC))
         if fmt == "csv":
             content, listed = readings_csv(
                 readings_of(conn, report.spans, report.quantity), report.quantity

@@ -70,6 +70,14 @@ def _summary_rows(report: Report, t: Texts) -> list[tuple[str, object]]:
             f"{t.time(report.start)} → {t.time(report.end) if report.end else t('ongoing')}",
         ),
         (t("generated"), f"{t.time(report.generated_at)} ({t('times_in')})"),
+    ]
+    if report.seen_by is not None:
+        rows.append((t("seen_by"), t("site_part").format(site=report.seen_by)))
+        rows += [
+            (t("handovers"), f"{t.time(h.time)} · {h.site_id} · {h.biz_step}")
+            for h in report.handovers
+        ]
+    rows += [
         (t("profile"), report.profile.id if report.profile else t("no_profile")),
         (t("readings"), f.count),
         (t("min"), f.min),

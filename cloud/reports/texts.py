@@ -34,6 +34,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "to_site": ("Nơi đến", "To"),
     "in_transit": ("đang vận chuyển", "in transit"),
     "period": ("Thời gian", "Period"),
+    "seen_by": ("Phạm vi", "Scope"),
+    "site_part": (
+        "Phần của cơ sở {site}; các cơ sở khác: chỉ thời điểm giao nhận",
+        "Site {site}'s part; other sites: their handovers only",
+    ),
+    "handovers": ("Giao nhận với cơ sở khác", "Handovers with other sites"),
     "ongoing": ("đang tiếp diễn", "still going on"),
     "generated": ("Lập lúc", "Made at"),
     "times_in": ("Giờ Việt Nam (UTC+07:00)", "Times in Vietnam time (UTC+07:00)"),

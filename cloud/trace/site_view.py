@@ -11,9 +11,12 @@ count as events of the site they were captured for; those a partner asserts are 
 their label, to that site only. The batch's own
 master data (product, producing site, origin, dates: printed on its pack and its public
 consumer page) and its links one step back and forward (the batches it was made from and
-into, the units it was packed into) stay.
+into, the units it was packed into) stay. Cold-chain reports (cloud/reports/) apply the same
+view: an operator's report covers their own site's stays, readings, alerts and events, and
+lists the other sites' handovers by time, site and business step.
 """
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -22,14 +25,17 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="Entry")
 
 
-def _handovers(events: list[T], site: str) -> set[int]:
-    """Indexes of other sites' events that touch one of `site`'s (the step back and forward)."""
+def handover_positions(sites: Sequence[str | None], site: str) -> set[int]:
+    """Positions of other sites' events next to one of `site`'s (the step back and forward).
+
+    `sites`: the site of each event, in time order.
+    """
     keep = set()
-    for i, event in enumerate(events):
-        if event.site == site:
+    for i, here in enumerate(sites):
+        if here == site:
             continue
-        before = events[i - 1].site if i > 0 else None
-        after = events[i + 1].site if i + 1 < len(events) else None
+        before = sites[i - 1] if i > 0 else None
+        after = sites[i + 1] if i + 1 < len(sites) else None
         if site in (before, after):
             keep.add(i)
     return keep
@@ -38,7 +44,7 @@ def _handovers(events: list[T], site: str) -> set[int]:
 def seen_from(entries: list[T], site: str) -> list[T]:
     """The timeline's entries as an operator of `site` may see them."""
     events = [e for e in entries if e.kind == "event" and e.asserted_by != "partner"]
-    handovers = {id(events[i]) for i in _handovers(events, site)}
+    handovers = {id(events[i]) for i in handover_positions([e.site for e in events], site)}
     seen = []
     for entry in entries:
         if entry.asserted_by == "partner":

@@ -44,9 +44,13 @@ def _local(at: datetime | None) -> datetime | None:
     return at.replace(tzinfo=LOCAL_TIME) if at is not None and at.tzinfo is None else at
 
 
-def _file(database: Database, request: Request, fmt: Format, language: Language) -> Response:
+def _file(
+    database: Database, principal: Principal, request: Request, fmt: Format, language: Language
+) -> Response:
     try:
-        document = make_report(database, request, fmt=fmt, language=language)
+        document = make_report(
+            database, request, fmt=fmt, language=language, site=principal.scope()
+        )
     except NotFound as err:
         raise ApiError(404, "not_found", str(err)) from err
     except Ambiguous as err:
@@ -84,14 +88,17 @@ def batch_report(
     ] = None,
     site: Annotated[str | None, Query(max_length=64, description="The stay's site")] = None,
 ) -> Response:
-    """Profile, figures, chart, excursions, alerts, sensors, chain references and a verdict."""
+    """Profile, figures, chart, excursions, alerts, sensors, chain references and a verdict.
+
+    An operator's report covers their own site's part; of other sites only the handovers.
+    """
     visible_batch(cur, principal, batch_id)
     if (location is None) != (at is None):
         raise ApiError(422, "invalid_request", "location and at go together (one stay)")
     request: Request = BatchReport(batch_id)
     if location is not None and at is not None:
         request = StayReport(batch_id, location, _local(at) or at, site)
-    return _file(database, request, format, lang)
+    return _file(database, principal, request, format, lang)
 
 
 class ShipmentOut(BaseModel):
@@ -152,10 +159,15 @@ def shipment_report(
         str | None, Query(max_length=64, description="Profile to judge by if contents differ")
     ] = None,
 ) -> Response:
-    """The unit's journey between two sites: its legs' readings, excursions, alerts, verdict."""
+    """The unit's journey between two sites: its legs' readings, excursions, alerts, verdict.
+
+    An operator's report shows their own site's legs and events; of the other site only the
+    handover.
+    """
     shipments = _visible(principal, unit_shipments(database, sscc))
     wanted = _local(departed)
     chosen = [s for s in shipments if wanted is None or s.departed == wanted]
     if not chosen:
         raise ApiError(404, "not_found", f"no shipment of unit {sscc} to show")
-    return _file(database, ShipmentReport(sscc, chosen[-1].departed, profile), format, lang)
+    request = ShipmentReport(sscc, chosen[-1].departed, profile)
+    return _file(database, principal, request, format, lang)
