@@ -5,8 +5,8 @@ Kinds: serialised Digital Link QR, serialised GS1 DataMatrix, serialised GS1-128
 GS1 checks, symbols by zint) and SSCC logistic labels (two GS1-128 each). Every label's symbols
 are drawn at printer resolution (dots per module as a 300 dpi printer would), then "photographed"
 (resampled to 3-4.5 pixels per module, tilted by up to ±8°, half of them blurred; drawn by zint,
-not by the reader's library) and read by the edge camera's path: zxing-cpp, then `code_scan`
-and its GS1 parser.
+not by the reader's library) and read by the edge camera's path: its FrameDecoder (locate,
+zxing-cpp, one reading per code), then `code_scan` and its GS1 parser.
 
 - ms_per_label: allocation + checks + symbols (service call) + the print raster, per label;
   the bare library (zint encoding the same data, nothing else) is measured in the same run as
@@ -14,8 +14,9 @@ and its GS1 parser.
 - pdf_sheet_ms: one PDF of all N QR labels on 65-per-A4 sheets; zpl_ms: one ZPL job of N.
 - decode time is reported apart (`decode_ms_per_label`): it is the reader's cost, not ours.
 - a label counts as matched when the frame gives exactly one code and it carries the label's
-  identifiers; `right_plus_a_misread` counts frames where zxing-cpp also returned a second,
-  wrong reading of the same symbol (seen on tilted GS1-128), which the camera would emit too.
+  identifiers; `right_plus_a_misread` counts frames where the reader also returned a second,
+  wrong reading (zxing-cpp reads about 1 in 1,000 tilted GS1-128 twice; the reader keeps one
+  reading per code, edge/readers/one_per_code.py).
 - the consumer page of a serialised code counts each check even when the batch's page is
   kept: an API (uvicorn, one worker, in this process) is asked one after another for the
   batch's kept page (`consumer_hit_ms`, the baseline), for codes' pages counted
@@ -63,6 +64,7 @@ from cloud.settings.api import load_api_settings
 from edge.clock import Clock, ClockSync
 from edge.readers.barcode_decoders import ZxingDecoder
 from edge.readers.base import ReaderContext
+from edge.readers.frame_decoder import FrameDecoder
 from edge.readers.scan_text import code_scan
 
 BASE_URL = "https://truyxuat.example.vn"
@@ -106,10 +108,10 @@ def photographed(pixels: np.ndarray, index: int, dots: int) -> np.ndarray:
 
 
 class ReaderPath:
-    """The camera reader's per-frame work: decode, then turn each code into a scan."""
+    """The camera reader's per-frame work: decode (its FrameDecoder), each code into a scan."""
 
     def __init__(self) -> None:
-        self.decoder = ZxingDecoder()
+        self.decoder = FrameDecoder(ZxingDecoder())
         self.context = ReaderContext(Clock(ClockSync.SYNCED))
         self.counters: Counter[str] = Counter()
 

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from edge.readers.one_per_code import Box, Located, best, one_per_code
+
 if TYPE_CHECKING:  # numpy, OpenCV and the decoders load only when a camera runs
     import numpy as np
     import numpy.typing as npt
@@ -35,10 +37,11 @@ class Decoder(Protocol):
     def decode(self, image: Image, *, symbols: Symbols = "any") -> list[Decoded]:
         """Every code read in the image.
 
-        With "linear" the image is one linear symbol with upright bars: only linear
-        symbologies are tried, and of several reads the one across the most rows is kept (a
-        stray read of part of the bars can pass a check digit); "matrix" tries only matrix
-        symbologies (a region the locator found without bars).
+        Readings of one code are one reading (edge/readers/one_per_code.py). With "linear"
+        the image is one linear symbol with upright bars: only linear symbologies are tried,
+        and of several reads one is kept (a stray read of part of the bars can pass a check
+        digit); "matrix" tries only matrix symbologies (a region the locator found without
+        bars).
         """
 
 
@@ -73,16 +76,23 @@ class ZxingDecoder:
             try_invert=self._inverted,
             text_mode=self._zx.TextMode.Plain,
         )
-        valid = [r for r in results if r.valid and r.text]
-        if symbols == "linear" and len(valid) > 1:
-            valid = [max(valid, key=_rows)]
-        return [Decoded(r.text, r.symbology_identifier or None) for r in valid]
+        valid = [_located(r) for r in results if r.valid and r.text]
+        return _one_per_code(valid, single=symbols == "linear")
 
 
-def _rows(result: Any) -> int:
-    """How many rows of the image a zxing-cpp result spans."""
+def _located(result: Any) -> Located:
+    """A zxing-cpp result with the box around its position."""
     p = result.position
-    return int(max(p.bottom_left.y, p.bottom_right.y) - min(p.top_left.y, p.top_right.y))
+    corners = (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
+    box = Box.around([(float(c.x), float(c.y)) for c in corners])
+    return Located(result.text, result.symbology_identifier or None, box)
+
+
+def _one_per_code(readings: list[Located], *, single: bool) -> list[Decoded]:
+    """One reading per code (`single`: the image is one code) as Decoded values."""
+    if single and len(readings) > 1:
+        readings = [best(readings)]
+    return [Decoded(r.text, r.symbology) for r in one_per_code(readings)]
 
 
 class PyzbarDecoder:
@@ -99,19 +109,18 @@ class PyzbarDecoder:
 
     def decode(self, image: Image, *, symbols: Symbols = "any") -> list[Decoded]:
         """Every code zbar reads (its only matrix symbology is QR)."""
-        found = []
+        found: list[Located] = []
         wanted = {"any": None, "linear": self._linear, "matrix": self._matrix}[symbols]
         read = self._zbar.decode(image, symbols=wanted)
-        if symbols == "linear" and len(read) > 1:
-            read = [max(read, key=lambda s: s.rect.height)]
         for symbol in read:
             data: bytes = symbol.data
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError:
                 text = data.decode("latin-1")
-            found.append(Decoded(text, _ZBAR_AIM.get(symbol.type)))
-        return found
+            x, y, w, h = symbol.rect
+            found.append(Located(text, _ZBAR_AIM.get(symbol.type), Box(x, y, x + w, y + h)))
+        return _one_per_code(found, single=symbols == "linear")
 
 
 def make_decoder(name: DecoderName, *, inverted: bool = False) -> Decoder:

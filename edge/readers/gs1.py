@@ -26,18 +26,38 @@ def _parse(raw: str) -> ParseResult | None:
         return None
 
 
-def gs1_identifiers(raw: str) -> Gs1Identifiers | None:
-    """The GS1 keys in an element string, Digital Link or GTIN; None if not (valid) GS1.
-
-    `raw` may start with an AIM symbology identifier (`]C1`, `]d2`, `]Q3`, `]E0`, …). A code
-    whose GTIN fails its check digit is not GS1 here: the scan keeps it raw, flagged by `None`.
-    """
+def _parse_code(raw: str) -> ParseResult | None:
+    """The parse of a scanned code (by biip), a Digital Link behind an AIM identifier too."""
     result = _parse(raw)
     if result is not None and result.gs1_message is None and result.gs1_digital_link_uri is None:
         # biip reads a Digital Link only without the QR symbology identifier in front of it
         body = raw[3:] if raw.startswith("]") else raw
         if body.startswith(_URL_PREFIXES):
             result = _parse(body)
+    return result
+
+
+def validates(raw: str) -> bool:
+    """Whether `raw` is GS1 data whose keys pass their check digits (and dates exist)."""
+    result = _parse_code(raw)
+    if result is None:
+        return False
+    source = result.gs1_message or result.gs1_digital_link_uri
+    if source is None:
+        return result.gtin is not None
+    return all(
+        e.gtin_error is None and e.gln_error is None and e.sscc_error is None
+        for e in source.element_strings
+    )
+
+
+def gs1_identifiers(raw: str) -> Gs1Identifiers | None:
+    """The GS1 keys in an element string, Digital Link or GTIN; None if not (valid) GS1.
+
+    `raw` may start with an AIM symbology identifier (`]C1`, `]d2`, `]Q3`, `]E0`, …). A code
+    whose GTIN fails its check digit is not GS1 here: the scan keeps it raw, flagged by `None`.
+    """
+    result = _parse_code(raw)
     if result is None:
         return None
     source = result.gs1_message or result.gs1_digital_link_uri
