@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from edge.sd_notify import keep_watchdog_fed, notify
 from edge.status import StatusReporter
 from edge.supervisor import Supervisor
 from plumbing.logs import configure_logging
+from plumbing.settings import log_level
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ async def _run_until_signalled(agent: Agent) -> None:
 
 def run_command(config_path: str) -> int:
     """`txng edge run CONFIG`: run the agent until SIGINT or SIGTERM."""
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"))
+    configure_logging(log_level())
     config = load_config(Path(config_path))
     try:
         asyncio.run(_run_until_signalled(Agent(config)))

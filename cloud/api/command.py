@@ -6,7 +6,8 @@ import uvicorn
 
 from cloud.api.http_protocol import BoundedHeadProtocol
 from cloud.api.main import create_app
-from cloud.settings.api import ApiSettings, load_api_settings
+from cloud.settings import load_tree
+from cloud.settings.api import ApiSettings
 from plumbing.logs import configure_logging
 
 
@@ -31,7 +32,7 @@ def server_options(settings: ApiSettings) -> dict[str, Any]:
 
 def api_command() -> int:
     """Run the API until interrupted (TXNG_API_WORKERS > 1: that many worker processes)."""
-    settings = load_api_settings()
+    settings = load_tree().api  # every section checked at start-up
     configure_logging(settings.log_level)
     if settings.api_workers > 1:
         uvicorn.run(

@@ -1,7 +1,6 @@
 """`txng users add` and `txng tokens create`: API users and their tokens (hashed at rest)."""
 
 import getpass
-import os
 import sys
 from datetime import UTC, datetime, timedelta
 
@@ -9,14 +8,7 @@ from cloud.auth.secrets import hash_password, new_token, token_hash
 from cloud.db import auth_store
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
-from plumbing.settings import ConfigError
-
-
-def _database_url(given: str | None) -> str:
-    url = given or os.environ.get("TXNG_DATABASE_URL")
-    if not url:
-        raise ConfigError("TXNG_DATABASE_URL: not set (or pass --database-url)")
-    return url
+from cloud.settings.common import required_database_url
 
 
 def create_user(
@@ -62,7 +54,7 @@ def users_add_command(
     *, username: str, role: str, site: str | None, password_stdin: bool, database_url: str | None
 ) -> int:
     """Add a user; the password comes from a prompt, or from stdin with --password-stdin."""
-    database = Database(_database_url(database_url), max_connections=1)
+    database = Database(required_database_url(database_url), max_connections=1)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     elif sys.stdin.isatty():
@@ -84,7 +76,7 @@ def tokens_create_command(
     *, username: str, name: str, days: float | None, database_url: str | None
 ) -> int:
     """Create an API token and print it once."""
-    database = Database(_database_url(database_url), max_connections=1)
+    database = Database(required_database_url(database_url), max_connections=1)
     try:
         token = create_token(database, username=username, name=name, days=days)
     except (LookupError, DatabaseUnavailable, DataRejected) as err:

@@ -13,7 +13,7 @@ from cloud.db.pool import Database
 from cloud.settings.broker import load_broker_admin_settings
 from contract.errors import ContractError
 from plumbing.logs import configure_logging
-from plumbing.settings import ConfigError
+from plumbing.settings import ConfigError, log_level
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def devices_add_command(
     register: bool = True,
 ) -> int:
     """Approve SITE/DEVICE in the database, give it a new password and its own ACL block."""
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"), json_lines=False)
+    configure_logging(log_level(), json_lines=False)
     try:
         username = device_username(site, device)
     except ContractError as err:
@@ -101,7 +101,7 @@ def broker_account_command(
     The password is new and random, or the value of the environment variable `password_env`
     (so that the broker accepts what a compose .env file already gives the service).
     """
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"), json_lines=False)
+    configure_logging(log_level(), json_lines=False)
     service = SERVICE_ROLES[role]
     name = username or service.username
     passwords, acl = load_broker_admin_settings(

@@ -1,22 +1,20 @@
 """`txng db …` subcommands."""
 
 import logging
-import os
 
 from cloud.db.errors import DatabaseUnavailable
 from cloud.db.migrate import migrate
+from cloud.settings.common import required_database_url
 from plumbing.logs import configure_logging
-from plumbing.settings import ConfigError
+from plumbing.settings import log_level
 
 log = logging.getLogger(__name__)
 
 
 def migrate_command(*, database_url: str | None) -> int:
     """Apply pending migrations to TXNG_DATABASE_URL (or the given URL)."""
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"))
-    url = database_url or os.environ.get("TXNG_DATABASE_URL")
-    if not url:
-        raise ConfigError("TXNG_DATABASE_URL: not set (or pass --database-url)")
+    configure_logging(log_level())
+    url = required_database_url(database_url)
     try:
         report = migrate(url)
     except DatabaseUnavailable as err:

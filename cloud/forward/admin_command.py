@@ -1,21 +1,21 @@
 """`txng forward parked|requeue`: list the items a destination holds back, send them again."""
 
 import logging
-import os
 
 from cloud.db.errors import DatabaseUnavailable
 from cloud.db.forward_store import parked_items, requeue_parked
 from cloud.db.pool import Database
-from cloud.masterdata.command import database_url
+from cloud.settings.common import required_database_url
 from plumbing.logs import configure_logging
+from plumbing.settings import log_level
 
 log = logging.getLogger(__name__)
 
 
 def parked_command(*, destination: str, database_url_option: str | None = None) -> int:
     """Print each parked item (kind, key, missing field, last error); 0, or 2 without a database."""
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"), json_lines=False)
-    database = Database(database_url(database_url_option), max_connections=1)
+    configure_logging(log_level(), json_lines=False)
+    database = Database(required_database_url(database_url_option), max_connections=1)
     try:
         with database.transaction() as conn, conn.cursor() as cur:
             items = parked_items(cur, destination=destination)
@@ -34,8 +34,8 @@ def requeue_command(
     *, destination: str, missing_field: str | None, database_url_option: str | None = None
 ) -> int:
     """Put the destination's parked items (optionally only those lacking a field) back in line."""
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"), json_lines=False)
-    database = Database(database_url(database_url_option), max_connections=1)
+    configure_logging(log_level(), json_lines=False)
+    database = Database(required_database_url(database_url_option), max_connections=1)
     try:
         with database.transaction() as conn, conn.cursor() as cur:
             count = requeue_parked(cur, destination=destination, missing_field=missing_field)

@@ -14,7 +14,7 @@ from cloud.db.pool import Database
 from cloud.forward.backoff import Backoff
 from cloud.forward.forwarder import Forwarder
 from cloud.forward.registry import ADAPTERS
-from cloud.settings.forward import load_forward_settings
+from cloud.settings import load_tree
 from cloud.status_server import StatusServer
 from plumbing.logs import configure_logging
 from plumbing.settings import ConfigError
@@ -49,7 +49,7 @@ def forward_command() -> int:
     Exits 0 when asked to stop, 1 when the destination cannot be registered, and
     EXIT_WORKER_FAILED when a sender died (so that systemd or compose restart the process).
     """
-    settings = load_forward_settings()
+    settings = load_tree().forward  # every section checked at start-up
     configure_logging(settings.log_level)
     factory = ADAPTERS.get(settings.forward_adapter)
     if factory is None:
@@ -76,7 +76,6 @@ def forward_command() -> int:
         backoff=Backoff(settings.forward_backoff_base_s, settings.forward_backoff_cap_s),
         senders=settings.forward_senders,
         idle_wait_s=settings.forward_idle_wait_s,
-        kill_after=settings.forward_fault_kill_after,
     )
     workers = Workers()
     for worker in forwarder.workers:

@@ -9,8 +9,6 @@ dedupes on our client reference anyway, so a lock is the simpler way to "never t
 """
 
 import logging
-import os
-import signal
 import threading
 from collections.abc import Iterable
 
@@ -39,13 +37,10 @@ class Forwarder:
         backoff: Backoff | None = None,
         senders: int = 1,
         idle_wait_s: float = 0.5,
-        kill_after: int | None = None,
     ):
         self._database = database
         self._adapter = adapter
         self._backoff = backoff or Backoff()
-        self._kill_after = kill_after  # testing only: SIGKILL self after this many sends
-        self._sends = 0
         self._lock = threading.Lock()
         self._in_hand: dict[str, list[OutboxItem]] = {}
         self.counts: dict[str, int] = {outcome.value: 0 for outcome in Outcome}
@@ -81,7 +76,7 @@ class Forwarder:
             self._in_hand[sender] = items
             results = self._adapter.send(items, journal)
             del self._in_hand[sender]  # (still there after an unexpected error: see the restart)
-            self._maybe_die()
+            self._sent()
             by_id: dict[int, Result] = {r.item_id: r for r in results}
             finish(cur, [decide(item, by_id.get(item.id), self._backoff) for item in items])
             record_submissions(cur, journal.submissions)
@@ -94,14 +89,8 @@ class Forwarder:
                 outcome = result.outcome if result is not None else Outcome.TRANSIENT
                 self.counts[outcome.value] += 1
 
-    def _maybe_die(self) -> None:
-        """Testing only: die like a power cut after a send, before its outcome is stored."""
-        if self._kill_after is None:
-            return
-        with self._lock:
-            self._sends += 1
-            if self._sends >= self._kill_after:
-                os.kill(os.getpid(), signal.SIGKILL)
+    def _sent(self) -> None:
+        """A send is done and its outcome not yet stored: where tests inject a power cut."""
 
     def _fail_in_hand(self, sender: str, error: str) -> None:
         """After a crash: the items whose send crashed wait their backoff like a failed send."""

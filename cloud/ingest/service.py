@@ -15,7 +15,8 @@ from cloud.notify.escalation import Escalator
 from cloud.notify.mqtt_publisher import AlertPublisher
 from cloud.notify.notifier import Notifier
 from cloud.notify.people import PeopleNotifier
-from cloud.settings.ingest import IngestSettings, load_ingest_settings
+from cloud.settings import load_tree
+from cloud.settings.ingest import IngestSettings
 from cloud.settings.notify import load_people_settings
 from cloud.status_server import StatusServer
 from plumbing.logs import configure_logging
@@ -143,7 +144,7 @@ class Ingester:
 
 def ingest_command() -> int:
     """Run the ingester until SIGTERM or SIGINT; exit EXIT_WORKER_FAILED if a worker died."""
-    settings = load_ingest_settings()
+    settings = load_tree().ingest  # every section checked at start-up
     configure_logging(settings.log_level)
     ingester = Ingester(settings)
     stopping = stop_on_signals(log)

@@ -9,9 +9,7 @@ can block the queue.
 """
 
 import logging
-import os
 import queue
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -188,9 +186,7 @@ class Writer:
         batch.alone = True
 
     def _fault(self, point: str) -> None:
-        if self._settings.ingest_fault_kill_at == point:
-            log.warning("fault injection: killing the ingester %s", point)
-            os.kill(os.getpid(), signal.SIGKILL)
+        """A point of the work (after_receive, after_commit) where tests inject a crash."""
 
     def _store(self, plans: list[MessagePlan]) -> BatchOutcome:
         register = self._settings.ingest_unknown_devices == "register"

@@ -2,7 +2,6 @@
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -14,22 +13,25 @@ from cloud.labels.errors import LabelError
 from cloud.labels.layouts import SHEETS, THERMAL
 from cloud.labels.service import BatchNotFound, LabelSet, Output
 from cloud.labels.symbols import Symbology
-from cloud.masterdata.command import database_url
 from cloud.masterdata.rows import normalise_gtin
+from cloud.settings.api import load_api_settings
+from cloud.settings.common import required_database_url
 from plumbing.logs import configure_logging
-from plumbing.settings import ConfigError
+from plumbing.settings import ConfigError, configured, log_level
 
 log = logging.getLogger(__name__)
 
 
 def _base_url(given: str | None) -> str:
-    url = given or os.environ.get("TXNG_API_PUBLIC_BASE_URL")
-    if not url:
+    if given:
+        return given
+    api = load_api_settings()
+    if not configured(api, "api_public_base_url"):
         raise ConfigError(
             "TXNG_API_PUBLIC_BASE_URL: not set (or pass --base-url): the consumer page's "
             "public address goes into every QR code"
         )
-    return url
+    return api.api_public_base_url
 
 
 def _output(args: argparse.Namespace) -> Output:
@@ -74,7 +76,7 @@ def _make(args: argparse.Namespace, database: Database) -> LabelSet:
 
 def labels_command(args: argparse.Namespace) -> int:
     """Write the labels asked for to `--out`; exit 1 with the field to fix when they are bad."""
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"), json_lines=False)
+    configure_logging(log_level(), json_lines=False)
     if args.command == "layouts":
         for sheet in SHEETS.values():
             sys.stdout.write(f"pdf  {sheet.name:14} {sheet.description}\n")
@@ -84,7 +86,7 @@ def labels_command(args: argparse.Namespace) -> int:
                 f"{roll.dpmm} dots/mm\n"
             )
         return 0
-    database = Database(database_url(args.database_url), max_connections=1)
+    database = Database(required_database_url(args.database_url), max_connections=1)
     try:
         output = _output(args)
         made = _make(args, database)

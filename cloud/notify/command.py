@@ -1,15 +1,15 @@
 """`txng notify import FILE.yaml`: each listed site's escalation policy and recipients."""
 
 import logging
-import os
 from pathlib import Path
 
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
 from cloud.db.recipients_store import replace_site
-from cloud.masterdata.command import database_url
 from cloud.notify.recipients_file import RecipientsFileError, read_recipients_file
+from cloud.settings.common import required_database_url
 from plumbing.logs import configure_logging
+from plumbing.settings import log_level
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,8 @@ def import_recipients(database: Database, path: Path) -> dict[str, tuple[int, in
 
 def notify_import_command(path: str, *, database_url_option: str | None = None) -> int:
     """Import a recipients file; exit 1 (naming site, recipient and field) if it is bad."""
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"), json_lines=False)
-    database = Database(database_url(database_url_option), max_connections=1)
+    configure_logging(log_level(), json_lines=False)
+    database = Database(required_database_url(database_url_option), max_connections=1)
     try:
         done = import_recipients(database, Path(path))
     except RecipientsFileError as err:

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from cloud.portal_sim.faults import Faults
 from plumbing.logs import configure_logging
-from plumbing.settings import ConfigError, describe_validation_error
+from plumbing.settings import ConfigError, describe_validation_error, log_level
 
 log = logging.getLogger(__name__)
 _ENV_PREFIX = "TXNG_PORTAL_SIM_"
@@ -41,7 +41,7 @@ def faults_from(args: argparse.Namespace) -> Faults:
 
 def portal_sim_command(args: argparse.Namespace) -> int:
     """Run the simulator in the foreground."""
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"))
+    configure_logging(log_level())
     from cloud.portal_sim.server import serve
 
     faults = faults_from(args)

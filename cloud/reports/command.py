@@ -2,19 +2,18 @@
 
 import argparse
 import logging
-import os
 from pathlib import Path
 
 from cloud.db import timeline_store
 from cloud.db.errors import DatabaseUnavailable
 from cloud.db.pool import Database
-from cloud.masterdata.command import database_url
 from cloud.reports.errors import Ambiguous, ReportError
 from cloud.reports.scope import BatchReport, Request, ShipmentReport, StayReport
 from cloud.reports.service import make_report, unit_shipments
 from cloud.reports.texts import LOCAL_TIME
+from cloud.settings.common import required_database_url
 from plumbing.logs import configure_logging
-from plumbing.settings import ConfigError
+from plumbing.settings import ConfigError, log_level
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +41,8 @@ def _request(database: Database, args: argparse.Namespace) -> Request:
 
 def report_command(args: argparse.Namespace) -> int:
     """Write the report; 0 when written, 1 when there is nothing to report on, 2 on setup."""
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"), json_lines=False)
-    database = Database(database_url(args.database_url), max_connections=1)
+    configure_logging(log_level(), json_lines=False)
+    database = Database(required_database_url(args.database_url), max_connections=1)
     try:
         document = make_report(
             database, _request(database, args), fmt=args.format, language=args.lang
@@ -72,8 +71,8 @@ def report_command(args: argparse.Namespace) -> int:
 
 def shipments_command(args: argparse.Namespace) -> int:
     """Log the unit's shipments, one a line; 1 if it has none."""
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"), json_lines=False)
-    database = Database(database_url(args.database_url), max_connections=1)
+    configure_logging(log_level(), json_lines=False)
+    database = Database(required_database_url(args.database_url), max_connections=1)
     try:
         shipments = unit_shipments(database, args.sscc)
     except DatabaseUnavailable as err:

@@ -3,17 +3,14 @@
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cloud.settings.common import DatabaseSection
 from plumbing.settings import load_settings
 
 
-class ApiSettings(BaseSettings):
+class ApiSettings(DatabaseSection):
     """Everything the API process needs; every field has an environment variable TXNG_<NAME>."""
 
-    model_config = SettingsConfigDict(env_prefix="TXNG_", extra="ignore", frozen=True)
-
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/txng"
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     api_database_connections: int = Field(default=8, ge=1, le=100)
@@ -87,7 +84,6 @@ class ApiSettings(BaseSettings):
     mosquitto_password_file: Path | None = Field(
         default=None, description="Broker password file rotate-credentials writes (optional)"
     )
-    log_level: str = "INFO"
 
 
 def cookie_secure(settings: ApiSettings) -> bool:

@@ -1,15 +1,12 @@
 """Typed EPCIS settings (TXNG_EPCIS_*): GS1 company prefix lengths and private location URIs."""
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from plumbing.settings import load_settings
+from plumbing.settings import Section, load_settings
 
 
-class EpcisSettings(BaseSettings):
+class EpcisSettings(Section):
     """How our GS1 keys and locations become EPC URIs; every field has a TXNG_<NAME> variable."""
-
-    model_config = SettingsConfigDict(env_prefix="TXNG_", extra="ignore", frozen=True)
 
     epcis_company_prefix_length: int = Field(
         default=7,

@@ -3,17 +3,14 @@
 from pathlib import Path
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cloud.settings.common import DatabaseSection
 from plumbing.settings import load_settings
 
 
-class ForwardSettings(BaseSettings):
+class ForwardSettings(DatabaseSection):
     """Everything `txng cloud forward` needs; each field has an environment variable TXNG_<NAME>."""
 
-    model_config = SettingsConfigDict(env_prefix="TXNG_", extra="ignore", frozen=True)
-
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/txng"
     forward_destination: str = Field(
         default="national-portal", description="Outbox destination name (one per far side)"
     )
@@ -28,9 +25,6 @@ class ForwardSettings(BaseSettings):
     forward_register: bool = Field(
         default=True, description="Register (activate) the destination so ingest queues for it"
     )
-    forward_fault_kill_after: int | None = Field(
-        default=None, description="Testing only: SIGKILL self after this many sends"
-    )
     portal_mapping: Path | None = Field(default=None, description="YAML overriding the mapping")
     portal_url: str | None = Field(default=None, description="Overrides the mapping's base_url")
     portal_rate_limit_per_s: float | None = Field(default=None, gt=0)
@@ -44,7 +38,6 @@ class ForwardSettings(BaseSettings):
     )
     portal_client_id: str = "txng"
     portal_client_secret: SecretStr = SecretStr("txng-secret")
-    log_level: str = "INFO"
 
 
 def load_forward_settings(**overrides: object) -> ForwardSettings:

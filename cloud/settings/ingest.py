@@ -4,22 +4,19 @@ import socket
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloud.nodata.devices import DeviceChecks
 from cloud.nodata.outbox import OutboxRule
+from cloud.settings.common import DatabaseSection
 from contract import MAX_MESSAGE_BYTES
 from contract.topics import check_identifier
 from plumbing.mqtt_url import MqttEndpoint
 from plumbing.settings import ConfigError, load_settings
 
 
-class IngestSettings(BaseSettings):
+class IngestSettings(DatabaseSection):
     """Everything `txng cloud ingest` needs; every field has an environment variable TXNG_<NAME>."""
 
-    model_config = SettingsConfigDict(env_prefix="TXNG_", extra="ignore", frozen=True)
-
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/txng"
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     mqtt_protocol: Literal["5", "3.1.1"] = "5"
     ingest_client_id: str = Field(
@@ -40,9 +37,6 @@ class IngestSettings(BaseSettings):
         default=True, description="Also run a derive worker (presence, cold chain) in this process"
     )
     ingest_retry_max_s: float = Field(default=30.0, gt=0)
-    ingest_fault_kill_at: Literal["after_receive", "after_commit"] | None = Field(
-        default=None, description="Testing only: SIGKILL self at this point of the first batch"
-    )
     coldchain_sweep: bool = Field(
         default=True,
         description="Look for silent probes, against wall-clock time (off for replays of the past)",
@@ -63,7 +57,6 @@ class IngestSettings(BaseSettings):
     notify: bool = Field(default=True, description="Also deliver alert notifications from here")
     notify_backoff_max_s: float = Field(default=300.0, gt=0)
     notify_webhook_timeout_s: float = Field(default=5.0, gt=0)
-    log_level: str = "INFO"
 
     @field_validator("mqtt_url")
     @classmethod

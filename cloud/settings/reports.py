@@ -3,15 +3,12 @@
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from plumbing.settings import load_settings
+from plumbing.settings import Section, load_settings
 
 
-class ReportSettings(BaseSettings):
+class ReportSettings(Section):
     """Where the report's fonts are (TXNG_REPORT_FONT_DIR)."""
-
-    model_config = SettingsConfigDict(env_prefix="TXNG_", extra="ignore", frozen=True)
 
     report_font_dir: Path = Field(
         default=Path("/usr/share/fonts/truetype/dejavu"),

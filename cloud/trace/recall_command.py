@@ -1,17 +1,17 @@
 """`txng recall batch GTIN LOT | sscc SSCC | serial GTIN SERIAL`: what a recall concerns."""
 
 import logging
-import os
 import sys
 from pathlib import Path
 
 from cloud.db.errors import DatabaseUnavailable
 from cloud.db.pool import Database
-from cloud.masterdata.command import database_url
+from cloud.settings.common import required_database_url
 from cloud.trace.recall_csv import recall_csv
 from cloud.trace.recall_models import Recall
 from cloud.trace.recall_service import RecallNotFound, parse_start, recall
 from plumbing.logs import configure_logging
+from plumbing.settings import log_level
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +55,13 @@ def recall_command(
     database_url_option: str | None = None,
 ) -> int:
     """Print (or write as CSV) what the recall concerns: 0; 1 unknown start; 2 bad input or DB."""
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"), json_lines=False)
+    configure_logging(log_level(), json_lines=False)
     try:
         start = parse_start(kind, codes)
     except ValueError as err:
         log.error("%s", err)
         return 2
-    database = Database(database_url(database_url_option), max_connections=1)
+    database = Database(required_database_url(database_url_option), max_connections=1)
     try:
         with database.transaction() as conn, conn.cursor() as cur:
             found = recall(cur, start, site=site, max_hops=max_hops)

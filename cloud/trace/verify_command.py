@@ -1,15 +1,14 @@
 """`txng verify [--site S]`: recompute each site's event hash chain; exit 1 on tampering."""
 
 import logging
-import os
 from collections.abc import Sequence
 
 from cloud.db.errors import DatabaseUnavailable
 from cloud.db.pool import Database
-from cloud.masterdata.command import database_url
+from cloud.settings.common import required_database_url
 from cloud.trace.chain import verify
 from plumbing.logs import configure_logging
-from plumbing.settings import ConfigError
+from plumbing.settings import ConfigError, log_level
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +34,11 @@ def verify_command(
 
     `links` (with a site): references a link must still match, as POSITION:HASH.
     """
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "INFO"), json_lines=False)
+    configure_logging(log_level(), json_lines=False)
     expected = parse_links(links)
     if expected and site is None:
         raise ConfigError("--link needs --site (a link is a position in one site's chain)")
-    database = Database(database_url(database_url_option), max_connections=1)
+    database = Database(required_database_url(database_url_option), max_connections=1)
     try:
         reports = verify(database, site, expected)
     except DatabaseUnavailable as err:

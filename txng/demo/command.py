@@ -9,7 +9,6 @@ and prints one JSON summary line.
 
 import contextlib
 import logging
-import os
 import shutil
 import signal
 import sys
@@ -25,11 +24,13 @@ from cloud.db.errors import DatabaseError
 from cloud.db.migrate import migrate
 from cloud.db.pool import Database
 from cloud.ingest.service import Ingester
+from cloud.settings.common import DatabaseSection
 from cloud.settings.ingest import IngestSettings, load_ingest_settings
 from edge.clock import ScaledClock
 from edge.outbox import OutboxError
 from plumbing.logs import configure_logging
 from plumbing.redact import redact
+from plumbing.settings import configured, load_settings, log_level
 from plumbing.workers import EXIT_WORKER_FAILED
 from txng.demo.agents import AgentRunner, mqtt_section, state_dir
 from txng.demo.devices import story_devices
@@ -40,11 +41,10 @@ from txng.demo.seed import seed
 from txng.demo.story import DOOR_OPEN, DOOR_OPEN_TEXT, END, START
 from txng.demo.web import ADMIN, DemoWebUI
 from txng.embedded import EmbeddedBroker, EmbeddedPostgres, EmbeddedServiceError
+from txng.settings import load_demo_settings
 
 log = logging.getLogger(__name__)
 
-STORY_SECONDS_ENV = "TXNG_DEMO_STORY_S"  # how long the story takes in real time
-_STORY_S = 20.0
 _REFRESH_S = 5.0
 _CONNECT_TIMEOUT_S = 15.0
 
@@ -74,9 +74,10 @@ def ingest_settings(*, database_url: str, mqtt_url: str, v311: bool) -> IngestSe
     }
     if v311:  # amqtt: MQTT 3.1.1 only, no shared subscriptions
         overrides |= {"mqtt_protocol": "3.1.1", "ingest_share_group": None}
-    if "TXNG_INGEST_METRICS_PORT" not in os.environ:
+    given = load_ingest_settings(**overrides)
+    if not configured(given, "ingest_metrics_port"):
         overrides["ingest_metrics_port"] = 0
-    if "TXNG_INGEST_CLIENT_ID" not in os.environ:
+    if not configured(given, "ingest_client_id"):
         overrides["ingest_client_id"] = "txng-demo-ingest"
     return load_ingest_settings(**overrides)
 
@@ -137,7 +138,8 @@ def _wait_connected(ingester: Ingester, stopping: threading.Event) -> None:
 
 def _services(stack: contextlib.ExitStack, run_dir: Path) -> tuple[str, str, bool]:
     """The database and the broker: configured ones, or embedded ones; (db url, mqtt url, 3.1.1)."""
-    database_url = os.environ.get("TXNG_DATABASE_URL")
+    database = load_settings(DatabaseSection, {})
+    database_url = database.database_url if configured(database, "database_url") else None
     if database_url:
         show(f"  database  {redact(database_url)}  (TXNG_DATABASE_URL)")
     else:
@@ -145,7 +147,8 @@ def _services(stack: contextlib.ExitStack, run_dir: Path) -> tuple[str, str, boo
         stack.callback(postgres.stop)
         database_url = postgres.start()
         show(f"  database  {database_url}  (embedded PostgreSQL, {postgres.describe()})")
-    mqtt_url = os.environ.get("TXNG_MQTT_URL")
+    ingest = load_ingest_settings()
+    mqtt_url = ingest.mqtt_url if configured(ingest, "mqtt_url") else None
     if mqtt_url:
         show(f"  broker    {redact(mqtt_url)}  (TXNG_MQTT_URL)")
         return database_url, mqtt_url, False
@@ -165,7 +168,7 @@ def _run(stack: contextlib.ExitStack, stopping: threading.Event, duration_s: flo
     if stopping.is_set():
         return 0
     migrate(database_url)
-    story_s = float(os.environ.get(STORY_SECONDS_ENV) or _STORY_S)
+    story_s = load_demo_settings().demo_story_s
     clock = ScaledClock(START, speed=(END - START).total_seconds() / story_s, paused=True)
     configs = story_devices(mqtt=mqtt_section(mqtt_url, v311=v311), state_dir=state_dir(run_dir))
     seed(database_url, [(c.site, c.device) for c in configs], destination=DESTINATION)
@@ -262,7 +265,7 @@ def _watch(pipeline: _Pipeline, stopping: threading.Event, duration_s: float | N
 
 def demo_command(duration_s: float | None) -> int:
     """Run the demo until Ctrl-C, SIGTERM or `duration_s` after the story; leave nothing behind."""
-    configure_logging(os.environ.get("TXNG_LOG_LEVEL", "WARNING"), json_lines=False)
+    configure_logging(log_level(default="WARNING"), json_lines=False)
     stopping = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:

@@ -1,7 +1,6 @@
 """The demo's web UI: an admin login, and the API served in a thread."""
 
 import logging
-import os
 import secrets
 import socket
 import threading
@@ -15,6 +14,7 @@ from cloud.auth.command import create_user
 from cloud.db.pool import Database
 from cloud.settings.api import load_api_settings
 from txng.embedded import EmbeddedServiceError
+from txng.settings import load_demo_settings
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,8 @@ class DemoWebUI:
 
     def __init__(self, database_url: str):
         self.database_url = database_url
-        self.password = os.environ.get("TXNG_DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(9)
+        given = load_demo_settings().demo_admin_password
+        self.password = given.get_secret_value() if given else secrets.token_urlsafe(9)
         self.url = ""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -50,7 +51,7 @@ class DemoWebUI:
             create_user(database, username=ADMIN, role="admin", site=None, password=self.password)
         finally:
             database.close()
-        port = _port(int(os.environ.get("TXNG_API_PORT", "8000")))
+        port = _port(load_api_settings().api_port)
         settings = load_api_settings(
             database_url=self.database_url,
             api_host="127.0.0.1",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from txng.embedded.base import EmbeddedServiceError, free_port
+from txng.settings import load_demo_settings
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ class EmbeddedPostgres:
     def _service_account(self) -> pwd.struct_passwd | None:
         if os.geteuid() != 0:
             return None
-        name = os.environ.get(PG_USER_ENV) or "nobody"
+        name = load_demo_settings().demo_pg_user or "nobody"
         try:
             account = pwd.getpwnam(name)
         except KeyError as err:

@@ -41,9 +41,8 @@ def test_each_reference_gets_exactly_one_confirmed_record(
             "TXNG_LOG_LEVEL": "WARNING",
         }
         for _ in range(3):  # each dies right after a send, before storing what came of it
-            dying = {**env, "TXNG_FORWARD_FAULT_KILL_AFTER": "4"}
             # a safety net: start-up is slow on a busy machine (the fixture kills what is left)
-            txng_process(["cloud", "forward"], dying).wait(120)
+            txng_process(["4"], env, module="tests.support.faulty_forward").wait(120)
         process = txng_process(["cloud", "forward"], env)  # and one finishes the work
         try:
             wait_for(lambda: not _pending(seeded_url), timeout=240)

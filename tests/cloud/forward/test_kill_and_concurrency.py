@@ -44,9 +44,7 @@ def test_sigkill_loses_and_doubles_nothing(
     while kills < 6 and pending(seeded_url):
         try:
             if kills % 2 == 0:  # dies by itself right after a send, before storing its outcome
-                process = txng_process(
-                    ["cloud", "forward"], {**env, "TXNG_FORWARD_FAULT_KILL_AFTER": "6"}
-                )
+                process = txng_process(["6"], env, module="tests.support.faulty_forward")
                 process.wait(120)  # a safety net only: on a busy machine start-up is slow
             else:  # killed from outside at a random moment
                 process = txng_process(["cloud", "forward"], env)

@@ -51,13 +51,13 @@ def test_sigkill_between_receive_and_commit_and_between_commit_and_ack(
     assert publish_all(mqtt_url, messages) == 60
 
     before_commit = txng_process(
-        ["cloud", "ingest"], {**env, "TXNG_INGEST_FAULT_KILL_AT": "after_receive"}
+        ["--kill-at", "after_receive"], env, module="tests.support.faulty_ingest"
     )
     assert before_commit.wait() == -signal.SIGKILL
     assert _readings(database_url) == (0, 0)
 
     after_commit = txng_process(
-        ["cloud", "ingest"], {**env, "TXNG_INGEST_FAULT_KILL_AT": "after_commit"}
+        ["--kill-at", "after_commit"], env, module="tests.support.faulty_ingest"
     )
     assert after_commit.wait() == -signal.SIGKILL
     committed_unacked, _ = _readings(database_url)

@@ -37,7 +37,9 @@ def _worker(body: dict, name: str) -> dict:
 def test_a_crashing_worker_is_restarted_counted_and_reported(database_url, mqtt_url, txng_process):
     port = free_port()
     process = txng_process(
-        ["2"], _env(database_url, mqtt_url, port), module="tests.support.faulty_ingest"
+        ["--sweeper-failures", "2"],
+        _env(database_url, mqtt_url, port),
+        module="tests.support.faulty_ingest",
     )
     try:
         process.wait_logged("subscribed")
@@ -69,7 +71,9 @@ def test_a_crashing_worker_is_restarted_counted_and_reported(database_url, mqtt_
 def test_past_the_crash_limit_the_process_exits_non_zero(database_url, mqtt_url, txng_process):
     port = free_port()
     process = txng_process(
-        ["-1"], _env(database_url, mqtt_url, port), module="tests.support.faulty_ingest"
+        ["--sweeper-failures", "-1"],
+        _env(database_url, mqtt_url, port),
+        module="tests.support.faulty_ingest",
     )
     try:
         assert process.wait(60) == EXIT_WORKER_FAILED
