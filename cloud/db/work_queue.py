@@ -1,14 +1,22 @@
-"""The derived-work queue: kinds and keys; enqueue (merging time ranges), claim, retry later.
+"""The derived-work queue: kinds and keys; enqueue (merging time ranges), claim, done, retry.
 
 A kind of work is declared once, as a `WorkKind` in the package that does it (its name, the
 typed key it is queued under and its handler); `cloud.derive.registry` gathers them. A key is
 stored as its fields joined by `|` (`encode_key`, and `key_sql` for SQL that must match it).
+
+Work is claimed for a lease in a short transaction of its own (`claim`), worked on in another
+that ends with `done` (or `retry_later`), so no row lock is held while a handler runs: an
+ingester queuing more work on a claimed key never waits. That work widens the row's range (so
+readers still see it all as pending) and is noted apart (`requeued_*`); `done` then deletes the
+row, or leaves just the work queued since the claim. A claimant that dies loses its claims when
+their lease runs out; a claim taken over meanwhile is not the old claimant's to finish.
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar, get_type_hints
+from uuid import UUID, uuid4
 
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
@@ -78,7 +86,11 @@ class WorkKind(Generic[KeyT]):
 
 
 def enqueue(cur: Cursor, work: Sequence[Work]) -> None:
-    """Queue work; a key already waiting gets its time range widened instead of a second row."""
+    """Queue work; a key already waiting gets its time range widened instead of a second row.
+
+    Never waits for a derive worker (claims hold no lock); on a claimed key the work is also
+    noted as queued since the claim, which `done` leaves behind.
+    """
     merged: dict[tuple[str, str], Work] = {}
     for item in work:
         key = (item.kind, item.key)
@@ -99,39 +111,85 @@ def enqueue(cur: Cursor, work: Sequence[Work]) -> None:
         "INSERT INTO work_queue AS w (kind, key, from_time, to_time) VALUES %s "
         "ON CONFLICT (kind, key) DO UPDATE SET "
         "from_time = least(w.from_time, excluded.from_time), "
-        "to_time = greatest(w.to_time, excluded.to_time)",
+        "to_time = greatest(w.to_time, excluded.to_time), "
+        "requeued = true, "
+        "requeued_from = least(w.requeued_from, excluded.from_time), "
+        "requeued_to = greatest(w.requeued_to, excluded.to_time)",
         [(w.kind, w.key, w.from_time, w.to_time) for _, w in sorted(merged.items())],
         template="(%s, %s, %s::timestamptz, %s::timestamptz)",
+        page_size=max(len(merged), 1),
     )
 
 
-def claim(cur: Cursor, *, limit: int, kinds: Sequence[str] | None = None) -> list[Work]:
-    """Lock up to `limit` due items (skipping those another worker holds) and remove them.
+@dataclass(frozen=True)
+class Claim:
+    """Work claimed by one `claim` call: its token and the items, each to be done or retried."""
 
-    The rows are deleted in the caller's transaction: if it rolls back, they are back.
+    token: UUID
+    works: list[Work]
+
+
+def claim(cur: Cursor, *, limit: int, lease_s: float, kinds: Sequence[str] | None = None) -> Claim:
+    """Claim up to `limit` due items for `lease_s` seconds (skipping rows being written).
+
+    Commit right after: the claim holds no lock. Items whose claim ran out are due again.
     """
+    token = uuid4()
     cur.execute(
-        "DELETE FROM work_queue WHERE (kind, key) IN ("
-        " SELECT kind, key FROM work_queue WHERE not_before <= now()"
+        "UPDATE work_queue w SET claimed_by = %(token)s, "
+        "claimed_until = now() + make_interval(secs => %(lease)s), "
+        "requeued = false, requeued_from = NULL, requeued_to = NULL "
+        "FROM (SELECT kind, key FROM work_queue WHERE not_before <= now()"
+        " AND (claimed_until IS NULL OR claimed_until < now())"
         " AND (%(kinds)s::text[] IS NULL OR kind = ANY(%(kinds)s::text[]))"
-        " ORDER BY enqueued_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED) "
-        "RETURNING kind, key, from_time, to_time",
-        {"limit": limit, "kinds": list(kinds) if kinds else None},
+        " ORDER BY enqueued_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED) AS due "
+        "WHERE w.kind = due.kind AND w.key = due.key "
+        "RETURNING w.kind, w.key, w.from_time, w.to_time, w.enqueued_at",
+        {
+            "token": str(token),
+            "lease": lease_s,
+            "limit": limit,
+            "kinds": list(kinds) if kinds else None,
+        },
     )
-    return [Work(*row) for row in cur.fetchall()]
+    rows = sorted(cur.fetchall(), key=lambda row: row[4])
+    return Claim(token, [Work(kind, key, low, high) for kind, key, low, high, _ in rows])
 
 
-def retry_later(cur: Cursor, work: Work, *, error: str, delay_s: float) -> None:
-    """Put failed work back, due again after `delay_s`, with the error kept for operators."""
+def done(cur: Cursor, token: UUID, work: Work) -> None:
+    """Finish claimed work (in the transaction that did it): what was queued since remains."""
+    where = "kind = %s AND key = %s AND claimed_by = %s"
+    cur.execute(f"DELETE FROM work_queue WHERE {where} AND NOT requeued", (*_row(work), str(token)))
+    if cur.rowcount:
+        return
     cur.execute(
-        "INSERT INTO work_queue AS w (kind, key, from_time, to_time, attempts, last_error, "
-        "not_before) VALUES (%s, %s, %s, %s, 1, %s, now() + make_interval(secs => %s)) "
-        "ON CONFLICT (kind, key) DO UPDATE SET attempts = w.attempts + 1, "
-        "last_error = excluded.last_error, not_before = excluded.not_before, "
-        "from_time = least(w.from_time, excluded.from_time), "
-        "to_time = greatest(w.to_time, excluded.to_time)",
-        (work.kind, work.key, work.from_time, work.to_time, error[:2000], delay_s),
+        "UPDATE work_queue SET from_time = requeued_from, to_time = requeued_to, "
+        "requeued = false, requeued_from = NULL, requeued_to = NULL, "
+        f"claimed_by = NULL, claimed_until = NULL WHERE {where}",
+        (*_row(work), str(token)),
     )
+
+
+def retry_later(cur: Cursor, token: UUID, work: Work, *, error: str, delay_s: float) -> None:
+    """Give failed claimed work back, due again after `delay_s`, with the error for operators."""
+    cur.execute(
+        "UPDATE work_queue SET attempts = attempts + 1, last_error = %s, "
+        "not_before = now() + make_interval(secs => %s), claimed_by = NULL, "
+        "claimed_until = NULL WHERE kind = %s AND key = %s AND claimed_by = %s",
+        (error[:2000], delay_s, *_row(work), str(token)),
+    )
+
+
+def release(cur: Cursor, token: UUID) -> None:
+    """Give back whatever is still claimed under `token` (not worked on), due at once."""
+    cur.execute(
+        "UPDATE work_queue SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = %s",
+        (str(token),),
+    )
+
+
+def _row(work: Work) -> tuple[str, str]:
+    return work.kind, work.key
 
 
 def pending(cur: Cursor) -> int:

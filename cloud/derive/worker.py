@@ -1,14 +1,15 @@
-"""The derive worker: claims queued work (SKIP LOCKED), runs its handler, retries failures."""
+"""The derive worker: claims queued work for a lease, runs its handler, retries failures."""
 
 import logging
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import psycopg2
 
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
-from cloud.db.work_queue import Work, WorkKind, claim, retry_later
+from cloud.db.work_queue import Claim, Work, WorkKind, claim, done, release, retry_later
 from cloud.derive.registry import KINDS
 from plumbing.workers import SupervisedWorker
 
@@ -18,11 +19,14 @@ log = logging.getLogger(__name__)
 class DeriveWorker:
     """Drains the work queue as a supervised worker; any number may run, in any processes.
 
-    By default each item is done in a transaction of its own: a handler locks the subjects it
-    derives (advisory locks), and holding one item's locks at a time means two workers can
-    never deadlock over two items taken in different orders. A handler that fails in an
-    unexpected way crashes the worker; its restart puts the item in hand back with the error
-    and a delay (poison isolation), so one bad item cannot stop the queue.
+    Work is claimed for `lease_s` in a short transaction, so ingesters queuing more work on the
+    same keys never wait for a handler; each item is then done in a transaction of its own
+    that ends by marking it done. A handler locks the subjects it derives (advisory locks), and
+    holding one item's locks at a time means two workers can never deadlock over two items
+    taken in different orders. A worker killed with claims in hand leaves them to others when
+    the lease runs out. A handler that fails in an unexpected way crashes the worker; its
+    restart puts the item in hand back with the error and a delay (poison isolation), and the
+    rest of its claim back at once, so one bad item cannot stop the queue.
     """
 
     def __init__(
@@ -33,12 +37,14 @@ class DeriveWorker:
         batch_size: int = 1,
         idle_wait_s: float = 0.5,
         retry_delay_s: float = 30.0,
+        lease_s: float = 120.0,
     ):
         self._database = database
         self._kinds = KINDS if kinds is None else {kind.name: kind for kind in kinds}
         self._batch_size = batch_size
         self._retry_delay_s = retry_delay_s
-        self._in_hand: Work | None = None
+        self._lease_s = lease_s
+        self._claim: Claim | None = None  # claimed, not all done yet; the first is in hand
         self.worker = SupervisedWorker(
             "derive",
             self.step,
@@ -58,47 +64,74 @@ class DeriveWorker:
         self.worker.wake()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Finish the work in hand, then stop."""
+        """Finish the item in hand, give back the rest of the claim, then stop."""
         self.worker.stop(timeout)
+        self._give_back()
 
     def step(self) -> bool:
-        """One batch of work; True if there was any."""
+        """One claim's worth of work; True if there was any."""
         return self.run_once() > 0
 
     def run_once(self) -> int:
-        """Claim and do one batch of work in one transaction; return how many items were done."""
-        with self._database.transaction() as conn, conn.cursor() as cur:
-            works = claim(cur, limit=self._batch_size, kinds=sorted(self._kinds))
-            for work in works:
-                cur.execute("SAVEPOINT work")
-                self._in_hand = work
-                try:
-                    self._kinds[work.kind].handle(cur, work)
-                except psycopg2.OperationalError:
-                    raise  # the connection is gone: the whole batch goes back to the queue
-                except (psycopg2.Error, ValueError, LookupError) as err:
-                    self._in_hand = None
-                    cur.execute("ROLLBACK TO SAVEPOINT work")
-                    self._failed(cur, work, f"{type(err).__name__}: {err}")
-                    continue
-                self._in_hand = None  # (still set after an unexpected error: see the restart)
-                cur.execute("RELEASE SAVEPOINT work")
-                self.done += 1
-            return len(works)
+        """Claim up to `batch_size` items and do each; return how many were done or failed."""
+        if self._claim is None:
+            with self._database.transaction() as conn, conn.cursor() as cur:
+                taken = claim(
+                    cur, limit=self._batch_size, lease_s=self._lease_s, kinds=sorted(self._kinds)
+                )
+            if not taken.works:
+                return 0
+            self._claim = taken
+        worked = 0
+        while self._claim is not None and self._claim.works:
+            self._do(self._claim.token, self._claim.works[0])
+            del self._claim.works[0]  # (still first after an error: see the restart)
+            worked += 1
+        self._claim = None
+        return worked
 
-    def _failed(self, cur: psycopg2.extensions.cursor, work: Work, error: str) -> None:
+    def _do(self, token: UUID, work: Work) -> None:
+        """Do one claimed item in a transaction that ends by marking it done (or failed)."""
+        with self._database.transaction() as conn, conn.cursor() as cur:
+            cur.execute("SAVEPOINT work")
+            try:
+                self._kinds[work.kind].handle(cur, work)
+            except psycopg2.OperationalError:
+                raise  # the connection is gone: the item is tried again
+            except (psycopg2.Error, ValueError, LookupError) as err:
+                cur.execute("ROLLBACK TO SAVEPOINT work")
+                self._failed(cur, token, work, f"{type(err).__name__}: {err}")
+                return
+            cur.execute("RELEASE SAVEPOINT work")
+            done(cur, token, work)
+        self.done += 1
+
+    def _failed(self, cur: psycopg2.extensions.cursor, token: UUID, work: Work, error: str) -> None:
         self.failed += 1
         log.error(
             "derived work failed, retrying later",
             extra={"kind": work.kind, "key": work.key, "error": error},
         )
-        retry_later(cur, work, error=error, delay_s=self._retry_delay_s)
+        retry_later(cur, token, work, error=error, delay_s=self._retry_delay_s)
 
     def _put_back_in_hand(self) -> None:
         """After a crash: the item that crashed its handler is due again only after a delay."""
-        work, self._in_hand = self._in_hand, None
-        if work is None:
+        taken = self._claim
+        if taken is None or not taken.works:
+            self._claim = None
             return
         error = self.worker.health().last_error or "crashed"
         with self._database.transaction() as conn, conn.cursor() as cur:
-            self._failed(cur, work, error)
+            self._failed(cur, taken.token, taken.works.pop(0), error)
+        self._give_back()
+
+    def _give_back(self) -> None:
+        """Release what is claimed and not started (or, without a database, let the lease end)."""
+        taken, self._claim = self._claim, None
+        if taken is None or not taken.works:
+            return
+        try:
+            with self._database.transaction() as conn, conn.cursor() as cur:
+                release(cur, taken.token)
+        except DatabaseUnavailable:
+            log.warning("could not give back claimed work; its lease will run out")

@@ -1,12 +1,19 @@
-"""A work item whose handler fails unexpectedly is put back with its error; the rest goes on."""
+"""The derive worker: a poison item waits, ingesters never wait for a handler, leases end."""
 
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from cloud.db.pool import Database
 from cloud.db.work_queue import Work, WorkKind, enqueue
 from plumbing.workers import Backoff
+from tests.conftest import StartProcess
 from tests.support.sql import scalar
 from tests.support.waiting import wait_for
+
+T0 = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 
 
 def test_a_poison_work_item_waits_while_the_others_are_done(database_url: str) -> None:
@@ -43,3 +50,65 @@ def test_a_poison_work_item_waits_while_the_others_are_done(database_url: str) -
         "SELECT attempts || ' ' || last_error || ' ' || (not_before > now()) FROM work_queue",
     )
     assert row == "1 TypeError: unsupported operand true"
+
+
+class _Name(NamedTuple):
+    name: str
+
+
+def test_an_ingester_queuing_work_never_waits_for_a_handler(database_url: str) -> None:
+    from cloud.derive.worker import DeriveWorker
+
+    started, finish = threading.Event(), threading.Event()
+    seen: list[tuple[str, datetime | None, datetime | None]] = []
+
+    def handler(cur, key: _Name, work: Work) -> None:  # type: ignore[no-untyped-def]
+        cur.execute("SELECT 1")
+        seen.append((key.name, work.from_time, work.to_time))
+        started.set()
+        finish.wait(30)
+
+    kind = WorkKind("test", _Name, handler)
+    database = Database(database_url, max_connections=3)
+    with database.transaction() as conn, conn.cursor() as cur:
+        enqueue(cur, [kind.work(_Name("a"), T0, T0)])
+    worker = DeriveWorker(database, kinds=[kind], idle_wait_s=0.01)
+    worker.start()
+    try:
+        assert started.wait(30)
+        with database.transaction() as conn, conn.cursor() as cur:
+            cur.execute("SET LOCAL lock_timeout = '2s'")  # the old queue waited for the handler
+            enqueue(cur, [kind.work(_Name("a"), T0 + HOUR, T0 + HOUR)])
+        finish.set()
+        wait_for(lambda: len(seen) == 2)  # what was queued meanwhile is done after
+        wait_for(lambda: scalar(database_url, "SELECT count(*) FROM work_queue") == 0)
+    finally:
+        finish.set()
+        worker.stop(5)
+        database.close()
+    assert seen == [("a", T0, T0), ("a", T0 + HOUR, T0 + HOUR)]
+
+
+def test_work_claimed_by_a_killed_worker_is_done_when_its_lease_runs_out(
+    database_url: str, txng_process: StartProcess
+) -> None:
+    from cloud.derive.worker import DeriveWorker
+    from tests.support.stuck_derive import STUCK, Name
+
+    done: list[str] = []
+    database = Database(database_url, max_connections=2)
+    with database.transaction() as conn, conn.cursor() as cur:
+        enqueue(cur, [STUCK.work(Name("a")), STUCK.work(Name("b"))])
+    stuck = txng_process([database_url, "2"], {}, module="tests.support.stuck_derive")
+    stuck.wait_logged("handling a")
+    stuck.process.send_signal(signal.SIGKILL)
+    assert stuck.wait() == -signal.SIGKILL
+    kind = WorkKind("stuck", Name, lambda cur, key, work: done.append(key.name))
+    worker = DeriveWorker(database, kinds=[kind], idle_wait_s=0.05)
+    worker.start()
+    try:
+        wait_for(lambda: sorted(done) == ["a", "b"], timeout=60)
+    finally:
+        worker.stop(5)
+        database.close()
+    assert scalar(database_url, "SELECT count(*) FROM work_queue") == 0
