@@ -1,6 +1,6 @@
 """Chaos benchmark: N random SIGKILLs of the agent, two ingesters and the broker, and DB cuts.
 
-Run: python bench/chaos.py [--kills 300] [--seed 14]
+Run: python bench/chaos.py [--kills 300] [--seed 14] [--confirm receipt|puback]
 
 An edge agent (`txng edge run`: a simulated scanner at 100 scans/s and a probe at 100
 readings/s) publishes through mosquitto (the project's dev config: persistence on, saved every
@@ -36,12 +36,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kills", type=int, default=300)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument(
+        "--confirm", choices=("receipt", "puback"), default="receipt",
+        help="when the agent forgets an item: on the receipt (default) or on the broker's PUBACK"
+             " (how txng worked before receipts)",
+    )
     args = parser.parse_args()
     admin_url = os.environ.get("TXNG_DATABASE_URL", DEFAULT_ADMIN_URL)
     with ThrowawayDatabase(admin_url, "txng_chaos") as database, \
             tempfile.TemporaryDirectory(prefix="txng-bench-chaos-") as tmp:
         migrate(database.url)
-        chaos = Chaos(Path(tmp), database.url, seed=args.seed)
+        chaos = Chaos(Path(tmp), database.url, seed=args.seed, confirm=args.confirm)
         started = time.monotonic()
         chaos.start()
         try:
@@ -52,7 +57,7 @@ def main() -> None:
             result = chaos.result(time.monotonic() - started)
         finally:
             chaos.close()
-    print(json.dumps(result.summary()))
+    print(json.dumps({**result.summary(), "confirm": args.confirm}))
 
 
 if __name__ == "__main__":

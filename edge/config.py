@@ -133,7 +133,12 @@ class DeliveryConfig(_Section):
         default=600.0, gt=0, description="The timeout doubles up to this while none come"
     )
     max_unconfirmed: int = Field(
-        default=20_000, ge=1, description="Items sent and awaiting their receipt, at most"
+        default=100_000,
+        ge=1,
+        description=(
+            "Items sent and awaiting their receipt, at most (a window below ingest rate x receipt"
+            " delay throttles the drain; a lost receipt resends at most this many)"
+        ),
     )
 
 
