@@ -1,13 +1,23 @@
 """Work handlers that keep presence and unit contents in step with the events stored."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.batches.packing import leave_with_units, units_packed_into
 from cloud.batches.presence import derive_intervals
 from cloud.coldchain.handlers import COLD_CHAIN_BATCH, BatchIdKey
 from cloud.db.batch_steps_store import refresh_steps
+from cloud.db.packing_store import (
+    ReaderScan,
+    batch_departures,
+    batch_keys,
+    packing_scans,
+    reader_scans_before,
+    replace_unit_parents,
+    unit_departures,
+)
 from cloud.db.presence_store import (
     batch_events,
     batch_of_item,
@@ -21,6 +31,10 @@ from cloud.db.presence_store import (
     unit_events,
 )
 from cloud.db.work_queue import Work, WorkKind, enqueue
+
+PACKING_WINDOW = timedelta(days=7)  # as reader_packing_contents: a pallet is packed within it
+READER_CHUNK = 256
+MAX_READER_SCANS = 20_000  # the most scans of a reader read back to find a pallet's units
 
 
 class BatchKey(NamedTuple):
@@ -55,7 +69,7 @@ def rederive_batch(cur: Cursor, batch_id: int) -> None:
     """Recompute where the batch was from all its events; queue its cold chain for re-checking."""
     lock_subject(cur, f"batch:{batch_id}")
     facts = batch_events(cur, batch_id)
-    intervals = derive_intervals(facts)
+    intervals = leave_with_units(derive_intervals(facts), facts, batch_departures(cur, batch_id))
     replace_presence(cur, batch_id=batch_id, intervals=intervals)
     if facts:
         cur.execute(
@@ -79,8 +93,30 @@ def handle_item(cur: Cursor, key: ItemKey, work: Work) -> None:
         rederive_batch(cur, batch_id)
 
 
+def _units_packed_into(cur: Cursor, sscc: str) -> list[tuple[str, datetime, str, str]]:
+    """(child SSCC, packed at, pack event id, site) of the units packed into `sscc` on a line."""
+    children = []
+    for site, device, reader, seq, at, event in packing_scans(cur, sscc):
+        scans: list[ReaderScan] = []
+        while True:
+            before = scans[-1].seq if scans else seq
+            more = reader_scans_before(
+                cur, site, device, reader, before, at - PACKING_WINDOW, READER_CHUNK
+            )
+            scans += more
+            found, complete = units_packed_into(scans, sscc)
+            if complete or len(more) < READER_CHUNK or len(scans) >= MAX_READER_SCANS:
+                break
+        children += [(c.sscc, at, event, site) for c in found if c.sscc is not None]
+    return children
+
+
 def rederive_unit(cur: Cursor, sscc: str) -> None:
-    """Recompute a logistic unit's contents and presence."""
+    """Recompute a logistic unit's contents, the units packed into it, and its presence.
+
+    What depends on its presence is queued when that changed: the units packed into it and
+    the batches it holds (their stays at the packing place end when it leaves).
+    """
     lock_subject(cur, f"unit:{sscc}")
     contents: list[tuple[int, datetime, str, str]] = []
     for content_gtin, lot, at, event, site in label_contents(cur, sscc):
@@ -95,8 +131,18 @@ def rederive_unit(cur: Cursor, sscc: str) -> None:
         if batch_id is not None:
             contents.append((batch_id, at, event, site))
     before = replace_unit_contents(cur, sscc, contents)
-    replace_presence(cur, sscc=sscc, intervals=derive_intervals(unit_events(cur, sscc)))
+    children = _units_packed_into(cur, sscc)
+    held_before = replace_unit_parents(cur, sscc, children)
+    facts = unit_events(cur, sscc)
+    intervals = leave_with_units(derive_intervals(facts), facts, unit_departures(cur, sscc))
+    moved = replace_presence(cur, sscc=sscc, intervals=intervals)
     batch_ids = sorted({entry[0] for entry in contents})
+    held = {c[0] for c in children}
+    if moved or held != held_before:
+        enqueue(cur, [UNIT.work(UnitKey(child)) for child in sorted(held | held_before)])
+    if moved or set(batch_ids) != set(before):
+        keys = batch_keys(cur, sorted({*batch_ids, *before}))
+        enqueue(cur, [BATCH.work(BatchKey(gtin, lot)) for gtin, lot in keys])
     enqueue(cur, [COLD_CHAIN_BATCH.work(BatchIdKey(b)) for b in batch_ids])
     # The unit's scans are steps of what it holds (and no longer of what it held).
     enqueue(cur, [BATCH_STEPS.work(BatchIdKey(b)) for b in sorted({*batch_ids, *before})])
@@ -108,7 +154,7 @@ def handle_unit(cur: Cursor, key: UnitKey, work: Work) -> None:
 
 
 def handle_packing_reader(cur: Cursor, key: PackingReaderKey, work: Work) -> None:
-    """Batch scans at packing landed: re-derive the units packed on that reader after them."""
+    """Scans at packing landed: re-derive the units packed on that reader after them."""
     if work.from_time is None:
         return
     for sscc in packing_units_after(cur, key.site, key.device, key.reader, work.from_time):

@@ -1,5 +1,6 @@
 """SQL of batches' and units' presence, unit contents, and batch creation on first sight."""
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -71,10 +72,26 @@ def replace_presence(
     batch_id: int | None = None,
     sscc: str | None = None,
     intervals: Sequence[Interval],
-) -> None:
-    """Replace every interval of one batch or one unit with `intervals`."""
+) -> bool:
+    """Replace every interval of one batch or one unit with `intervals`; whether they changed."""
     column, value = ("batch_id", batch_id) if batch_id is not None else ("sscc", sscc)
-    cur.execute(f"DELETE FROM presence WHERE {column} = %s", (value,))
+    cur.execute(
+        f"DELETE FROM presence WHERE {column} = %s RETURNING site_id, location, start_time, "
+        "end_time, open_event::text, close_event::text",
+        (value,),
+    )
+    before = Counter(tuple(row) for row in cur.fetchall())
+    after = Counter(
+        (
+            i.site,
+            i.location,
+            i.start,
+            i.end,
+            str(i.open_event),
+            str(i.close_event) if i.close_event else None,
+        )
+        for i in intervals
+    )
     if intervals:
         execute_values(
             cur,
@@ -93,6 +110,7 @@ def replace_presence(
                 for i in intervals
             ],
         )
+    return before != after
 
 
 def label_contents(cur: Cursor, sscc: str) -> list[tuple[str, str, datetime, str, str]]:

@@ -40,7 +40,8 @@ def work_for_events(received: Sequence[Received]) -> list[Work]:
             work.append(ITEM.work(ItemKey(gs1.gtin, gs1.serial), at, at))
         if gs1.sscc:
             work.append(UNIT.work(UnitKey(gs1.sscc), at, at))
-        elif gs1.gtin and event.biz_step is BizStep.PACKING:
+        if (gs1.gtin or gs1.sscc) and event.biz_step is BizStep.PACKING:
+            # What a reader packs goes into its next unit scans (a unit: into its next pallet).
             reader = PackingReaderKey(entry.site, entry.device, event.reader)
             work.append(PACKING_READER.work(reader, at, at))
     return work

@@ -1,6 +1,5 @@
 """What a report covers: a batch's life, one of its stays, or a unit's shipment, resolved."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -10,7 +9,7 @@ from cloud.coldchain.profile import Profile
 from cloud.db import timeline_store, units_store
 from cloud.db.chain_store import ChainedEvent, batch_events_chained, unit_events_chained
 from cloud.db.coldchain_store import batch_profile, profile_by_id
-from cloud.db.readings_query import Stay, batch_stays, merge_stays
+from cloud.db.readings_query import batch_stays, merge_stays
 from cloud.db.rollups_query import Span
 from cloud.reports.errors import Ambiguous, NotFound
 from cloud.reports.model import BatchInfo, Handover, Kind
@@ -82,33 +81,9 @@ def _within(event: ChainedEvent, start: datetime | None, end: datetime | None) -
     return (start is None or event.time >= start) and (end is None or event.time <= end)
 
 
-def _after_packing(stays: Sequence[Stay], packed: datetime | None) -> list[Stay]:
-    """The batch's own stays cut where it was packed into a unit: then it is where its unit is.
-
-    Presence keeps the batch's own stay at the packing place open (no later scan of the batch
-    itself closes it); the report ends it when the batch was packed.
-    """
-    if packed is None:
-        return list(stays)
-    kept = []
-    for stay in stays:
-        if (
-            stay.via_sscc is None
-            and stay.start <= packed
-            and (stay.end is None or stay.end > packed)
-        ):
-            if stay.start < packed:
-                kept.append(Stay(stay.site_id, stay.location, stay.start, packed))
-        else:
-            kept.append(stay)
-    return kept
-
-
 def _batch_scope(cur: Cursor, request: BatchReport | StayReport) -> Scope:
     info = _batch_info(cur, request.batch_id)
-    units = timeline_store.units_of(cur, [request.batch_id])
-    packed = min((u[2] for u in units), default=None)
-    stays = merge_stays(_after_packing(batch_stays(cur, request.batch_id), packed))
+    stays = merge_stays(batch_stays(cur, request.batch_id))
     spans = [Span(s.site_id, s.location, s.start, s.end) for s in stays]
     kind: Kind = "batch"
     if isinstance(request, StayReport):

@@ -131,6 +131,8 @@ def test_batches_packed_on_a_line_follow_their_unit(start_ingester, database_url
     stays = _presence(database_url, "LB")
     assert [(r[0], r[3]) for r in stays] == [("line-1", None), ("line-1", SSCC), ("cold-1", SSCC)]
     assert stays[-1][1] == scans[3].device_time
+    # The batch's own stay at the line ends when its unit left (cloud/batches/packing.py).
+    assert stays[0][2] == stays[1][2] == scans[3].device_time
 
 
 def test_a_logistic_label_names_its_content(start_ingester, database_url, mqtt_url):
