@@ -206,8 +206,8 @@ class DeviceConfig(_Section):
         return Path(state_dir) / f"{self.site}.{self.device}.outbox.sqlite"
 
     def client_id(self) -> str:
-        """The MQTT client id: stable, so that the broker keeps the session."""
-        return self.mqtt.client_id or f"txng-{self.site}-{self.device}"[:64]
+        """The MQTT client id: stable; by default `{site}/{device}`, what its account allows."""
+        return self.mqtt.client_id or f"{self.site}/{self.device}"
 
 
 def _relative_to(base: Path, path: Path | None) -> Path | None:

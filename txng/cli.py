@@ -103,16 +103,13 @@ def _forward_requeue(args: argparse.Namespace) -> int:
 
 
 def _devices_add(args: argparse.Namespace) -> int:
-    from cloud.broker.command import devices_add_command
+    from cloud.devices.command import devices_add_command
 
     return devices_add_command(
         args.site,
         args.device,
-        password_file=args.password_file,
-        acl_file=args.acl_file,
         password_out=args.password_out,
         database_url=args.database_url,
-        register=not args.no_database,
     )
 
 
@@ -122,41 +119,57 @@ def _broker_account(args: argparse.Namespace) -> int:
     return broker_account_command(
         args.role,
         username=args.username,
-        password_file=args.password_file,
-        acl_file=args.acl_file,
         password_out=args.password_out,
         password_env=args.password_env,
+        client_id=args.client_id,
     )
 
 
-def _add_broker_files(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--password-file", help="overrides TXNG_MOSQUITTO_PASSWORD_FILE")
-    parser.add_argument("--acl-file", help="overrides TXNG_MOSQUITTO_ACL_FILE")
-    parser.add_argument("--password-out", help="write the new password to this file (0600)")
+def _broker_init(args: argparse.Namespace) -> int:
+    from cloud.broker.command import broker_init_command
+
+    return broker_init_command(
+        args.config_file, admin_password_env=args.admin_password_env, accounts=args.account
+    )
 
 
 def _add_security(groups: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """`txng devices add SITE DEVICE` and `txng broker account ROLE`: broker credentials."""
+    """`txng devices add`, `txng broker init` and `txng broker account`: broker accounts."""
     devices = groups.add_parser("devices", help="edge devices").add_subparsers(
         dest="command", required=True
     )
     add = devices.add_parser(
-        "add", help="approve a device; new broker password (printed once) and ACL"
+        "add", help="approve a device; its broker account with a new secret (printed once)"
     )
     add.add_argument("site")
     add.add_argument("device")
-    _add_broker_files(add)
+    add.add_argument("--password-out", help="write the new secret to this file (0600)")
     add.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
-    add.add_argument("--no-database", action="store_true", help="only the broker files")
     add.set_defaults(handler=_devices_add)
-    broker = groups.add_parser("broker", help="MQTT broker accounts").add_subparsers(
-        dest="command", required=True
+    broker = groups.add_parser(
+        "broker", help="MQTT broker accounts (Mosquitto dynamic security; TXNG_BROKER_ADMIN_URL)"
+    ).add_subparsers(dest="command", required=True)
+    init = broker.add_parser(
+        "init", help="write the first dynamic-security file (admin, services) unless it exists"
     )
-    account = broker.add_parser("account", help="a cloud service's broker password and ACL")
+    init.add_argument("config_file")
+    init.add_argument(
+        "--admin-password-env", required=True, help="variable holding the admin's password"
+    )
+    init.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        metavar="ROLE=ENV",
+        help="a service account (ingest, api, forward) with the password in variable ENV",
+    )
+    init.set_defaults(handler=_broker_init)
+    account = broker.add_parser("account", help="a cloud service's broker account, set live")
     account.add_argument("role", choices=("ingest", "api", "forward"))
     account.add_argument("--username", help="default: txng-ROLE")
-    _add_broker_files(account)
+    account.add_argument("--password-out", help="write the new password to this file (0600)")
     account.add_argument("--password-env", help="use this environment variable's value")
+    account.add_argument("--client-id", help="bind the account to this one client id")
     account.set_defaults(handler=_broker_account)
 
 

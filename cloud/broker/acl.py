@@ -1,12 +1,13 @@
 """Who may publish and receive where: every broker account's topic rules, declared once.
 
-The rules are data (`TopicRule`): Mosquitto's ACL file is one rendering of them
-(`mosquitto_lines`); another broker's rule store (Mosquitto's dynamic security, EMQX, HiveMQ)
-is another rendering of the same table.
+The rules are data (`TopicRule`): the ACLs of a role of Mosquitto's dynamic-security plugin
+are one rendering of them (`dynsec_acls`); another broker's rule store (EMQX, HiveMQ) would be
+another rendering of the same table.
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from contract.topics import (
     DOWNLINK_CHANNELS,
@@ -39,9 +40,19 @@ class TopicRule:
         """The rule with the device's names filled in."""
         return TopicRule(self.access, self.topic.format(site=site, device=device))
 
-    def mosquitto_line(self) -> str:
-        """The rule as a line of a Mosquitto ACL file."""
-        return f"topic {self.access.value} {self.topic}"
+    def dynsec_acls(self, *, shared: bool = False) -> list[dict[str, Any]]:
+        """The rule as dynamic-security ACLs (`shared`: also via `$share/<group>/` filters)."""
+        if self.access is Access.WRITE:
+            return [_acl("publishClientSend", self.topic)]
+        patterns = [self.topic, f"$share/+/{self.topic}"] if shared else [self.topic]
+        return [
+            *(_acl("subscribePattern", pattern) for pattern in patterns),
+            _acl("publishClientReceive", self.topic),
+        ]
+
+
+def _acl(kind: str, topic: str) -> dict[str, Any]:
+    return {"acltype": kind, "topic": topic, "allow": True}
 
 
 def _each(access: Access, base: str, channels: tuple[Channel, ...]) -> tuple[TopicRule, ...]:
@@ -99,6 +110,16 @@ SERVICE_ROLES: dict[str, ServiceRole] = {
 }
 
 
+# The broker's admin account (txng's provisioning, `txng broker account`): the dynamic-security
+# control topic and its answers, nothing else.
+DYNSEC_CONTROL = "$CONTROL/dynamic-security/v1"
+ADMIN_RULES: tuple[TopicRule, ...] = (
+    TopicRule(Access.WRITE, DYNSEC_CONTROL),
+    TopicRule(Access.READ, f"{DYNSEC_CONTROL}/response"),
+)
+ADMIN_USERNAME = "txng-admin"
+
+
 def device_username(site: str, device: str) -> str:
     """The broker user name of a device: `{site}/{device}` (neither part may contain '/')."""
     check_identifier(site, "site")
@@ -112,6 +133,6 @@ def device_rules(site: str, device: str) -> tuple[TopicRule, ...]:
     return tuple(rule.for_device(site, device) for rule in DEVICE_RULES)
 
 
-def mosquitto_lines(rules: tuple[TopicRule, ...]) -> list[str]:
-    """`rules` as the lines of a Mosquitto ACL `user` block."""
-    return [rule.mosquitto_line() for rule in rules]
+def dynsec_acls(rules: tuple[TopicRule, ...], *, shared: bool = False) -> list[dict[str, Any]]:
+    """`rules` as the ACL list of a dynamic-security role."""
+    return [acl for rule in rules for acl in rule.dynsec_acls(shared=shared)]

@@ -1,4 +1,4 @@
-"""Random broker passwords and their Mosquitto password-file hash (PBKDF2-SHA512, `$7$`)."""
+"""Random broker passwords and their Mosquitto hashes (PBKDF2-SHA512: `$7$` and dynsec JSON)."""
 
 import base64
 import hashlib
@@ -28,6 +28,17 @@ def hash_password(password: str, *, salt: bytes | None = None, iterations: int =
     digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations, _DIGEST_BYTES)
     encoded_salt = base64.b64encode(salt).decode()
     return f"$7${iterations}${encoded_salt}${base64.b64encode(digest).decode()}"
+
+
+def dynsec_password(password: str, *, salt: bytes | None = None) -> dict[str, str | int]:
+    """The `password`, `salt` and `iterations` fields of a client in dynamic-security JSON."""
+    salt = secrets.token_bytes(SALT_BYTES) if salt is None else salt
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, ITERATIONS, _DIGEST_BYTES)
+    return {
+        "password": base64.b64encode(digest).decode(),
+        "salt": base64.b64encode(salt).decode(),
+        "iterations": ITERATIONS,
+    }
 
 
 def verify_password(password: str, hashed: str) -> bool:

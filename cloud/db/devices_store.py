@@ -1,4 +1,4 @@
-"""Device registration by an operator: the site row and an approved device row."""
+"""Devices as operators manage them: registration, approval, and what a device is allowed."""
 
 from psycopg2.extensions import cursor as Cursor
 
@@ -14,3 +14,12 @@ def approve_device(cur: Cursor, *, site: str, device: str) -> bool:
     )
     row = cur.fetchone()
     return bool(row and row[0])
+
+
+def device_approval(cur: Cursor, *, site: str, device: str) -> str | None:
+    """The device's approval (pending, approved, rejected), or None when there is no such device."""
+    cur.execute(
+        "SELECT approval FROM devices WHERE site_id = %s AND device_id = %s", (site, device)
+    )
+    row = cur.fetchone()
+    return str(row[0]) if row else None

@@ -1,14 +1,13 @@
 """Typed settings of the HTTP API (`txng cloud api`), from TXNG_* environment variables."""
 
-from pathlib import Path
-
 from pydantic import Field
 
+from cloud.settings.broker import BrokerAdminFields
 from cloud.settings.common import DatabaseSection
 from plumbing.settings import load_settings
 
 
-class ApiSettings(DatabaseSection):
+class ApiSettings(DatabaseSection, BrokerAdminFields):
     """Everything the API process needs; every field has an environment variable TXNG_<NAME>."""
 
     api_host: str = "127.0.0.1"
@@ -80,9 +79,6 @@ class ApiSettings(DatabaseSection):
     )
     api_checks_far_km: float = Field(
         default=300.0, gt=0, description="Provinces this far apart within the window are suspect"
-    )
-    mosquitto_password_file: Path | None = Field(
-        default=None, description="Broker password file rotate-credentials writes (optional)"
     )
 
 

@@ -1,5 +1,6 @@
-"""A real Mosquitto started with txng's production config, password file, ACL and certificates."""
+"""A real Mosquitto started with txng's production config, dynamic security and certificates."""
 
+import glob
 import re
 import shutil
 import subprocess
@@ -13,11 +14,20 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
+from cloud.broker.bootstrap import ServiceAccount, initial_config, write_initial_config
 from tests.support.broker import free_port, wait_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_CONFIG = ROOT / "deploy" / "mosquitto" / "mosquitto.conf"
 MAKE_CERTS = ROOT / "deploy" / "mosquitto" / "make-certs.sh"
+IMAGE_PLUGIN = "/usr/lib/mosquitto_dynamic_security.so"  # its path in the eclipse-mosquitto image
+ADMIN_PASSWORD = "admin-secret-for-this-test-only"
+
+
+def dynsec_plugin() -> str | None:
+    """This machine's dynamic-security plugin (Debian's multiarch path, or the image's)."""
+    found = glob.glob("/usr/lib/*/mosquitto_dynamic_security.so") + glob.glob(IMAGE_PLUGIN)
+    return found[0] if found else None
 
 
 def production_config(workdir: Path, port: int, tls_port: int | None) -> str:
@@ -25,10 +35,14 @@ def production_config(workdir: Path, port: int, tls_port: int | None) -> str:
     text = PRODUCTION_CONFIG.read_text()
     for name in ("config", "certs", "data"):
         text = text.replace(f"/mosquitto/{name}/", f"{workdir}/{name}/")
+    text = text.replace(IMAGE_PLUGIN, dynsec_plugin() or IMAGE_PLUGIN)
     text = re.sub(r"^listener 1883$", f"listener {port} 127.0.0.1", text, flags=re.M)
     if tls_port is None:  # no openssl here: drop the TLS listener and its lines
         text = re.sub(
-            r"^(listener 8883|cafile|certfile|keyfile|tls_version).*\n", "", text, flags=re.M
+            r"^(listener 8883|use_username_as_clientid|cafile|certfile|keyfile|tls_version).*\n",
+            "",
+            text,
+            flags=re.M,
         )
     else:
         text = re.sub(r"^listener 8883$", f"listener {tls_port} 127.0.0.1", text, flags=re.M)
@@ -78,12 +92,17 @@ class Broker:
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
-    def password_file(self) -> Path:
-        return self.workdir / "config" / "passwd"
+    def dynsec_file(self) -> Path:
+        return self.workdir / "config" / "dynamic-security.json"
 
     @property
-    def acl_file(self) -> Path:
-        return self.workdir / "config" / "acl"
+    def admin_url(self) -> str:
+        """The admin account's URL (the file must have been written by `bootstrap`)."""
+        return f"mqtt://txng-admin:{ADMIN_PASSWORD}@127.0.0.1:{self.port}"
+
+    def bootstrap(self, services: "list[ServiceAccount] | None" = None) -> None:
+        """Write the first dynamic-security file, as `txng broker init` does."""
+        write_initial_config(self.dynsec_file, initial_config(ADMIN_PASSWORD, services or []))
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -94,11 +113,6 @@ class Broker:
         wait_port(self.port)
         if self.tls_port:
             wait_port(self.tls_port)
-
-    def reload(self) -> None:
-        """SIGHUP: mosquitto re-reads its password and ACL files."""
-        assert self.process is not None
-        self.process.send_signal(1)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -116,16 +130,21 @@ class Broker:
         password: str | None,
         *,
         tls: bool = False,
-        client_id: str = "",
+        client_id: str | None = None,
+        clean_start: bool = True,
+        session_expiry_s: int = 0,
     ) -> Iterator[tuple[mqtt.Client, Observed]]:
-        """A connected MQTT v5 client (ConnectionRefusedError with the broker's reason)."""
+        """A connected MQTT v5 client (ConnectionRefusedError with the broker's reason).
+
+        Its client id is `client_id`, else its user name (as txng's devices connect).
+        """
         observed = Observed()
         connected = threading.Event()
         outcome: list[ReasonCode] = []
         client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             protocol=mqtt.MQTTv5,
-            client_id=client_id,
+            client_id=(username or "") if client_id is None else client_id,
         )
         if username is not None:
             client.username_pw_set(username, password)
@@ -157,7 +176,14 @@ class Broker:
         client.on_disconnect = on_disconnect
         port = self.tls_port if tls else self.port
         assert port is not None
-        client.connect("localhost" if tls else "127.0.0.1", port)
+        properties = mqtt.Properties(mqtt.PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = session_expiry_s
+        client.connect(
+            "localhost" if tls else "127.0.0.1",
+            port,
+            clean_start=clean_start,
+            properties=properties,
+        )
         client.loop_start()
         try:
             assert connected.wait(10), "no CONNACK"

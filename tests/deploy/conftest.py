@@ -1,4 +1,4 @@
-"""Mosquitto with the production configuration (password file, ACL, TLS), stopped after a test."""
+"""Mosquitto with the production configuration (dynamic security, TLS), stopped after a test."""
 
 from collections.abc import Callable, Iterator
 from pathlib import Path

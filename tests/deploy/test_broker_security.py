@@ -1,40 +1,54 @@
-"""The production broker config against a real Mosquitto: passwords, per-device ACLs, TLS."""
+"""The production broker config against a real Mosquitto: dynamic security, bound ids, TLS."""
 
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg2
 import pytest
 
+from cloud.broker.accounts import BrokerAccounts
 from cloud.broker.acl import SERVICE_ROLES
-from cloud.broker.command import broker_account_command, devices_add_command
-from cloud.broker.files import set_acl_block, set_password_entry
+from cloud.broker.bootstrap import ServiceAccount, write_initial_config
+from cloud.broker.control import DynsecControl
 from cloud.broker.passwords import hash_password, verify_password
-from tests.deploy.broker_setup import Broker, have_openssl
+from cloud.devices.command import devices_add_command
+from plumbing.mqtt_url import MqttEndpoint
+from tests.deploy.broker_setup import Broker, dynsec_plugin, have_openssl
+from tests.support.broker import free_port
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.skipif(
-    subprocess.run(["which", "mosquitto"], capture_output=True).returncode != 0,
-    reason="mosquitto is not installed",
+    subprocess.run(["which", "mosquitto"], capture_output=True).returncode != 0
+    or dynsec_plugin() is None,
+    reason="mosquitto or its dynamic-security plugin is not installed",
 )
 SITE = "farm-a"
+INGEST_PASSWORD = "ingest-secret-for-this-test"
 
 
-def _add_device(broker: Broker, device: str, tmp: Path) -> str:
-    out = tmp / f"{device}.password"
-    assert (
-        devices_add_command(
-            SITE,
-            device,
-            password_file=str(broker.password_file),
-            acl_file=str(broker.acl_file),
-            password_out=str(out),
-            register=False,
+def _accounts(broker: Broker) -> BrokerAccounts:
+    return BrokerAccounts(MqttEndpoint.parse(broker.admin_url), timeout_s=10)
+
+
+def _add_observer(broker: Broker) -> None:
+    """An account that may read and write everything: for this test only (production has none)."""
+    everything = [
+        {"acltype": kind, "topic": "#", "allow": True}
+        for kind in ("publishClientSend", "publishClientReceive", "subscribePattern")
+    ]
+    with DynsecControl(MqttEndpoint.parse(broker.admin_url)) as control:
+        answers = control.run(
+            {"command": "createRole", "rolename": "observer", "acls": everything},
+            {
+                "command": "createClient",
+                "username": "observer",
+                "password": "observer-secret",
+                "roles": [{"rolename": "observer"}],
+            },
         )
-        == 0
-    )
-    return out.read_text().strip()
+    for answer in answers:
+        answer.check()
 
 
 @pytest.fixture(scope="module")
@@ -43,24 +57,13 @@ def secure_broker(
 ) -> Iterator[tuple[Broker, dict[str, str]]]:
     tmp = tmp_path_factory.mktemp("secure-broker")
     broker = Broker(tmp / "broker", with_tls=have_openssl())
-    passwords = {device: _add_device(broker, device, tmp) for device in ("dev-1", "dev-2")}
-    out = tmp / "ingest.password"
-    assert (
-        broker_account_command(
-            "ingest",
-            username=None,
-            password_file=str(broker.password_file),
-            acl_file=str(broker.acl_file),
-            password_out=str(out),
-        )
-        == 0
-    )
-    passwords["ingest"] = out.read_text().strip()
-    # An observer with full rights, for this test only (production has no such account).
-    passwords["observer"] = "observer-secret"
-    set_password_entry(broker.password_file, "observer", hash_password("observer-secret"))
-    set_acl_block(broker.acl_file, "observer", ["topic readwrite #"])
+    broker.bootstrap([ServiceAccount(SERVICE_ROLES["ingest"], "txng-ingest", INGEST_PASSWORD)])
     broker.start()
+    passwords = {"ingest": INGEST_PASSWORD, "observer": "observer-secret"}
+    for device in ("dev-1", "dev-2"):
+        passwords[device] = f"{device}-secret"
+        _accounts(broker).put_device(SITE, device, passwords[device], enabled=True)
+    _add_observer(broker)
     yield broker, passwords
     broker.stop()
 
@@ -138,42 +141,118 @@ def test_the_ingester_account_reads_every_device_in_a_shared_group_and_cannot_fo
             assert _topic("dev-1", "readings") not in watched.topics()
 
 
-def test_a_device_reads_only_its_own_receipts_and_only_ingesters_publish_them(secure_broker):
+def test_a_device_reads_only_its_own_receipts(secure_broker):
     broker, passwords = secure_broker
     with broker.connect(f"{SITE}/dev-1", passwords["dev-1"]) as (device, seen):
         assert broker.subscribe(device, seen, _topic("dev-1", "receipts")) == [1]
-        broker.subscribe(device, seen, _topic("dev-2", "receipts"))
-        broker.subscribe(device, seen, "txng/v1/+/+/receipts")
-        # A device cannot forge receipts, for another device or for itself (from a second
-        # connection: a refused QoS 1 publish may cost the forger its connection).
-        for forger in ("dev-2", "dev-1"):
-            for target in ("dev-1", "dev-2"):
-                with broker.connect(f"{SITE}/{forger}", passwords[forger]) as (other, _):
-                    other.publish(_topic(target, "receipts"), b"forged", qos=1).wait_for_publish(5)
+        assert broker.subscribe(device, seen, _topic("dev-2", "receipts")) == [135]
+        assert broker.subscribe(device, seen, "txng/v1/+/+/receipts") == [135]
         with broker.connect("txng-ingest", passwords["ingest"]) as (ingester, _):
             ingester.publish(_topic("dev-2", "receipts"), b"for dev-2", qos=1).wait_for_publish(5)
             ingester.publish(_topic("dev-1", "receipts"), b"for dev-1", qos=1).wait_for_publish(5)
         assert seen.wait_topic(_topic("dev-1", "receipts"))
         time.sleep(0.3)
-        # the ingester's receipt for dev-1, once per matching subscription; nothing else
-        assert {payload for _, payload in seen.messages} == {b"for dev-1"}
-        assert set(seen.topics()) == {_topic("dev-1", "receipts")}
+        assert seen.messages == [(_topic("dev-1", "receipts"), b"for dev-1")]
 
 
-def test_adding_a_device_again_replaces_its_password_and_acl_block(secure_broker, tmp_path):
+def test_only_ingesters_publish_receipts(secure_broker):
+    broker, passwords = secure_broker
+    with broker.connect("observer", passwords["observer"]) as (observer, seen):
+        broker.subscribe(observer, seen, "txng/v1/+/+/receipts")
+        # A device cannot forge receipts, for another device or for itself.
+        for forger in ("dev-1", "dev-2"):
+            with broker.connect(f"{SITE}/{forger}", passwords[forger]) as (device, _):
+                for target in ("dev-1", "dev-2"):
+                    device.publish(_topic(target, "receipts"), b"forged", qos=1).wait_for_publish(5)
+        with broker.connect("txng-ingest", passwords["ingest"]) as (ingester, _):
+            ingester.publish(_topic("dev-1", "receipts"), b"genuine", qos=1).wait_for_publish(5)
+        assert seen.wait_topic(_topic("dev-1", "receipts"))
+        time.sleep(0.3)
+        assert [payload for _, payload in seen.messages] == [b"genuine"]
+
+
+def test_a_device_credential_cannot_take_an_ingesters_client_id_and_its_session_keeps_messages(
+    secure_broker,
+):
+    broker, passwords = secure_broker
+    ingester_id = "txng-ingest-1"
+    device = (f"{SITE}/dev-1", passwords["dev-1"])
+    session = {"client_id": ingester_id, "session_expiry_s": 3600}
+    with broker.connect("txng-ingest", passwords["ingest"], **session) as (ingester, seen):
+        assert broker.subscribe(ingester, seen, "txng/v1/+/+/events") == [1]
+    # The ingester is away; the broker queues for its session what the devices send.
+    with broker.connect(*device) as (client, _):
+        for n in range(3):
+            client.publish(_topic("dev-1", "events"), b"scan-%d" % n, qos=1).wait_for_publish(5)
+    # A stolen Pi's credential presented with the ingester's client id: refused, whether it
+    # would wipe the session (clean start) or resume it and receive its messages.
+    for clean_start in (True, False):
+        with pytest.raises(ConnectionRefusedError), broker.connect(
+            *device, client_id=ingester_id, clean_start=clean_start, session_expiry_s=3600
+        ):
+            pass
+    stolen = None
+    if broker.tls_port:
+        # Over the devices' TLS listener a connection's id is its user name whatever it sent:
+        # this one is farm-a/dev-1, and its clean start leaves the ingester's session alone.
+        with broker.connect(*device, client_id=ingester_id, tls=True) as (thief, stolen):
+            broker.subscribe(thief, stolen, "txng/v1/+/+/events")
+    with broker.connect(
+        "txng-ingest", passwords["ingest"], clean_start=False, **session
+    ) as (ingester, seen):
+        wait_for(lambda: len(seen.messages) >= 3, timeout=10)
+        time.sleep(0.3)
+        assert sorted(payload for _, payload in seen.messages) == [b"scan-0", b"scan-1", b"scan-2"]
+    assert stolen is None or stolen.messages == []
+    log = broker.log()
+    assert f"as {ingester_id} (p5, c0" in log  # the ingester resumed its session
+    assert log.count(f"as {ingester_id} (") == 2  # nobody else ever connected with its id
+
+
+def test_a_new_secret_works_at_once_and_the_old_one_stops_at_once(secure_broker):
     broker, _ = secure_broker
-    new = _add_device(broker, "dev-3", tmp_path)
-    again = _add_device(broker, "dev-3", tmp_path)
-    assert new != again
-    assert broker.acl_file.read_text().count(f"user {SITE}/dev-3\n") == 1
-    entries = [line for line in broker.password_file.read_text().splitlines() if "dev-3:" in line]
-    assert len(entries) == 1 and verify_password(again, entries[0].split(":", 1)[1])
-    broker.reload()
-    time.sleep(0.5)
-    with pytest.raises(ConnectionRefusedError), broker.connect(f"{SITE}/dev-3", new):
+    accounts = _accounts(broker)
+    accounts.put_device(SITE, "dev-3", "first-secret-of-dev-3", enabled=True)
+    with broker.connect(f"{SITE}/dev-3", "first-secret-of-dev-3") as (connected, _):
+        accounts.put_device(SITE, "dev-3", "second-secret-of-dev-3", enabled=True)
+        # the broker disconnects the client that logged in with the old secret
+        wait_for(lambda: not connected.is_connected(), timeout=10)
+    old = broker.connect(f"{SITE}/dev-3", "first-secret-of-dev-3")
+    with pytest.raises(ConnectionRefusedError), old:
         pass
-    with broker.connect(f"{SITE}/dev-3", again):
+    with broker.connect(f"{SITE}/dev-3", "second-secret-of-dev-3"):
         pass
+
+
+def test_a_disabled_device_is_disconnected_and_refused_until_enabled(secure_broker):
+    broker, _ = secure_broker
+    accounts = _accounts(broker)
+    accounts.put_device(SITE, "dev-4", "secret-of-dev-4", enabled=True)
+    with broker.connect(f"{SITE}/dev-4", "secret-of-dev-4") as (connected, _):
+        assert accounts.set_device_enabled(SITE, "dev-4", False) is True
+        wait_for(lambda: not connected.is_connected(), timeout=10)
+    with pytest.raises(ConnectionRefusedError), broker.connect(f"{SITE}/dev-4", "secret-of-dev-4"):
+        pass
+    assert accounts.set_device_enabled(SITE, "dev-4", True) is True
+    with broker.connect(f"{SITE}/dev-4", "secret-of-dev-4"):
+        pass
+    assert accounts.set_device_enabled(SITE, "no-such-device", False) is False
+
+
+def test_a_rejected_device_rotated_again_stays_disabled(secure_broker):
+    broker, _ = secure_broker
+    _accounts(broker).put_device(SITE, "dev-5", "secret-of-dev-5", enabled=False)
+    with pytest.raises(ConnectionRefusedError), broker.connect(f"{SITE}/dev-5", "secret-of-dev-5"):
+        pass
+
+
+def test_the_first_file_is_written_once_and_never_overwritten(tmp_path):
+    path = tmp_path / "config" / "dynamic-security.json"
+    assert write_initial_config(path, {"clients": []}) is True
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert write_initial_config(path, {"clients": [{"username": "other"}]}) is False
+    assert path.read_text().strip() == '{\n "clients": []\n}'
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
 
 
 def test_our_hash_matches_mosquitto_passwd(tmp_path):
@@ -211,26 +290,41 @@ def test_a_device_connects_over_tls_with_the_generated_ca(secure_broker):
         pass
 
 
-def test_devices_add_registers_the_device_as_approved(database_url, tmp_path):
-    code = devices_add_command(
-        "site-new",
-        "pi-7",
-        password_file=str(tmp_path / "passwd"),
-        acl_file=str(tmp_path / "acl"),
-        password_out=str(tmp_path / "pw"),
-        database_url=database_url,
-    )
-    assert code == 0
+def test_devices_add_registers_the_device_as_approved_with_a_live_account(
+    secure_broker, database_url, tmp_path, monkeypatch
+):
+    broker, _ = secure_broker
+    monkeypatch.setenv("TXNG_BROKER_ADMIN_URL", broker.admin_url)
+    url = database_url
+    out = tmp_path / "pw"
+    assert devices_add_command("site-new", "pi-7", password_out=str(out), database_url=url) == 0
+    secret = out.read_text().strip()
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
     with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
         cur.execute(
-            "SELECT approval FROM devices WHERE site_id = 'site-new' AND device_id = 'pi-7'"
+            "SELECT approval, secret_hash FROM devices JOIN device_credentials "
+            "USING (site_id, device_id) WHERE site_id = 'site-new' AND device_id = 'pi-7'"
         )
-        assert cur.fetchone() == ("approved",)
-    acl = (tmp_path / "acl").read_text()
-    assert "user site-new/pi-7\n" in acl
-    assert "topic write txng/v1/site-new/pi-7/readings" in acl
-    assert "topic read txng/v1/site-new/pi-7/config" in acl
-    assert "topic read txng/v1/site-new/pi-7/receipts" in acl
-    assert "topic write txng/v1/site-new/pi-7/receipts" not in acl
-    assert "#" not in acl.split("user site-new/pi-7", 1)[1].replace("# device", "")
-    assert oct((tmp_path / "pw").stat().st_mode & 0o777) == "0o600"
+        approval, stored = cur.fetchone()
+    assert approval == "approved" and verify_password(secret, stored)
+    with broker.connect("site-new/pi-7", secret) as (device, seen):
+        assert broker.subscribe(device, seen, "txng/v1/site-new/pi-7/receipts") == [1]
+    # again: a new secret, the old one refused at once
+    assert devices_add_command("site-new", "pi-7", password_out=str(out), database_url=url) == 0
+    with pytest.raises(ConnectionRefusedError), broker.connect("site-new/pi-7", secret):
+        pass
+    with broker.connect("site-new/pi-7", out.read_text().strip()):
+        pass
+
+
+def test_devices_add_changes_nothing_when_the_broker_is_away(database_url, tmp_path, monkeypatch):
+    port = free_port()
+    monkeypatch.setenv("TXNG_BROKER_ADMIN_URL", f"mqtt://txng-admin:x@127.0.0.1:{port}")
+    monkeypatch.setenv("TXNG_BROKER_ADMIN_TIMEOUT_S", "2")
+    url = database_url
+    out = tmp_path / "pw"
+    assert devices_add_command("site-away", "pi-1", password_out=str(out), database_url=url) == 1
+    assert not out.exists()
+    with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM devices WHERE site_id = 'site-away'")
+        assert cur.fetchone() == (0,)

@@ -20,7 +20,7 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
 ENV_TEMPLATE = ROOT / "deploy" / "env.example"
 INGESTERS = sorted(name for name in SERVICES if name.startswith("ingest-"))
-ONE_SHOT = {"migrate", "broker-admin"}
+ONE_SHOT = {"migrate", "broker-init", "broker-admin"}
 LONG_RUNNING = sorted(set(SERVICES) - ONE_SHOT)
 # Processes whose settings each service's TXNG_* variables must belong to.
 SERVICE_SETTINGS = {
@@ -309,25 +309,42 @@ def test_the_broker_runs_the_production_config_with_its_files_mounted():
     assert spec["command"] == ["mosquitto", "-c", target]
     config = (ROOT / source).read_text()
     assert re.search(r"^allow_anonymous false$", config, re.M)
+    assert not re.search(r"^(password_file|acl_file) ", config, re.M)  # one path: dynsec
     targets = {v.split(":")[1] for v in spec["volumes"]}
-    for key in (
-        "password_file",
-        "acl_file",
-        "cafile",
-        "certfile",
-        "keyfile",
-        "persistence_location",
-    ):
+    for key in ("plugin_opt_config_file", "cafile", "certfile", "keyfile", "persistence_location"):
         path = re.search(rf"^{key} (\S+)$", config, re.M)
         assert path, key
         assert any(path[1].startswith(t.rstrip("/") + "/") for t in targets), f"{key} not mounted"
-    admin = {v.split(":")[1] for v in SERVICES["broker-admin"]["volumes"]}
-    admin_env = _environment("broker-admin")
-    for key in ("TXNG_MOSQUITTO_PASSWORD_FILE", "TXNG_MOSQUITTO_ACL_FILE"):
-        assert Path(admin_env[key]).parent.as_posix() in admin
-    assert re.search(r"^password_file /mosquitto/config/passwd$", config, re.M)
-    assert re.search(r"^acl_file /mosquitto/config/acl$", config, re.M)
+    assert re.search(r"^plugin /usr/lib/mosquitto_dynamic_security\.so$", config, re.M)
+    # the devices' listener makes every client id its user name
+    device_listener = config.split("listener 8883", 1)[1].split("listener ", 1)[0]
+    assert re.search(r"^use_username_as_clientid true$", device_listener, re.M)
     assert spec["ports"] == ["8883:8883"]
+
+
+def test_broker_init_writes_the_file_the_broker_reads_before_it_starts():
+    config = (ROOT / "deploy" / "mosquitto" / "mosquitto.conf").read_text()
+    dynsec_file = re.search(r"^plugin_opt_config_file (\S+)$", config, re.M)[1]
+    init = SERVICES["broker-init"]
+    assert init["command"][:4] == ["txng", "broker", "init", dynsec_file]
+    volume = next(v for v in SERVICES["mosquitto"]["volumes"] if v.startswith("mosquitto-auth:"))
+    assert volume in init["volumes"] and dynsec_file.startswith(volume.split(":")[1] + "/")
+    assert init["user"] == "1883:1883" and init["restart"] == "no"
+    depends = SERVICES["mosquitto"]["depends_on"]
+    assert depends["broker-init"]["condition"] == "service_completed_successfully"
+    args = build_parser().parse_args(init["command"][1:])
+    template = _env_template()
+    assert args.admin_password_env in template
+    assert all(spec.split("=")[1] in template for spec in args.account)
+
+
+@pytest.mark.parametrize("service", ["api", "broker-admin"])
+def test_the_api_and_the_tool_change_accounts_as_the_brokers_admin(service):
+    url = _interpolate(_environment(service)["TXNG_BROKER_ADMIN_URL"], _env_template())
+    assert url == "mqtt://txng-admin:CHANGE_ME@mosquitto:1883"
+    assert "volumes" not in SERVICES[service] or not any(
+        v.startswith("mosquitto-auth:") for v in SERVICES[service]["volumes"]
+    )
 
 
 def test_the_brokers_health_check_passes_on_the_secured_broker_and_fails_when_down(mosquitto):
@@ -336,8 +353,7 @@ def test_the_brokers_health_check_passes_on_the_secured_broker_and_fails_when_do
     test = SERVICES["mosquitto"]["healthcheck"]["test"]
     assert test[0] == "CMD-SHELL"
     broker = mosquitto(with_tls=False)
-    broker.password_file.write_text("")
-    broker.acl_file.write_text("")
+    broker.bootstrap()
     command = test[1].replace("$$", "$").replace("-p 1883", f"-p {broker.port}")
 
     def healthy() -> bool:

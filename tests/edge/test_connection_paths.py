@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from cloud.broker.command import broker_account_command, devices_add_command
+from cloud.broker.acl import SERVICE_ROLES
+from cloud.broker.bootstrap import ServiceAccount
+from cloud.devices.command import devices_add_command
 from edge.config import DeviceConfig
 from edge.publisher import Publisher
 from tests.deploy.broker_setup import Broker, have_openssl
@@ -40,19 +42,18 @@ def _receipted_run(
 
 @pytest.mark.skipif(not have_openssl(), reason="openssl is not installed")
 def test_over_tls_with_its_own_account_the_production_acl_passes_items_and_receipts(
-    tmp_path: Path, start_ingester, database_url: str
+    tmp_path: Path, start_ingester, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broker = Broker(tmp_path / "broker", with_tls=True)
-    files = {"password_file": str(broker.password_file), "acl_file": str(broker.acl_file)}
-    secret = tmp_path / "device.password"
-    assert devices_add_command(SITE, "pi-7", password_out=str(secret), register=False, **files) == 0
-    ingest_secret = tmp_path / "ingest.password"
-    assert broker_account_command(
-        "ingest", username=None, password_out=str(ingest_secret), **files
-    ) == 0
+    password = "ingest-secret-of-this-test"
+    broker.bootstrap([ServiceAccount(SERVICE_ROLES["ingest"], "txng-ingest", password)])
     broker.start()
     try:
-        password = ingest_secret.read_text().strip()
+        monkeypatch.setenv("TXNG_BROKER_ADMIN_URL", broker.admin_url)
+        secret = tmp_path / "device.password"
+        assert devices_add_command(
+            SITE, "pi-7", password_out=str(secret), database_url=database_url
+        ) == 0
         start_ingester(mqtt_url=f"mqtt://txng-ingest:{password}@127.0.0.1:{broker.port}")
         document = device_config(
             mqtt_url=f"mqtts://localhost:{broker.tls_port}",

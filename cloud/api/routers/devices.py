@@ -1,5 +1,7 @@
 """Edge devices: status, last seen, outbox depth, reader health; approve, reject, rotate secret."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -12,11 +14,12 @@ from cloud.api.auth import Principal
 from cloud.api.deps import CursorDep, SettingsDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
-from cloud.broker.acl import device_username
-from cloud.broker.files import BrokerFileError, set_password_entry
-from cloud.broker.passwords import hash_password, new_password
+from cloud.broker.accounts import accounts_from
+from cloud.broker.errors import BrokerAdminError
 from cloud.db import api_operations as store
-from cloud.db import auth_store
+from cloud.devices import provisioning
+from cloud.devices.errors import InvalidDeviceName, UnknownDevice
+from cloud.settings.api import ApiSettings
 
 router = APIRouter(
     prefix="/api/devices",
@@ -133,38 +136,59 @@ def get_device(
     return _visible(cur, principal, site, device, settings.api_online_after_s)
 
 
+@contextmanager
+def _provisioning_errors(site: str, device: str) -> Iterator[None]:
+    """The service's errors as HTTP answers."""
+    try:
+        yield
+    except UnknownDevice as err:
+        raise ApiError(404, "not_found", f"no device {site}/{device}") from err
+    except InvalidDeviceName as err:
+        raise ApiError(409, "conflict", str(err)) from err
+    except BrokerAdminError as err:
+        raise ApiError(503, "unavailable", f"broker: {err}") from err
+
+
 def _set_approval(
-    principal: Principal, cur: Cursor, online_s: float, site: str, device: str, approval: str
+    principal: Principal,
+    cur: Cursor,
+    settings: ApiSettings,
+    site: str,
+    device: str,
+    approval: provisioning.Approval,
 ) -> Device:
-    _visible(cur, principal, site, device, online_s)
-    store.set_approval(cur, site=site, device=device, approval=approval)
-    return _visible(cur, principal, site, device, online_s)
+    _visible(cur, principal, site, device, settings.api_online_after_s)
+    with _provisioning_errors(site, device):
+        provisioning.set_approval(
+            cur, accounts_from(settings), site=site, device=device, approval=approval
+        )
+    return _visible(cur, principal, site, device, settings.api_online_after_s)
 
 
 @router.post(
     "/{site}/{device}/approve",
     response_model=Device,
     summary="Approve a device",
-    responses={404: {"model": ErrorBody}},
+    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 503: {"model": ErrorBody}},
 )
 def approve(
     principal: SiteWriter, cur: CursorDep, settings: SettingsDep, site: SitePath, device: DevicePath
 ) -> Device:
     """Let the device's data in (new devices wait as pending)."""
-    return _set_approval(principal, cur, settings.api_online_after_s, site, device, "approved")
+    return _set_approval(principal, cur, settings, site, device, "approved")
 
 
 @router.post(
     "/{site}/{device}/reject",
     response_model=Device,
     summary="Reject a device",
-    responses={404: {"model": ErrorBody}},
+    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 503: {"model": ErrorBody}},
 )
 def reject(
     principal: SiteWriter, cur: CursorDep, settings: SettingsDep, site: SitePath, device: DevicePath
 ) -> Device:
-    """Refuse the device's data from now on (its messages become dead letters)."""
-    return _set_approval(principal, cur, settings.api_online_after_s, site, device, "rejected")
+    """Refuse the device's data from now on (dead letters); its broker account is disabled."""
+    return _set_approval(principal, cur, settings, site, device, "rejected")
 
 
 class Credentials(BaseModel):
@@ -172,14 +196,12 @@ class Credentials(BaseModel):
 
     site_id: str = Field(description="Site")
     device_id: str = Field(description="Device id")
-    mqtt_username: str = Field(description="Broker user name: {site}/{device}")
+    mqtt_username: str = Field(description="Broker user name (and client id): {site}/{device}")
     secret: str = Field(description="The new secret; put it into the device's config now")
-    password_file_line: str = Field(
-        description="The line for Mosquitto's password file (PBKDF2-SHA512, as mosquitto_passwd)"
-    )
     rotated_at: datetime = Field(description="When it was set")
-    password_file_updated: bool = Field(
-        description="The API wrote the line into TXNG_MOSQUITTO_PASSWORD_FILE (reload the broker)"
+    broker_updated: bool = Field(
+        description="The broker has the new secret now and refuses the old one (false: no "
+        "broker admin account configured, TXNG_BROKER_ADMIN_URL)"
     )
 
 
@@ -187,39 +209,22 @@ class Credentials(BaseModel):
     "/{site}/{device}/rotate-credentials",
     response_model=Credentials,
     summary="Rotate a device's secret",
-    responses={404: {"model": ErrorBody}},
+    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 503: {"model": ErrorBody}},
 )
 def rotate_credentials(
     principal: SiteWriter, cur: CursorDep, settings: SettingsDep, site: SitePath, device: DevicePath
 ) -> Credentials:
-    """Make a new random secret; only its hash is kept (in the broker's own `$7$` format).
-
-    When TXNG_MOSQUITTO_PASSWORD_FILE is set the API replaces the device's line there (the
-    broker then needs a SIGHUP); otherwise the deployment copies `password_file_line` in.
-    """
+    """Make a new random secret; the broker takes it at once (and disconnects the device)."""
     _visible(cur, principal, site, device, settings.api_online_after_s)
-    try:
-        username = device_username(site, device)
-    except ValueError as err:
-        raise ApiError(409, "conflict", str(err)) from err
-    secret = new_password()
-    hashed = hash_password(secret)
-    rotated = auth_store.set_device_secret(
-        cur, site_id=site, device_id=device, secret_hash=hashed, actor=principal.username
-    )
-    written = False
-    if settings.mosquitto_password_file is not None:
-        try:
-            set_password_entry(settings.mosquitto_password_file, username, hashed)
-        except BrokerFileError as err:
-            raise ApiError(503, "unavailable", str(err)) from err
-        written = True
+    with _provisioning_errors(site, device):
+        issued = provisioning.rotate_credentials(
+            cur, accounts_from(settings), site=site, device=device, actor=principal.username
+        )
     return Credentials(
-        site_id=site,
-        device_id=device,
-        mqtt_username=username,
-        secret=secret,
-        password_file_line=f"{username}:{hashed}",
-        rotated_at=rotated,
-        password_file_updated=written,
+        site_id=issued.site,
+        device_id=issued.device,
+        mqtt_username=issued.username,
+        secret=issued.secret,
+        rotated_at=issued.rotated_at,
+        broker_updated=issued.broker_updated,
     )

@@ -1,0 +1,1 @@
+"""Device provisioning and credentials: the use cases that the API and the CLI share."""
