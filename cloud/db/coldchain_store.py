@@ -9,6 +9,7 @@ from psycopg2.extras import execute_values
 
 from cloud.coldchain.excursions import Sample, Span
 from cloud.coldchain.profile import Profile
+from contract import Quantity
 
 _PROFILE_COLUMNS = (
     "c.id, c.quantity, c.min_value, c.max_value, c.single_excursion_s, "
@@ -281,15 +282,23 @@ def silent_probes(cur: Cursor, now: datetime, default_after_s: int | None) -> li
 
 
 def resumed_silences(cur: Cursor) -> list[tuple[str, datetime]]:
-    """Open probe_silent alerts whose probe sent a newer reading: (key, that reading's time)."""
+    """Open probe_silent alerts whose probe sent a newer reading: (key, that reading's time).
+
+    The first newer reading is looked up per quantity, in the location index's time order
+    (stopping at the probe's first reading after the alert); without the quantity, the index
+    only narrowed to the location, and every later reading there was read: 15.7 s for 400
+    silent probes on 500,000 readings, vs 25 ms (the silence sweep runs every few seconds).
+    """
     cur.execute(
-        "SELECT a.alert_key, (SELECT min(r.time) FROM readings r WHERE r.site_id = a.site_id "
-        " AND r.location = p.location AND r.device_id = p.device_id AND r.sensor = p.sensor "
-        " AND r.time > a.started_at) "
+        "SELECT a.alert_key, (SELECT min(f.time) FROM unnest(%s::text[]) AS q(quantity), "
+        " LATERAL (SELECT r.time FROM readings r WHERE r.site_id = a.site_id "
+        "  AND r.location = p.location AND r.quantity = q.quantity AND r.time > a.started_at "
+        "  AND r.device_id = p.device_id AND r.sensor = p.sensor ORDER BY r.time LIMIT 1) f) "
         "FROM alerts a JOIN probes p ON p.site_id = a.site_id "
         " AND p.device_id = a.details ->> 'device_id' AND p.sensor = a.sensor "
         "WHERE a.kind = 'probe_silent' AND a.state <> 'cleared' AND p.last_time > a.started_at "
-        "ORDER BY a.alert_key"
+        "ORDER BY a.alert_key",
+        ([quantity.value for quantity in Quantity],),
     )
     return [(row[0], row[1]) for row in cur.fetchall()]
 
