@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg2
 
 from cloud.batches import handlers as batches
+from cloud.db.batch_steps_store import refresh_steps
 from cloud.db.ingest_store import READING_COLUMNS, Received, store_events
 from cloud.db.pool import Database
 from cloud.db.rollups_store import rebuild_rollups
@@ -73,6 +74,7 @@ def ensure_dataset(
         log(
             f"reusing the {len(found.batch_ids)} batches, {found.readings} readings in the database"
         )
+        derive_missing_steps(database_url, found.batch_ids)
         return found
     end = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
     start = end - timedelta(days=days)
@@ -85,6 +87,25 @@ def ensure_dataset(
     loaded = _found(database_url)
     assert loaded is not None
     return Dataset(loaded.batch_ids, readings, reused=False)
+
+
+def derive_missing_steps(database_url: str, batch_ids: list[int]) -> None:
+    """Derive the steps (consumer page, story) of batches an older run stored without them."""
+    database = Database(database_url, max_connections=1)
+    try:
+        with database.transaction() as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT id FROM unnest(%s::bigint[]) AS b (id) WHERE NOT EXISTS "
+                "(SELECT 1 FROM batch_steps s WHERE s.batch_id = b.id)",
+                (batch_ids,),
+            )
+            missing = [int(row[0]) for row in cur.fetchall()]
+            for batch_id in missing:
+                refresh_steps(cur, batch_id)
+        if missing:
+            log(f"derived the steps of {len(missing)} batches stored without them")
+    finally:
+        database.close()
 
 
 def room(k: int) -> str:
@@ -179,7 +200,9 @@ def store_scans(database_url: str, received: list[Received]) -> None:
             )
             store_events(cur, received)
             enqueue(cur, work_for_events(received))
-        kinds = (batches.BATCH, batches.ITEM, batches.UNIT, batches.PACKING_READER)
+        kinds = (
+            batches.BATCH, batches.ITEM, batches.UNIT, batches.PACKING_READER, batches.BATCH_STEPS
+        )
         worker = DeriveWorker(database, kinds=kinds, batch_size=200)
         while worker.run_once():
             pass

@@ -249,17 +249,19 @@ def measure(
     """Latency, throughput and CPU per request of one phase.
 
     CPU per request (the API's processes, the database's backends, and the rest of the machine:
-    the clients and whatever else runs on it) tells what a request costs whatever other load
-    shares the cores; `machine_busy` is the share of all cores busy during the phase.
+    the clients and whatever else runs on it; `clients_cpu_ms`: this process's, the clients'
+    own part of it) tells what a request costs whatever other load shares the cores;
+    `machine_busy` is the share of all cores busy during the phase and `loadavg` the machine's
+    one-minute load average at its end (other work on a shared machine shows in both).
     """
     base = server.base
     asyncio.run(hammer(base, paths, clients=args.clients, seconds=args.warmup, headers=headers))
     server.find_backends()
-    before = server.cpu()
+    before = server.cpu() | {"clients": time.process_time()}
     latencies, elapsed, errors, caches = asyncio.run(
         hammer(base, paths, clients=args.clients, seconds=args.seconds, headers=headers)
     )
-    after = server.cpu()
+    after = server.cpu() | {"clients": time.process_time()}
     used = {k: after[k] - before[k] for k in after}
     log(f"{name}: {len(latencies)} requests in {elapsed:.1f} s, {errors} errors, X-Cache {caches}")
     if errors:
@@ -275,7 +277,9 @@ def measure(
         f"{name}_other_cpu_ms": round(
             (used["machine"] - used["api"] - used["postgres"]) * 1000 / len(latencies), 2
         ),
+        f"{name}_clients_cpu_ms": round(used["clients"] * 1000 / len(latencies), 2),
         f"{name}_machine_busy": round(used["machine"] / elapsed / (os.cpu_count() or 1), 2),
+        f"{name}_loadavg": round(os.getloadavg()[0], 1),
     }
 
 

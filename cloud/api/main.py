@@ -43,11 +43,16 @@ from cloud.db.pool import Database
 from cloud.settings.api import ApiSettings, load_api_settings
 from plumbing.version import VERSION as __version__
 
+# Starlette tries the routes in order: the busiest first (a QR campaign's consumer pages, then
+# the batch routes); the public routes' paths (/01/…, /api/public/…) overlap no other router's.
 ROUTERS = [
+    public_checks.router,
+    public.router,
+    public_serial.router,
+    batches.router,
     health.router,
     me.router,
     products.router,
-    batches.router,
     reports.router,
     story.router,
     units.router,
@@ -59,9 +64,6 @@ ROUTERS = [
     imports.router,
     inspection.router,
     signals.router,
-    public_checks.router,
-    public.router,
-    public_serial.router,
     labels.router,
     ui_session.router,
     ui.router,

@@ -6,9 +6,9 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
 from cloud.db.api_common import Where, fetch_dicts
+from cloud.db.batch_steps_store import StoryFacts, story_facts_columns
 
-_CONSUMER_BATCH = prepared.statement(
-    "txng_consumer_batch",
+_CONSUMER_BATCH_SQL = (
     "SELECT b.id, b.gtin, b.lot, b.production_date, b.pack_date, b.expiry_date, "
     "b.origin_code, b.quantity, b.unit, b.verified, p.name AS product_name, "
     "p.image_url, p.producer_name, p.producer_address, p.ocop_stars, p.net_content, "
@@ -27,15 +27,29 @@ _CONSUMER_BATCH = prepared.statement(
     "LEFT JOIN LATERAL (SELECT l.name, l.kind, l.latitude, l.longitude FROM locations l "
     "  WHERE l.site_id = b.site_id AND b.origin_code IN (l.code, l.area_code) "
     "  ORDER BY l.code = b.origin_code DESC, l.code LIMIT 1) ol ON true "
-    "WHERE b.gtin = %(gtin)s AND b.lot = %(lot)s",
+    "WHERE b.gtin = %(gtin)s AND b.lot = %(lot)s"
 )
+# The batch's row, then its story's facts (StoryFacts' fields): one statement, one round trip.
+_CONSUMER_PAGE = prepared.statement(
+    "txng_consumer_page",
+    f"WITH page_batch AS MATERIALIZED ({_CONSUMER_BATCH_SQL}) "
+    f"SELECT page_batch.*, {story_facts_columns('page_batch.id')} FROM page_batch",
+)
+_STORY_COLUMNS = len(StoryFacts.__dataclass_fields__)
 
 
-def consumer_batch(cur: Cursor, *, gtin: str, lot: str) -> dict[str, Any] | None:
-    """A batch with its product, producer, origin and cold-chain facts (no device or person)."""
-    prepared.execute(cur, _CONSUMER_BATCH, {"gtin": gtin, "lot": lot})
-    rows = fetch_dicts(cur)
-    return rows[0] if rows else None
+def consumer_page(cur: Cursor, *, gtin: str, lot: str) -> tuple[dict[str, Any], StoryFacts] | None:
+    """A batch with its product, producer, origin and cold-chain facts, and its story's facts.
+
+    Nothing names a device or a person. None when there is no such batch.
+    """
+    prepared.execute(cur, _CONSUMER_PAGE, {"gtin": gtin, "lot": lot})
+    row = cur.fetchone()
+    if row is None:
+        return None
+    names = [d[0] for d in cur.description or ()][:-_STORY_COLUMNS]
+    batch = dict(zip(names, row[:-_STORY_COLUMNS], strict=True))
+    return batch, StoryFacts(*row[-_STORY_COLUMNS:])
 
 
 _SERIAL_BATCH = prepared.statement(

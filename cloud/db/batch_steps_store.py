@@ -54,9 +54,9 @@ _NEIGHBOURS_SQL = (
     "LEFT JOIN products p ON p.gtin = b.gtin LEFT JOIN sites s ON s.id = b.site_id "
     "WHERE x.{near} = %(b)s::bigint"
 )
-_STORY_FACTS = prepared.statement(
-    "txng_story_facts",
-    f"SELECT (SELECT row_to_json(h) FROM ({HEADER_SQL}) h), "
+# The story's facts of batch %(b)s, as the columns of one row (StoryFacts' fields in order).
+STORY_FACTS_COLUMNS = (
+    f"(SELECT row_to_json(h) FROM ({HEADER_SQL}) h), "
     + ", ".join(
         (
             json_rows(_STEPS_SQL, "r.first_time, r.last_time, r.biz_step, r.site_id"),
@@ -85,8 +85,16 @@ _STORY_FACTS = prepared.statement(
         f" min(time) AS first_time, max(time) AS last_time FROM ({CAPTURED_SQL}) c "
         "GROUP BY biz_step, place, asserted_by, site_id",
         "r.first_time, r.biz_step, r.place",
-    ),
+    )
 )
+
+
+def story_facts_columns(batch: str) -> str:
+    """SQL: the story's facts as columns, of the batch whose id is SQL `batch` (e.g. c.id)."""
+    return STORY_FACTS_COLUMNS.replace("%(b)s::bigint", f"({batch})")
+
+
+_STORY_FACTS = prepared.statement("txng_story_facts", f"SELECT {STORY_FACTS_COLUMNS}")
 
 
 @dataclass(frozen=True)

@@ -48,15 +48,13 @@ def batch_story(cur: Cursor, batch_id: int, *, site: str | None = None) -> Story
     return found[0] if found else None
 
 
-def public_story(cur: Cursor, batch_id: int) -> tuple[Story, dict[Place, ColdVerdict]] | None:
+def public_story(facts: store.StoryFacts) -> tuple[Story, dict[Place, ColdVerdict]]:
     """The story without readings, and per place the cold-chain verdict (a consumer's needs).
 
-    No profile: no verdicts. Else excursion (time out of range there), ok (readings there and
+    From the story's facts as read (api_public.consumer_page reads them with the batch). No
+    profile: no verdicts. Else excursion (time out of range there), ok (readings there and
     none out of range) or no_readings.
     """
-    facts = store.story_facts(cur, batch_id)
-    if facts is None:
-        return None
     places = {(r["site_id"], r["location"]) for r in facts.steps}
     verdicts: dict[Place, ColdVerdict] = {}
     if facts.monitored:

@@ -80,13 +80,11 @@ class ConsumerBatch(BaseModel):
 
 def consumer_view(cur: Cursor, gtin: str, lot: str) -> ConsumerBatch | None:
     """The public facts of batch (GTIN padded to 14 digits, lot), None if unknown."""
-    row = store.consumer_batch(cur, gtin=gtin.zfill(14), lot=lot)
-    if row is None:
+    found = store.consumer_page(cur, gtin=gtin.zfill(14), lot=lot)
+    if found is None:
         return None
-    found = public_story(cur, row["id"])
-    if found is None:  # removed between the two reads
-        return None
-    story, verdicts = found
+    row, facts = found
+    story, verdicts = public_story(facts)
     monitored = row["min_value"] is not None or row["max_value"] is not None
     cold: ColdChain = "not_monitored"
     if row["excursions"] or row["excursion_alerts"]:
@@ -154,7 +152,7 @@ def public_bodies(request: Request) -> PublicBodies:
 def _query_and_produce(
     database: Database, batch: BatchKey, produce: Produce
 ) -> tuple[ConsumerBatch | None, bytes | None]:
-    with database.transaction() as conn, conn.cursor() as cur:
+    with database.statements() as conn, conn.cursor() as cur:  # one statement: no BEGIN
         view = consumer_view(cur, *batch)
     return view, (produce(view) if view is not None else None)
 

@@ -32,13 +32,13 @@ def uncached(database_url: str) -> Iterator[TestClient]:
 def queries(monkeypatch) -> list[dict[str, Any]]:
     """The consumer page's batch queries, one entry per query."""
     asked: list[dict[str, Any]] = []
-    original = public.store.consumer_batch
+    original = public.store.consumer_page
 
     def counted(cur, **key):
         asked.append(key)
         return original(cur, **key)
 
-    monkeypatch.setattr(public.store, "consumer_batch", counted)
+    monkeypatch.setattr(public.store, "consumer_page", counted)
     return asked
 
 
@@ -132,14 +132,14 @@ def test_concurrent_misses_of_one_page_ask_the_database_once(database_url, world
     app = create_app(load_api_settings(database_url=database_url))
     gate = threading.Event()
     asked: list[dict[str, Any]] = []
-    original = public.store.consumer_batch
+    original = public.store.consumer_page
 
     def held(cur, **key):
         asked.append(key)
         gate.wait(10)  # until every request is in
         return original(cur, **key)
 
-    monkeypatch.setattr(public.store, "consumer_batch", held)
+    monkeypatch.setattr(public.store, "consumer_page", held)
 
     async def twenty_at_once() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
