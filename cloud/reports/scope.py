@@ -13,7 +13,7 @@ from cloud.db.readings_query import batch_stays, merge_stays
 from cloud.db.rollups_query import Span
 from cloud.reports.errors import Ambiguous, NotFound
 from cloud.reports.model import BatchInfo, Handover, Kind
-from cloud.reports.shipments import pick, shipments_of
+from cloud.reports.shipments import pick, unit_shipments
 
 
 @dataclass(frozen=True)
@@ -129,9 +129,7 @@ def _shipment_profile(cur: Cursor, profile_ids: set[str], wanted: str | None) ->
 
 
 def _shipment_scope(cur: Cursor, request: ShipmentReport) -> Scope:
-    shipment = pick(
-        shipments_of(request.sscc, units_store.unit_stays(cur, request.sscc)), request.departed
-    )
+    shipment = pick(unit_shipments(cur, request.sscc), request.departed)
     if shipment is None:
         raise NotFound(f"no shipment of unit {request.sscc}")
     contents = units_store.unit_contents(cur, request.sscc)

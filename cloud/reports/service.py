@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal
 
-from cloud.db import units_store
 from cloud.db.pool import Database
 from cloud.db.readings_raw import readings_of
+from cloud.reports import shipments
 from cloud.reports.assemble import assemble
 from cloud.reports.model import Report
 from cloud.reports.pdf import report_pdf
@@ -19,7 +19,7 @@ from cloud.reports.scope import (
     resolve,
 )
 from cloud.reports.seen import seen_from
-from cloud.reports.shipments import Shipment, shipments_of
+from cloud.reports.shipments import Shipment
 from cloud.reports.tables import readings_csv, report_xlsx
 from cloud.reports.texts import LOCAL_TIME, Language, Texts
 
@@ -98,7 +98,7 @@ def make_report(
 def unit_shipments(database: Database, sscc: str) -> list[Shipment]:
     """The unit's shipments, oldest first (none: an unknown unit, or one that never left)."""
     with database.transaction() as conn, conn.cursor() as cur:
-        return shipments_of(sscc, units_store.unit_stays(cur, sscc))
+        return shipments.unit_shipments(cur, sscc)
 
 
 __all__ = [

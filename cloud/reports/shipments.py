@@ -1,15 +1,10 @@
-"""Shipments of a logistic unit, derived from its stays (there is no shipment record).
+"""A logistic unit's shipments for reports: the story's shipments, with their legs.
 
-What the events tell: a unit (SSCC) is at a location from one scan to the next scan elsewhere
-or a closing step there (`shipping`, `departing`, …). Events carry no destination (no EPCIS
-destination list is stored) and no shipment or consignment id, so a shipment is derived:
-
-- a *site stay* is a stay at a location that is not a vehicle (kind `vehicle` in master data);
-- a shipment is the time between two consecutive site stays at different sites A and B: it
-  begins when the stay at A ended (the shipping scan, normally) and ends when the stay at B
-  began (the receiving scan); its legs are the unit's stays at vehicles within that time;
-- after the last site stay has ended, with no site stay since, the unit is in transit: a
-  shipment from A with no destination yet.
+What a shipment is, is defined once (`cloud.trace.story.shipments_of`): a shipping step
+(shipping, departing, loading; consecutive ones of one site are one shipment) at site A, to
+the next site B scanned after it. For a report it begins at the first shipping scan and ends
+at the first scan at B (none yet: in transit); its legs are the unit's stays at vehicle
+locations (kind `vehicle` in master data) within that time.
 
 Readings cover a shipment only where the unit was scanned onto a vehicle that has a probe
 (a `loading` scan at the vehicle's location); time without a known place has no readings.
@@ -19,10 +14,15 @@ A shipment is named by its unit and the time it departed.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import pairwise
 
+from psycopg2.extensions import cursor as Cursor
+
+from cloud.db import units_store
 from cloud.db.rollups_query import Span
 from cloud.db.units_store import UnitStay
+from cloud.trace.story import shipments_of as story_shipments
+from cloud.trace.story_models import Step
+from cloud.trace.unit_story import unit_steps
 
 VEHICLE = "vehicle"
 
@@ -52,18 +52,13 @@ def _legs(stays: Sequence[UnitStay], departed: datetime, arrived: datetime | Non
     return legs
 
 
-def shipments_of(sscc: str, stays: Sequence[UnitStay]) -> list[Shipment]:
-    """The unit's shipments in time order (its stays in time order)."""
-    sites = [s for s in stays if s.kind != VEHICLE]
+def shipments_of(sscc: str, steps: Sequence[Step], stays: Sequence[UnitStay]) -> list[Shipment]:
+    """The unit's shipments in time order, from its steps (in the order they began) and stays."""
     found = []
-    for here, there in pairwise(sites):
-        if here.site_id != there.site_id and here.end is not None:
-            legs = (*_legs(stays, here.end, there.start),)
-            found.append(Shipment(sscc, here.site_id, there.site_id, here.end, there.start, legs))
-    last = sites[-1] if sites else None
-    if last is not None and last.end is not None:
-        legs = (*_legs(stays, last.end, None),)
-        found.append(Shipment(sscc, last.site_id, None, last.end, None, legs))
+    for shipped in story_shipments(steps):
+        departed, arrived = shipped.first_time, shipped.arrived_at
+        legs = (*_legs(stays, departed, arrived),)
+        found.append(Shipment(sscc, shipped.site_id, shipped.to_site, departed, arrived, legs))
     return found
 
 
@@ -72,3 +67,8 @@ def pick(shipments: Sequence[Shipment], departed: datetime | None) -> Shipment |
     if departed is None:
         return shipments[-1] if shipments else None
     return next((s for s in shipments if s.departed == departed), None)
+
+
+def unit_shipments(cur: Cursor, sscc: str) -> list[Shipment]:
+    """The unit's shipments, oldest first (none: an unknown unit, or one that never left)."""
+    return shipments_of(sscc, unit_steps(cur, sscc), units_store.unit_stays(cur, sscc))

@@ -183,14 +183,35 @@ def handover(step: Step) -> Step:
 
 
 def shipments_of(steps: Sequence[Step]) -> list[Shipment]:
-    """Each shipping step, with the next site scanned after it began (where it went)."""
-    shipments = []
+    """Shipments: goods leaving a site, and the next site scanned after (where they went).
+
+    The one definition of a shipment (the story's, the recall's and the cold-chain reports'):
+    a shipping step (shipping, departing, loading) at a site, with the shipping steps of that
+    site right after it (shipped at the dock, then loaded onto the truck: one shipment); it
+    arrived where the next step at another site began (none yet: in transit). `steps`: in
+    the order they began.
+    """
+    shipments: list[Shipment] = []
     for i, step in enumerate(steps):
         if step.biz_step not in SHIPPING_STEPS:
             continue
-        arrival = next(
-            (s for s in steps[i + 1 :] if s.site_id != step.site_id), None
-        )  # steps are in the order they began
+        before = steps[i - 1] if i > 0 else None
+        if (
+            shipments
+            and before is not None
+            and before.biz_step in SHIPPING_STEPS
+            and before.site_id == step.site_id == shipments[-1].site_id
+        ):
+            last = shipments[-1]
+            units = [u for u in (last.units, step.units) if u is not None]
+            shipments[-1] = last.model_copy(
+                update={
+                    "last_time": max(last.last_time, step.last_time),
+                    "units": max(units) if units else None,
+                }
+            )
+            continue
+        arrival = next((s for s in steps[i + 1 :] if s.site_id != step.site_id), None)
         shipments.append(
             Shipment(
                 site_id=step.site_id,

@@ -31,13 +31,18 @@ class UnitStory(StoryModel):
     )
 
 
-def unit_story(cur: Cursor, sscc: str, *, site: str | None = None) -> UnitStory | None:
-    """The unit as `site` may see it (None: every site); None if unknown (or not seen there)."""
-    contents = [PackedBatch.model_validate(r) for r in store.unit_batches(cur, sscc)]
-    steps = [
+def unit_steps(cur: Cursor, sscc: str) -> list[Step]:
+    """The unit's scans as steps, in the order they began."""
+    return [
         Step.model_validate(r | {"conditions": None, "alerts": [], "handover": False})
         for r in store.unit_steps(cur, sscc)
     ]
+
+
+def unit_story(cur: Cursor, sscc: str, *, site: str | None = None) -> UnitStory | None:
+    """The unit as `site` may see it (None: every site); None if unknown (or not seen there)."""
+    contents = [PackedBatch.model_validate(r) for r in store.unit_batches(cur, sscc)]
+    steps = unit_steps(cur, sscc)
     stayed = {s.site_id for s in store.unit_stays(cur, sscc)}
     if not contents and not steps and not stayed:
         return None
