@@ -6,6 +6,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from cloud.local_time import LOCAL_TIME
+
 W, H = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 10, 10, 26
 
@@ -69,7 +71,7 @@ def temperature_svg(
             f'text-anchor="end">{_fmt(value)}</text>'
         )
     for at, anchor in ((t0, "start"), (t1, "end")):
-        text = datetime.fromtimestamp(at, points[0].first_time.tzinfo).strftime("%d/%m %H:%M")
+        text = datetime.fromtimestamp(at, LOCAL_TIME).strftime("%d/%m %H:%M")
         parts.append(
             f'<text class="tick" x="{_fmt(x(at))}" y="{H - 8}" text-anchor="{anchor}">{text}</text>'
         )

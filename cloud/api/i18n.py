@@ -7,6 +7,7 @@ DEFAULT_LANGUAGE: Final = "vi"
 
 _VI: dict[str, str] = {
     "app": "txng · Truy xuất nguồn gốc",
+    "times_in": "Thời gian theo giờ Việt Nam (UTC+07:00, Asia/Ho_Chi_Minh)",
     "dashboard": "Tổng quan",
     "batches": "Lô hàng",
     "alerts": "Cảnh báo",
@@ -231,6 +232,7 @@ _VI: dict[str, str] = {
 
 _EN: dict[str, str] = {
     "app": "txng · Traceability",
+    "times_in": "Times in Vietnam time (UTC+07:00, Asia/Ho_Chi_Minh)",
     "dashboard": "Dashboard",
     "batches": "Batches",
     "alerts": "Alerts",

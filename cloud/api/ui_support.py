@@ -1,5 +1,6 @@
 """Server-rendered pages: the Jinja2 environment, the language cookie and the static files."""
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from cloud.api.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from cloud.local_time import local
 
 _HERE = Path(__file__).parent
 LANG_COOKIE = "txng_lang"
@@ -23,11 +25,15 @@ templates = Environment(
 
 
 def _date(value: Any) -> str:
-    return value.strftime("%d/%m/%Y") if value is not None else "—"
+    """A date, or the date of a time in Vietnam time (the page names the zone)."""
+    if value is None:
+        return "—"
+    return (local(value) if isinstance(value, datetime) else value).strftime("%d/%m/%Y")
 
 
 def _datetime(value: Any) -> str:
-    return value.strftime("%d/%m/%Y %H:%M") if value is not None else "—"
+    """A time in Vietnam time (the page names the zone)."""
+    return local(value).strftime("%d/%m/%Y %H:%M") if value is not None else "—"
 
 
 templates.filters["d"] = _date

@@ -6,8 +6,9 @@ from datetime import datetime
 
 from fpdf import FPDF
 
+from cloud.local_time import LOCAL_TIME
 from cloud.reports.model import ExcursionRow, Point
-from cloud.reports.texts import LOCAL_TIME, Texts
+from cloud.reports.texts import Texts
 
 BAND = (214, 238, 214)
 RANGE = (170, 200, 235)

@@ -3,7 +3,8 @@
 import argparse
 from datetime import datetime
 
-from cloud.reports.texts import LANGUAGES, LOCAL_TIME
+from cloud.local_time import LOCAL_TIME
+from cloud.reports.texts import LANGUAGES
 
 FORMATS = ("pdf", "xlsx", "csv")
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from cloud.db import timeline_store
 from cloud.db.errors import DatabaseUnavailable
 from cloud.db.pool import Database
+from cloud.local_time import LOCAL_TIME
 from cloud.reports.errors import Ambiguous, ReportError
 from cloud.reports.scope import BatchReport, Request, ShipmentReport, StayReport
 from cloud.reports.service import make_report, unit_shipments
-from cloud.reports.texts import LOCAL_TIME
 from cloud.settings.common import required_database_url
 from plumbing.logs import configure_logging
 from plumbing.settings import ConfigError, log_level

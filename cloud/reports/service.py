@@ -7,6 +7,7 @@ from typing import Final, Literal
 
 from cloud.db.pool import Database
 from cloud.db.readings_raw import readings_of
+from cloud.local_time import LOCAL_TIME
 from cloud.reports import shipments
 from cloud.reports.assemble import assemble
 from cloud.reports.model import Report
@@ -21,7 +22,7 @@ from cloud.reports.scope import (
 from cloud.reports.seen import seen_from
 from cloud.reports.shipments import Shipment
 from cloud.reports.tables import readings_csv, report_xlsx
-from cloud.reports.texts import LOCAL_TIME, Language, Texts
+from cloud.reports.texts import Language, Texts
 
 Format = Literal["pdf", "xlsx", "csv"]
 FORMATS: Final = ("pdf", "xlsx", "csv")  # as cli_args.FORMATS

@@ -9,8 +9,9 @@ from typing import Any
 import xlsxwriter
 
 from cloud.db.readings_raw import Reading
+from cloud.local_time import LOCAL_TIME
 from cloud.reports.model import Report
-from cloud.reports.texts import LOCAL_TIME, Texts, unit_symbol
+from cloud.reports.texts import Texts, unit_symbol
 
 CSV_COLUMNS = (
     "time",

@@ -1,15 +1,14 @@
 """The report's words in Vietnamese and English, and how numbers, times and durations read."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Final, Literal
 
+from cloud.local_time import LOCAL_TIME
 from contract import Quantity
 from contract.items import QUANTITIES
 
 Language = Literal["vi", "en"]
 LANGUAGES: Final = ("vi", "en")
-# Vietnam keeps one offset all year (no daylight saving time).
-LOCAL_TIME: Final = timezone(timedelta(hours=7), "UTC+07:00")
 
 _WORDS: dict[str, tuple[str, str]] = {
     "title": ("Báo cáo chuỗi lạnh", "Cold-chain report"),

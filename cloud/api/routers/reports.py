@@ -13,11 +13,12 @@ from cloud.api.deps import CursorDep, DatabaseDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.routers.batches import BatchId, visible_batch
 from cloud.db.pool import Database
+from cloud.local_time import LOCAL_TIME
 from cloud.reports.errors import Ambiguous, NotFound, ReportError
 from cloud.reports.scope import BatchReport, Request, ShipmentReport, StayReport
 from cloud.reports.service import MEDIA_TYPES, Format, make_report, unit_shipments
 from cloud.reports.shipments import Shipment
-from cloud.reports.texts import LOCAL_TIME, Language
+from cloud.reports.texts import Language
 
 router = APIRouter(
     prefix="/api",

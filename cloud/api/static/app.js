@@ -42,8 +42,11 @@ document.addEventListener("click", async (event) => {
 });
 
 // A step of the story expands to its scans, a page at a time.
-function utc(iso) {
-  const d = new Date(iso);
+// Times in Vietnam time (UTC+07:00 all year), as the server renders them; the page names it.
+const VIETNAM_OFFSET_MS = 7 * 3600 * 1000;
+
+function local(iso) {
+  const d = new Date(Date.parse(iso) + VIETNAM_OFFSET_MS);
   const two = (n) => String(n).padStart(2, "0");
   return `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ` +
     `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
@@ -75,7 +78,7 @@ async function loadEvents(details, after) {
   for (const e of page.items) {
     const row = document.createElement("tr");
     row.dataset.testid = "scan";
-    cell(row, utc(e.time));
+    cell(row, local(e.time));
     cell(row, `${e.device_id}/${e.reader}`);
     cell(row, [e.gtin, e.lot, e.serial, e.sscc].filter(Boolean).join(" · "));
     cell(row, e.via ? `SSCC ${e.via}` : "");
@@ -126,7 +129,7 @@ async function loadForwarding(card) {
     const p = document.createElement("p");
     let text = `${d.destination}: ${d.sent} ${card.dataset.sent}, ${d.pending} ` +
       `${card.dataset.waiting}, ${d.parked} ${card.dataset.held}`;
-    if (d.last_sent_at) text += ` · ${utc(d.last_sent_at)}`;
+    if (d.last_sent_at) text += ` · ${local(d.last_sent_at)}`;
     if (d.missing_fields.length) text += ` · ${card.dataset.missing}: ${d.missing_fields.join(", ")}`;
     p.textContent = text;
     box.appendChild(p);

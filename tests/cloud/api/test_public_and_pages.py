@@ -6,6 +6,7 @@ import pytest
 
 from cloud.db.pool import Database
 from cloud.derive.worker import DeriveWorker
+from cloud.local_time import LOCAL_TIME
 from tests.cloud.api.seed import DEVICE_A, GTIN_A, LOT_A, PASSWORD, SITE_A, ingest
 from tests.support.factory import message, scan_of
 from tests.support.sql import query
@@ -130,3 +131,17 @@ def test_consumer_page_data_is_reused_for_a_few_seconds_per_batch(client, world)
     # An unknown batch is never kept: once it exists, its page is there.
     assert client.get(f"/01/{GTIN_A}/10/NOPE").status_code == 404
     assert client.app.state.public_cache.get((GTIN_A, "NOPE")) is None
+
+
+def test_pages_show_vietnam_time_and_name_it(client, world):
+    """Times on operator pages and the consumer page are Vietnam time (UTC+07:00), named."""
+    zone = "UTC+07:00, Asia/Ho_Chi_Minh"
+    consumer = client.get(f"/01/{GTIN_A}/10/{LOT_A}?lang=en")
+    assert 'data-testid="time-zone"' in consumer.text and zone in consumer.text
+    _login(client, "op-a")
+    started = query(world.url, "SELECT started_at FROM alerts WHERE id = %s", (world.alert_a,))[0]
+    at = started[0]
+    page = client.get(f"/ui/alerts/{world.alert_a}?lang=en").text
+    assert at.astimezone(LOCAL_TIME).strftime("%d/%m/%Y %H:%M") in page
+    assert at.astimezone(UTC).strftime("%d/%m/%Y %H:%M") not in page
+    assert f"Times in Vietnam time ({zone})" in page
