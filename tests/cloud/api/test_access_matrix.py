@@ -37,6 +37,7 @@ from tests.cloud.api.seed import (
     ingest,
     seed,
 )
+from tests.support.factory import message, scan_of
 from tests.support.postgres import create_database, drop_database
 from tests.support.sql import query
 
@@ -109,14 +110,22 @@ def matrix(migrated_template: str) -> Iterator[Matrix]:
     finally:
         database.close()
     letter_b = query(url, "SELECT max(id) FROM dead_letters WHERE site_id = %s", (SITE_B,))[0][0]
-    for site, unit in UNITS.items():  # a unit that stayed at the site and left it
-        query(
-            url,
-            "INSERT INTO presence (sscc, site_id, location, start_time, end_time, open_event) "
-            "VALUES (%s, %s, %s, now() - interval '2 hours', now() - interval '1 hour', "
-            "gen_random_uuid()) RETURNING id",
-            (unit, site, PLACES[site][0]),
-        )
+    database = Database(url, max_connections=1)
+    try:  # a unit that stayed at each site and left it (its shipping scan: a shipment)
+        for site, unit in UNITS.items():
+            query(
+                url,
+                "INSERT INTO presence (sscc, site_id, location, start_time, end_time, "
+                "open_event) VALUES (%s, %s, %s, now() - interval '2 hours', "
+                "now() - interval '1 hour', gen_random_uuid()) RETURNING id",
+                (unit, site, PLACES[site][0]),
+            )
+            left = datetime.now(UTC) - timedelta(hours=1)
+            shipped = scan_of(9, at=left, location=PLACES[site][0], biz_step="shipping", sscc=unit)
+            device = KEYS[site][2]
+            ingest(database, [message([shipped], site=site, device=device)], datetime.now(UTC))
+    finally:
+        database.close()
     query(
         url,
         "INSERT INTO commissioned_items (gtin, serial, batch_id) VALUES (%s, %s, %s), "
