@@ -13,8 +13,9 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _db_migrate(args: argparse.Namespace) -> int:
     from cloud.db.commands import migrate_command
+    from cloud.settings.common import required_database_url
 
-    return migrate_command(database_url=args.database_url)
+    return migrate_command(database_url=required_database_url(args.database_url))
 
 
 def _cloud_ingest(args: argparse.Namespace) -> int:

@@ -1,10 +1,10 @@
 """Derive presence intervals (where a batch or unit was, and when) from its events, by time."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from uuid import UUID
 
+from cloud.db.rows.presence import EventFact, Interval
 from contract import BizStep
 
 # Steps after which the goods are no longer at the event's location.
@@ -17,30 +17,6 @@ CLOSING_STEPS = frozenset(
         BizStep.DECOMMISSIONING,
     }
 )
-
-
-@dataclass(frozen=True)
-class EventFact:
-    """What presence needs of one event."""
-
-    time: datetime
-    seq: int
-    id: UUID
-    site: str
-    location: str
-    biz_step: BizStep
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A stay at one location; `end` None means it has not ended (as far as events tell)."""
-
-    site: str
-    location: str
-    start: datetime
-    open_event: UUID
-    end: datetime | None = None
-    close_event: UUID | None = None
 
 
 def _order(fact: EventFact) -> tuple[datetime, int, int, str]:

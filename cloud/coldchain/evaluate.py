@@ -13,9 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from psycopg2.extensions import cursor as Cursor
 
-from cloud.coldchain.excursions import Span, cumulative_crossing, find_excursions
-from cloud.coldchain.mkt import mkt_from_terms
-from cloud.coldchain.profile import Profile
+from cloud.coldchain.excursions import cumulative_crossing, find_excursions
 from cloud.db.alerts_store import AlertSpec, end_condition, raise_alert
 from cloud.db.coldchain_store import (
     KnownAlert,
@@ -32,8 +30,10 @@ from cloud.db.coldchain_store import (
     samples,
     stored_excursions,
 )
+from cloud.db.mkt import mkt_from_terms
 from cloud.db.presence_store import lock_subject
 from cloud.db.readings_query import batch_stays, merge_stays
+from cloud.db.rows.coldchain import Profile, Span
 
 
 def stamp(at: datetime) -> str:

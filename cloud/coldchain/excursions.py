@@ -10,35 +10,10 @@ Rules (ARCHITECTURE.md "Cold chain"):
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from cloud.coldchain.profile import Profile
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One reading: which probe, when (device time), what value."""
-
-    probe: str
-    time: datetime
-    value: float
-
-
-@dataclass(frozen=True)
-class Span:
-    """An excursion: `end` None while it goes on; `last` is the newest time seen inside it."""
-
-    direction: str  # 'high' or 'low'
-    start: datetime
-    end: datetime | None
-    last: datetime
-    peak: float
-
-    @property
-    def duration(self) -> timedelta:
-        """How long it lasted, or has lasted so far (to the newest reading inside it)."""
-        return (self.end or self.last) - self.start
+from cloud.db.rows.coldchain import Profile, Sample, Span
 
 
 def _probe_spans(samples: Sequence[Sample], profile: Profile, until: datetime | None) -> list[Span]:

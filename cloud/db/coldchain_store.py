@@ -7,8 +7,8 @@ from datetime import datetime
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
-from cloud.coldchain.excursions import Sample, Span
-from cloud.coldchain.profile import Profile
+from cloud.db.mkt import arrhenius_sql
+from cloud.db.rows.coldchain import Profile, Sample, Span
 from contract import Quantity
 
 _PROFILE_COLUMNS = (
@@ -211,7 +211,7 @@ def restate_alert(
 def mkt_terms(cur: Cursor, batch_id: int, quantity: str) -> tuple[float, int]:
     """Sum of Arrhenius terms and count of the batch's linked readings (each counted once)."""
     cur.execute(
-        "SELECT coalesce(sum(exp(-10000.0 / (value + 273.15))), 0), count(*) FROM ("
+        f"SELECT coalesce(sum({arrhenius_sql('value')}), 0), count(*) FROM ("
         " SELECT DISTINCT r.id, r.value FROM batch_presence s JOIN readings r "
         " ON r.site_id = s.site_id AND r.location = s.location AND r.quantity = %(q)s "
         " AND r.time >= s.start_time AND (s.end_time IS NULL OR r.time < s.end_time) "

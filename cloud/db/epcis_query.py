@@ -12,8 +12,7 @@ from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
-from cloud.epcis.query import EventQuery, PageMark
-from cloud.epcis.vocab import LEAVING_STEPS
+from cloud.db.rows.epcis_query import LEAVING_STEPS, EventQuery, PageMark
 
 _PACKS = "EXISTS (SELECT 1 FROM unit_contents u WHERE u.pack_event = e.id)"
 _NAMEABLE = "(e.gtin IS NOT NULL OR e.sscc IS NOT NULL OR e.epc_uri IS NOT NULL)"

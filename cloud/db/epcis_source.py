@@ -7,7 +7,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db.readings_query import stay_summaries
-from cloud.epcis.records import BatchRef, Making, Packing, Place, Scan, StayConditions
+from cloud.db.rows.epcis import BatchRef, Making, Packing, Place, Scan, StayConditions
 
 _SCAN = (
     "SELECT e.id::text, e.time, e.site_id, e.location, l.gln, l.gln_extension, e.biz_step, "

@@ -10,7 +10,7 @@ from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import Json
 
 from cloud.db.presence_store import ensure_batch
-from cloud.epcis.captured import CapturedEvent
+from cloud.db.rows.epcis_query import CapturedEvent
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from datetime import date
 
 from psycopg2.extensions import cursor as Cursor
 
-from cloud.exports.fsma204 import CTE, KdeRow, tlc
+from cloud.db.rows.exports import CTE, KdeRow, tlc
 
 _BATCH = "b.gtin, b.lot, p.name, b.quantity, b.unit, b.site_id, b.origin_code"
 

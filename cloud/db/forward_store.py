@@ -8,7 +8,7 @@ from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import Json, execute_values
 
 from cloud.db.ingest_store import Received
-from cloud.forward.adapter import OutboxItem, Submission
+from cloud.db.rows.forward import OutboxItem, Submission
 from contract import ScanEvent
 
 EVENT = "event"

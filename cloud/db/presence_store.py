@@ -7,7 +7,7 @@ from datetime import datetime
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
-from cloud.batches.presence import EventFact, Interval
+from cloud.db.rows.presence import EventFact, Interval
 from contract import BizStep
 
 _FACT_COLUMNS = "e.time, e.seq, e.id, e.site_id, e.location, e.biz_step"

@@ -15,8 +15,8 @@ from datetime import datetime
 
 from psycopg2.extensions import cursor as Cursor
 
-from cloud.coldchain.mkt import mkt_from_terms
 from cloud.db import prepared
+from cloud.db.mkt import mkt_from_terms
 from cloud.db.rollups_query import (
     FINE_WIDTH_S,
     Span,

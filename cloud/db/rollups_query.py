@@ -17,6 +17,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
+from cloud.db.mkt import arrhenius_sql
 from cloud.db.rollups_store import COARSE_WIDTHS_S, GRID_ORIGIN_SQL, ROLLUP_WORK, LocationKey
 from cloud.db.work_queue import key_sql
 
@@ -225,7 +226,7 @@ def totals_sql(stays: str | None = None, extra: str = "") -> str:
     pieces = (
         f"pieces AS ({cells} "
         " UNION ALL SELECT g.idx, 1, r.value, r.value, r.value, "
-        f"  exp(-10000.0 / (r.value + 273.15)), r.time, r.time FROM {_RAW_JOIN})"
+        f"  {arrhenius_sql('r.value')}, r.time, r.time FROM {_RAW_JOIN})"
     )
     if stays is None:
         return (

@@ -11,6 +11,8 @@ from typing import Any, NamedTuple
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.db.mkt import arrhenius_sql
+
 CELL = timedelta(minutes=5)
 COARSE_WIDTHS_S = (900, 1800, 3600, 7200, 21600, 43200, 86400)  # the CHECK of width_s (0016)
 # The derive work that refreshes a series' cells (a LocationKey, with the time range of the
@@ -31,7 +33,7 @@ _CELLS_SQL = (
     f"SELECT site_id, location, quantity, {_GRID} AS bucket, count(*) AS samples, "
     "min(time) AS first_time, max(time) AS last_time, min(value) AS min_value, "
     "max(value) AS max_value, sum(value) AS sum_value, "
-    "sum(exp(-10000.0 / (value + 273.15))) AS sum_arrhenius FROM readings "
+    f"sum({arrhenius_sql('value')}) AS sum_arrhenius FROM readings "
 )
 _UPDATE_SQL = (
     "samples = excluded.samples, first_time = excluded.first_time, "

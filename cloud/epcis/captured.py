@@ -3,36 +3,15 @@
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cloud.epcis.identifiers import Gs1Key, canonical_key, parse_identifier
+from cloud.db.rows.epcis_query import CapturedEvent, Gs1Key
+from cloud.epcis.identifiers import canonical_key, parse_identifier
 from cloud.epcis.vocab import bare_value
 
 INSTANCE_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 CLASS_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
-
-
-@dataclass(frozen=True)
-class CapturedEvent:
-    """The indexed fields of one valid EPCIS event, and the GS1 keys to link it to batches."""
-
-    event_id: str | None
-    digest: bytes  # sha256 of the canonical JSON: a resent event has the same
-    event_type: str
-    event_time: datetime
-    action: str | None
-    biz_step: str | None
-    disposition: str | None
-    read_point: str | None
-    biz_location: str | None
-    epc_keys: list[str]
-    class_keys: list[str]
-    lots: list[tuple[str, str]] = field(default_factory=list)  # (gtin, lot) named as classes
-    items: list[tuple[str, str]] = field(default_factory=list)  # (gtin, serial)
-    units: list[str] = field(default_factory=list)  # SSCCs
-    made: list[tuple[tuple[str, str], tuple[str, str]]] = field(default_factory=list)
 
 
 def _instances(event: dict[str, Any]) -> Iterator[str]:

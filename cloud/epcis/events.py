@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from cloud.db.rows.epcis import BatchRef, Making, Packing, Place, Scan, StayConditions
+from cloud.db.rows.epcis_query import LEAVING_STEPS
 from cloud.epcis.naming import Naming
-from cloud.epcis.records import BatchRef, Making, Packing, Place, Scan, StayConditions
-from cloud.epcis.vocab import DISPOSITION_AFTER, LEAVING_STEPS
+from cloud.epcis.vocab import DISPOSITION_AFTER
 
 # Namespace of the event ids of events derived from more than one record (uuid5).
 _DERIVED = uuid.UUID("6c1f0d4e-5a39-4d53-9a2f-1f7e0c2b8a11")

@@ -6,8 +6,9 @@ Link): `sgtin:<gtin14>:<serial>`, `sscc:<sscc18>`, `lgtin:<gtin14>:<lot>`, `gtin
 """
 
 import re
-from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
+
+from cloud.db.rows.epcis_query import Gs1Key
 
 # Characters of GS1 AI encodable set 82 that TDS escapes in EPC URIs.
 _URI_SAFE = "!'()*+,-.:;=_"
@@ -81,20 +82,6 @@ def sgln_uri(gln: str, extension: str | None, prefix_length: int) -> str:
 def _key(lead: str, company: str, rest: str) -> str:
     digits = lead + company + rest
     return digits + check_digit(digits)
-
-
-@dataclass(frozen=True)
-class Gs1Key:
-    """What an identifier names: a GTIN with lot or serial, an SSCC, or a GLN."""
-
-    kind: str  # sgtin, lgtin, gtin, sscc, sgln
-    key: str
-    qualifier: str | None = None  # serial, lot or GLN extension
-
-    @property
-    def canonical(self) -> str:
-        """The key as a string that is equal for equal things, whatever the form it came in."""
-        return f"{self.kind}:{self.key}" + (f":{self.qualifier}" if self.qualifier else "")
 
 
 _URN = re.compile(

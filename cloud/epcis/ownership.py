@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import epcis_query, epcis_store
-from cloud.epcis.captured import CapturedEvent
+from cloud.db.rows.epcis_query import CapturedEvent
 from cloud.epcis.errors import EpcisForbidden, Problem
 from cloud.epcis.naming import Naming
 

@@ -1,15 +1,12 @@
 """The standard EPCIS query parameters we answer, parsed and checked, and opaque page tokens."""
 
-import base64
-import binascii
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 
+from cloud.db.rows.epcis_query import EventQuery
 from cloud.epcis.errors import EpcisInvalid, Problem
 from cloud.epcis.formats import is_date_time
-from cloud.epcis.identifiers import Gs1Key, canonical_key
+from cloud.epcis.identifiers import canonical_key
 from cloud.epcis.vocab import bare_value
 
 EVENT_TYPES = frozenset(
@@ -21,55 +18,6 @@ EVENT_TYPES = frozenset(
         "AssociationEvent",
     }
 )
-
-
-@dataclass(frozen=True)
-class EventQuery:
-    """A SimpleEventQuery: every given parameter must hold (a list: any of its values)."""
-
-    event_types: list[str] = field(default_factory=list)
-    ge_time: datetime | None = None
-    lt_time: datetime | None = None
-    biz_steps: list[str] = field(default_factory=list)
-    biz_locations: list[str] = field(default_factory=list)  # canonical keys
-    epcs: list[str] = field(default_factory=list)  # canonical keys
-    classes: list[str] = field(default_factory=list)  # canonical keys
-
-    def keys(self, values: list[str]) -> list[Gs1Key]:
-        """The GS1 keys among canonical keys (other identifiers are matched as given)."""
-        found = []
-        for value in values:
-            kind, _, rest = value.partition(":")
-            key, _, qualifier = rest.partition(":")
-            if kind in ("sgtin", "lgtin", "gtin", "sscc", "sgln") and key.isdigit():
-                found.append(Gs1Key(kind, key, qualifier or None))
-        return found
-
-
-@dataclass(frozen=True, order=True)
-class PageMark:
-    """Where a page ended: the last event's time, source and reference."""
-
-    time: datetime
-    source: str
-    ref: str
-
-    def token(self) -> str:
-        """An opaque nextPageToken."""
-        raw = json.dumps([self.time.isoformat(), self.source, self.ref]).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @classmethod
-    def from_token(cls, token: str) -> "PageMark":
-        """The mark a token names (EpcisInvalid when it is not one of ours)."""
-        try:
-            padded = token + "=" * (-len(token) % 4)
-            time, source, ref = json.loads(base64.urlsafe_b64decode(padded))
-            return cls(datetime.fromisoformat(time), str(source), str(ref))
-        except (binascii.Error, ValueError, TypeError) as err:
-            raise EpcisInvalid(
-                [Problem("nextPageToken", "not a token this server issued")]
-            ) from err
 
 
 def _split(values: Iterable[str]) -> list[str]:

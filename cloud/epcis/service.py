@@ -9,6 +9,8 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import epcis_query, epcis_source
 from cloud.db.epcis_store import CaptureReport, store_capture
+from cloud.db.rows.epcis import Packing
+from cloud.db.rows.epcis_query import EventQuery, PageMark
 from cloud.epcis import ownership
 from cloud.epcis.captured import describe
 from cloud.epcis.document import epcis_document, query_document
@@ -21,8 +23,6 @@ from cloud.epcis.events import (
     transformation_event,
 )
 from cloud.epcis.naming import Naming
-from cloud.epcis.query import EventQuery, PageMark
-from cloud.epcis.records import Packing
 from cloud.epcis.schema import STANDARD_CONTEXTS
 from cloud.epcis.semantics import event_lists
 from cloud.epcis.validate import validate
@@ -122,7 +122,10 @@ def run_query(
     site: str | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """One page of events matching `q` (of `site` only, when given) and the next page's token."""
-    after = PageMark.from_token(token) if token else None
+    try:
+        after = PageMark.from_token(token) if token else None
+    except ValueError as err:
+        raise EpcisInvalid([Problem("nextPageToken", str(err))]) from err
     hits = epcis_query.find_events(
         cur, q, places=_places(cur, naming, q), after=after, limit=per_page + 1, site=site
     )

@@ -71,9 +71,6 @@ DISPOSITION_AFTER: dict[str, str] = {
     "decommissioning": "inactive",
 }
 
-# Steps after which the objects are no longer at the read point (no bizLocation).
-LEAVING_STEPS: frozenset[str] = frozenset({"shipping", "departing", "loading", "transporting"})
-
 
 def bare_value(vocabulary: str, value: str) -> str:
     """The bare CBV word of a standard value in any of its forms; other values unchanged."""

@@ -4,7 +4,8 @@ import random
 from dataclasses import dataclass
 
 from cloud.db.forward_store import WAITING, Finish
-from cloud.forward.adapter import OutboxItem, Outcome, Result
+from cloud.db.rows.forward import OutboxItem
+from cloud.forward.adapter import Outcome, Result
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from cloud.db import epcis_source
 from cloud.db.errors import DatabaseError
 from cloud.db.forward_context import event_contexts, stay_summary_at
 from cloud.db.pool import Database
+from cloud.db.rows.forward import OutboxItem
 from cloud.epcis.document import epcis_document
 from cloud.epcis.errors import EpcisInvalid
 from cloud.epcis.events import sensor_element
@@ -24,7 +25,7 @@ from cloud.epcis.identifiers import IdentifierError
 from cloud.epcis.naming import Naming
 from cloud.epcis.service import render_ours
 from cloud.epcis.validate import validate
-from cloud.forward.adapter import Journal, OutboxItem, Outcome, Result
+from cloud.forward.adapter import Journal, Outcome, Result
 from cloud.forward.http import exchange
 from cloud.settings.epcis import EpcisSettings
 

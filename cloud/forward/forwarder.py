@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.forward_store import claim, finish, record_submissions, relock
 from cloud.db.pool import Database
-from cloud.forward.adapter import Adapter, ListJournal, OutboxItem, Outcome, Result
+from cloud.db.rows.forward import OutboxItem
+from cloud.forward.adapter import Adapter, ListJournal, Outcome, Result
 from cloud.forward.backoff import Backoff, decide
 from plumbing.workers import SupervisedWorker
 

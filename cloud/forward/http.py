@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from cloud.forward.adapter import Journal, Outcome, Submission
+from cloud.db.rows.forward import Submission
+from cloud.forward.adapter import Journal, Outcome
 
 EXCERPT_CHARS = 2000
 

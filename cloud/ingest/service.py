@@ -11,6 +11,7 @@ from cloud.ingest.metrics import IngestMetrics
 from cloud.ingest.mqtt_source import InboundMessage, MqttSource
 from cloud.ingest.receipts import ReceiptPublisher
 from cloud.ingest.writer import Writer
+from cloud.nodata.devices import device_checks
 from cloud.notify.escalation import Escalator
 from cloud.notify.mqtt_publisher import AlertPublisher
 from cloud.notify.notifier import Notifier
@@ -47,7 +48,7 @@ class Ingester:
                 self.database,
                 interval_s=settings.coldchain_sweep_s,
                 default_silent_after_s=settings.coldchain_silent_after_s,
-                devices=settings.device_checks,
+                devices=device_checks(settings),
             )
             if settings.ingest_derive and settings.coldchain_sweep
             else None

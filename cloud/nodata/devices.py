@@ -22,6 +22,7 @@ from cloud.db.device_health_store import (
     quiet_devices,
 )
 from cloud.nodata.outbox import OutboxRule, drained, growing
+from cloud.settings.ingest import IngestSettings
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,19 @@ class DeviceChecks:
 
     offline_after_s: float | None = 300.0
     outbox: OutboxRule | None = field(default_factory=OutboxRule)
+
+
+def device_checks(settings: IngestSettings) -> DeviceChecks:
+    """The agents' no-data alarms as the ingester's settings (TXNG_NODATA_*) set them."""
+    rule = OutboxRule(
+        window_s=settings.nodata_outbox_window_s,
+        min_depth=settings.nodata_outbox_min_depth,
+        min_growth=settings.nodata_outbox_min_growth,
+    )
+    return DeviceChecks(
+        offline_after_s=settings.nodata_offline_after_s,
+        outbox=rule if settings.nodata_outbox else None,
+    )
 
 
 def sweep_devices(cur: Cursor, *, now: datetime, checks: DeviceChecks) -> int:

@@ -8,6 +8,7 @@ from cloud.db.deliveries_store import queue_escalations
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
 from cloud.notify.clock import Clock, utc_now
+from cloud.notify.defaults import policy_defaults
 from cloud.settings.notify import PeopleSettings
 from plumbing.workers import SupervisedWorker
 
@@ -50,7 +51,8 @@ class Escalator:
         with self._database.transaction() as conn, conn.cursor() as cur:
             if not try_lock(cur, "notify:escalation-sweep"):
                 return {"escalation": 0, "reminder": 0}
-            counts = queue_escalations(cur, now=self._clock(), defaults=self._settings.defaults)
+            defaults = policy_defaults(self._settings)
+            counts = queue_escalations(cur, now=self._clock(), defaults=defaults)
         if any(counts.values()):
             log.info("escalations and reminders queued", extra=counts)
             if self._on_queued is not None:

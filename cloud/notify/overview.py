@@ -12,6 +12,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.db.deliveries_store import PolicyDefaults, alert_deliveries
 from cloud.db.recipients_store import alert_sites, site_policy, site_recipients
+from cloud.notify.defaults import policy_defaults as _defaults
 from cloud.settings.notify import load_people_settings
 
 
@@ -43,7 +44,7 @@ def mask(channel: str, address: str) -> str:
 @cache
 def policy_defaults() -> PolicyDefaults:
     """The defaults this process was configured with (TXNG_NOTIFY_*), read once."""
-    return load_people_settings().defaults
+    return _defaults(load_people_settings())
 
 
 def overview(cur: Cursor, alert_id: int, defaults: PolicyDefaults) -> Overview:

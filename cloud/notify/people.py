@@ -29,6 +29,7 @@ from cloud.notify.channels import Channel
 from cloud.notify.channels.registry import build_channels
 from cloud.notify.clock import Clock, utc_now
 from cloud.notify.compose import compose
+from cloud.notify.defaults import policy_defaults
 from cloud.notify.errors import DeliveryError
 from cloud.notify.notifier import backoff_s
 from cloud.notify.quiet import quiet_until
@@ -77,7 +78,7 @@ class PeopleNotifier:
         now = self._clock()
         with self._database.transaction() as conn, conn.cursor() as cur:
             recipients = claim_recipients(
-                cur, now=now, limit=self._batch_size, defaults=self._settings.defaults
+                cur, now=now, limit=self._batch_size, defaults=policy_defaults(self._settings)
             )
             for recipient in recipients:
                 self._serve(cur, recipient)

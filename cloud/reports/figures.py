@@ -3,10 +3,10 @@
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from cloud.coldchain.mkt import mkt_from_terms
-from cloud.coldchain.profile import Profile
 from cloud.db.excursions_store import ExcursionRecord
+from cloud.db.mkt import mkt_from_terms
 from cloud.db.rollups_query import Span, Totals
+from cloud.db.rows.coldchain import Profile
 from cloud.reports.model import ExcursionRow, Figures, LimitFigures
 
 _FAR = timedelta(days=365_000)

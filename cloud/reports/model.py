@@ -4,10 +4,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from cloud.coldchain.profile import Profile
 from cloud.db.alerts_history import AlertRecord
 from cloud.db.chain_store import ChainedEvent
 from cloud.db.rollups_query import Span
+from cloud.db.rows.coldchain import Profile
 from cloud.db.sensors_store import Calibration, Place
 
 Kind = Literal["batch", "stay", "shipment"]

@@ -5,12 +5,12 @@ from datetime import datetime
 
 from psycopg2.extensions import cursor as Cursor
 
-from cloud.coldchain.profile import Profile
 from cloud.db import timeline_store, units_store
 from cloud.db.chain_store import ChainedEvent, batch_events_chained, unit_events_chained
 from cloud.db.coldchain_store import batch_profile, profile_by_id
 from cloud.db.readings_query import batch_stays, merge_stays
 from cloud.db.rollups_query import Span
+from cloud.db.rows.coldchain import Profile
 from cloud.reports.errors import Ambiguous, NotFound
 from cloud.reports.model import BatchInfo, Handover, Kind
 from cloud.reports.shipments import pick, unit_shipments

@@ -10,7 +10,7 @@ change the figures is still queued, or when some of its events are not chained y
 
 from collections.abc import Sequence
 
-from cloud.coldchain.profile import Profile
+from cloud.db.rows.coldchain import Profile
 from cloud.reports.model import ChainReference, Figures, LimitFigures, Reason, StayFigures, Verdict
 
 

@@ -5,8 +5,6 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from cloud.nodata.devices import DeviceChecks
-from cloud.nodata.outbox import OutboxRule
 from cloud.settings.common import DatabaseSection
 from contract import MAX_MESSAGE_BYTES
 from contract.topics import check_identifier
@@ -79,19 +77,6 @@ class IngestSettings(DatabaseSection):
         if self.ingest_queue_size < self.ingest_receive_maximum:
             raise ValueError("ingest_queue_size must be at least ingest_receive_maximum")
         return self
-
-    @property
-    def device_checks(self) -> DeviceChecks:
-        """The agents' no-data alarms."""
-        rule = OutboxRule(
-            window_s=self.nodata_outbox_window_s,
-            min_depth=self.nodata_outbox_min_depth,
-            min_growth=self.nodata_outbox_min_growth,
-        )
-        return DeviceChecks(
-            offline_after_s=self.nodata_offline_after_s,
-            outbox=rule if self.nodata_outbox else None,
-        )
 
     @property
     def mqtt(self) -> MqttEndpoint:

@@ -10,7 +10,6 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cloud.db.deliveries_store import PolicyDefaults
 from plumbing.settings import load_settings
 
 _TELEGRAM_TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
@@ -68,16 +67,6 @@ class PeopleSettings(BaseSettings):
         if self.smtp_password is not None and not self.smtp_username:
             raise ValueError("smtp_password is set but smtp_username is not")
         return self
-
-    @property
-    def defaults(self) -> PolicyDefaults:
-        """The policy of a site without one of its own."""
-        return PolicyDefaults(
-            escalate_after_s=self.escalate_after_s,
-            remind_every_s=self.remind_every_s,
-            max_reminders=self.max_reminders,
-            group_window_s=self.group_window_s,
-        )
 
     def configured_channels(self) -> list[str]:
         """The channels this process can send on."""

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 
 from psycopg2.extensions import cursor as Cursor
 
-from cloud.coldchain.mkt import mkt_from_terms
 from cloud.db import batch_steps_store as store
+from cloud.db.mkt import mkt_from_terms
 from cloud.db.readings_query import SeriesPoint, merged_series, merged_totals
 from cloud.db.rollups_query import Span, Totals
 from cloud.trace.story_models import (

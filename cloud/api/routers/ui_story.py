@@ -14,16 +14,19 @@ from cloud.api.routers.recall import csv_url as recall_csv_url
 from cloud.api.routers.story import story_batch
 from cloud.api.ui_support import render
 from cloud.db import api_catalog, serials
-from cloud.labels.cli_args import SYMBOLOGIES
 from cloud.labels.layouts import SHEETS, THERMAL
 from cloud.labels.service import MAX_PER_JOB
+from cloud.labels.symbols import Symbology
 from cloud.trace.recall_service import RecallNotFound, parse_start, recall
 from cloud.trace.story import story_and_series
 from cloud.trace.unit_story import unit_story
 
 router = APIRouter(tags=["web UI"], include_in_schema=False)
 LABEL_OPTIONS = {
-    "symbologies": SYMBOLOGIES, "sheets": list(SHEETS), "rolls": list(THERMAL), "max": MAX_PER_JOB,
+    "symbologies": tuple(s.value for s in Symbology),
+    "sheets": list(SHEETS),
+    "rolls": list(THERMAL),
+    "max": MAX_PER_JOB,
 }
 
 

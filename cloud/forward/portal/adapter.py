@@ -26,7 +26,8 @@ from cloud.db.forward_context import (
 )
 from cloud.db.forward_store import remote_objects
 from cloud.db.pool import Database
-from cloud.forward.adapter import Journal, OutboxItem, Outcome, Result
+from cloud.db.rows.forward import OutboxItem
+from cloud.forward.adapter import Journal, Outcome, Result
 from cloud.forward.errors import ForwardError, MissingData, RateLimited
 from cloud.forward.portal import build
 from cloud.forward.portal.client import PortalClient

@@ -15,7 +15,8 @@ from cloud.db.forward_context import (
     stay_summaries_of,
 )
 from cloud.db.readings_query import StaySummary
-from cloud.forward.adapter import OutboxItem, Outcome, Result
+from cloud.db.rows.forward import OutboxItem
+from cloud.forward.adapter import Outcome, Result
 from cloud.forward.errors import ForwardError
 from cloud.forward.portal import readiness
 from cloud.forward.portal.settings import PortalMapping

@@ -1,7 +1,8 @@
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from cloud.batches.presence import EventFact, derive_intervals
+from cloud.batches.presence import derive_intervals
+from cloud.db.rows.presence import EventFact
 from contract import BizStep
 
 T0 = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)

@@ -5,8 +5,8 @@ from datetime import timedelta
 import psycopg2
 import pytest
 
-from cloud.coldchain.mkt import mean_kinetic_temperature
 from cloud.db.alerts_store import acknowledge
+from cloud.db.mkt import mean_kinetic_temperature
 from cloud.db.readings_query import batch_series, stay_summaries
 from tests.cloud.coldchain.helpers import (
     GTIN,

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
-from cloud.coldchain.excursions import Sample, cumulative_crossing, find_excursions
-from cloud.coldchain.profile import Profile
+from cloud.coldchain.excursions import cumulative_crossing, find_excursions
+from cloud.db.rows.coldchain import Profile, Sample
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 PROFILE = Profile("chill", "temperature", 2.0, 8.0, 600, 3600, 0.5, None, 900)

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from cloud.coldchain.mkt import mean_kinetic_temperature, mkt_from_terms
+from cloud.db.mkt import mean_kinetic_temperature, mkt_from_terms
 
 
 def test_equally_spaced_2_4_6_8_is_5_30():

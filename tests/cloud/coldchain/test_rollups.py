@@ -13,7 +13,7 @@ from psycopg2.extras import execute_values
 from pydantic import BaseModel
 
 from cloud.coldchain.handlers import COLD_CHAIN_LOCATION
-from cloud.coldchain.mkt import mkt_from_terms
+from cloud.db.mkt import mkt_from_terms
 from cloud.db.pool import Database
 from cloud.db.readings_query import Stay, merge_stays
 from cloud.db.rollups_query import (

@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from cloud.api.auth import current_principal
 from cloud.api.main import create_app
 from cloud.db.pool import Database
+from cloud.db.rows.forward import OutboxItem
 from cloud.epcis.validate import problems
-from cloud.forward.adapter import ListJournal, OutboxItem, Outcome
+from cloud.forward.adapter import ListJournal, Outcome
 from cloud.forward.epcis_adapter import EpcisCaptureAdapter
 from cloud.settings.api import load_api_settings
 from cloud.settings.epcis import load_epcis_settings

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from cloud.coldchain.mkt import mean_kinetic_temperature
 from cloud.db.devices_store import approve_device
+from cloud.db.mkt import mean_kinetic_temperature
 from cloud.db.pool import Database
 from cloud.forward.forwarder import Forwarder
 from cloud.portal_sim.server import SimServer

@@ -3,7 +3,8 @@
 from collections.abc import Sequence
 
 from cloud.db.pool import Database
-from cloud.forward.adapter import Journal, OutboxItem, Outcome, Result
+from cloud.db.rows.forward import OutboxItem
+from cloud.forward.adapter import Journal, Outcome, Result
 from cloud.forward.backoff import Backoff
 from cloud.forward.forwarder import Forwarder
 from plumbing.workers import Backoff as WorkerBackoff

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from cloud.coldchain.mkt import mean_kinetic_temperature
+from cloud.db.mkt import mean_kinetic_temperature
 from cloud.db.pool import Database
 from cloud.reports.errors import NotFound
 from cloud.reports.scope import BatchReport, ShipmentReport, StayReport

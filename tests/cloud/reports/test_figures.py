@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from psycopg2.extras import execute_values
 
 from cloud.coldchain.handlers import COLD_CHAIN_LOCATION
-from cloud.coldchain.mkt import mean_kinetic_temperature
+from cloud.db.mkt import mean_kinetic_temperature
 from cloud.db.pool import Database
 from cloud.db.rollups_store import LocationKey
 from cloud.db.work_queue import enqueue

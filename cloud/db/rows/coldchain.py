@@ -1,6 +1,7 @@
-"""A cold-chain profile: allowed range, durations before an alert, hysteresis, MKT, silence."""
+"""Cold-chain values: a profile (range, alert durations, hysteresis, MKT), samples, spans."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -32,3 +33,28 @@ class Profile:
     def clears_low(self, value: float) -> bool:
         """The value is back inside by the hysteresis margin, ending a low excursion."""
         return self.min_value is None or value >= self.min_value + self.hysteresis
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One reading: which probe, when (device time), what value."""
+
+    probe: str
+    time: datetime
+    value: float
+
+
+@dataclass(frozen=True)
+class Span:
+    """An excursion: `end` None while it goes on; `last` is the newest time seen inside it."""
+
+    direction: str  # 'high' or 'low'
+    start: datetime
+    end: datetime | None
+    last: datetime
+    peak: float
+
+    @property
+    def duration(self) -> timedelta:
+        """How long it lasted, or has lasted so far (to the newest reading inside it)."""
+        return (self.end or self.last) - self.start

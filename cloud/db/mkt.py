@@ -14,6 +14,11 @@ def arrhenius_term(celsius: float) -> float:
     return math.exp(-_RATIO / (celsius + KELVIN))
 
 
+def arrhenius_sql(celsius: str) -> str:
+    """SQL of arrhenius_term over the column `celsius` (the rollups and profiles sum it)."""
+    return f"exp(-{_RATIO:.1f} / ({celsius} + {KELVIN}))"
+
+
 def mkt_from_terms(term_sum: float, count: int) -> float:
     """MKT in °C from the sum of `count` Arrhenius terms (sums can be computed in SQL)."""
     if count <= 0:
