@@ -10,6 +10,7 @@ import pytest
 from cloud.broker.accounts import BrokerAccounts
 from cloud.broker.acl import SERVICE_ROLES
 from cloud.broker.bootstrap import ServiceAccount, write_initial_config
+from cloud.broker.command import broker_account_command
 from cloud.broker.control import DynsecControl
 from cloud.broker.passwords import hash_password, verify_password
 from cloud.devices.command import devices_add_command
@@ -315,6 +316,30 @@ def test_devices_add_registers_the_device_as_approved_with_a_live_account(
     with pytest.raises(ConnectionRefusedError), broker.connect("site-new/pi-7", secret):
         pass
     with broker.connect("site-new/pi-7", out.read_text().strip()):
+        pass
+
+
+def test_broker_account_sets_a_service_account_live_optionally_bound_to_one_client_id(
+    secure_broker, tmp_path, monkeypatch
+):
+    broker, _ = secure_broker
+    monkeypatch.setenv("TXNG_BROKER_ADMIN_URL", broker.admin_url)
+    monkeypatch.setenv("FORWARD_PW", "forward-secret-of-this-test")
+    assert broker_account_command(
+        "forward", username="txng-forward", password_env="FORWARD_PW", client_id="txng-forward-1"
+    ) == 0
+    account = ("txng-forward", "forward-secret-of-this-test")
+    with pytest.raises(ConnectionRefusedError), broker.connect(*account, client_id="other"):
+        pass
+    with broker.connect(*account, client_id="txng-forward-1") as (client, seen):
+        assert broker.subscribe(client, seen, "txng/v1/alerts/#") == [1]
+        assert broker.subscribe(client, seen, "txng/v1/+/+/events") == [135]
+    # again with a new random password (printed once), unbound: the old one stops working
+    out = tmp_path / "forward.password"
+    assert broker_account_command("forward", username=None, password_out=str(out)) == 0
+    with pytest.raises(ConnectionRefusedError), broker.connect(*account, client_id="x"):
+        pass
+    with broker.connect("txng-forward", out.read_text().strip(), client_id="any-id"):
         pass
 
 
