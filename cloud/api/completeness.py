@@ -83,6 +83,6 @@ def _checks(row: dict[str, Any]) -> dict[str, tuple[bool, str | None]]:
 
 
 def assess(row: dict[str, Any]) -> list[Check]:
-    """Every element for one site and product (a row of api_public.completeness)."""
+    """Every element for one site and product (a row of batches_store.completeness)."""
     checks = _checks(row)
     return [Check(code, label, *checks[code]) for code, label in ELEMENTS]

@@ -9,6 +9,7 @@ from cloud.batches.packing import leave_with_units, units_packed_into
 from cloud.batches.presence import derive_intervals
 from cloud.coldchain.handlers import COLD_CHAIN_BATCH, BatchIdKey
 from cloud.db.batch_steps_store import refresh_steps
+from cloud.db.locks import lock
 from cloud.db.packing_store import (
     ReaderScan,
     batch_departures,
@@ -23,7 +24,6 @@ from cloud.db.presence_store import (
     batch_of_item,
     ensure_batch,
     label_contents,
-    lock_subject,
     packing_units_after,
     reader_packing_contents,
     replace_presence,
@@ -67,7 +67,7 @@ class PackingReaderKey(NamedTuple):
 
 def rederive_batch(cur: Cursor, batch_id: int) -> None:
     """Recompute where the batch was from all its events; queue its cold chain for re-checking."""
-    lock_subject(cur, f"batch:{batch_id}")
+    lock(cur, f"batch:{batch_id}")
     facts = batch_events(cur, batch_id)
     intervals = leave_with_units(derive_intervals(facts), facts, batch_departures(cur, batch_id))
     replace_presence(cur, batch_id=batch_id, intervals=intervals)
@@ -117,7 +117,7 @@ def rederive_unit(cur: Cursor, sscc: str) -> None:
     What depends on its presence is queued when that changed: the units packed into it and
     the batches it holds (their stays at the packing place end when it leaves).
     """
-    lock_subject(cur, f"unit:{sscc}")
+    lock(cur, f"unit:{sscc}")
     contents: list[tuple[int, datetime, str, str]] = []
     for content_gtin, lot, at, event, site in label_contents(cur, sscc):
         if len(content_gtin) == 14 and content_gtin.isdigit():
@@ -163,7 +163,7 @@ def handle_packing_reader(cur: Cursor, key: PackingReaderKey, work: Work) -> Non
 
 def handle_steps(cur: Cursor, key: BatchIdKey, work: Work) -> None:
     """The events naming a batch changed: derive its steps anew."""
-    lock_subject(cur, f"steps:{key.batch_id}")
+    lock(cur, f"steps:{key.batch_id}")
     refresh_steps(cur, key.batch_id)
 
 

@@ -30,8 +30,8 @@ from cloud.db.coldchain_store import (
     samples,
     stored_excursions,
 )
+from cloud.db.locks import lock
 from cloud.db.mkt import mkt_from_terms
-from cloud.db.presence_store import lock_subject
 from cloud.db.readings_query import batch_stays, merge_stays
 from cloud.db.rows.coldchain import Profile, Span
 
@@ -137,7 +137,7 @@ def evaluate_batch(
     profile = batch_profile(cur, batch_id)
     if profile is None or (quantity is not None and profile.quantity != quantity):
         return
-    lock_subject(cur, f"coldchain:batch:{batch_id}")
+    lock(cur, f"coldchain:batch:{batch_id}")
     subject = Subject(batch_id, "", "", profile.quantity)
     start = resume_point(cur, subject, since) if since is not None else None
     prefix = f"excursion:{batch_id}:"
@@ -221,7 +221,7 @@ def evaluate_location(
     profile = location_profile(cur, site_id, location)
     if profile is None or profile.quantity != quantity:
         return
-    lock_subject(cur, f"coldchain:location:{site_id}|{location}|{quantity}")
+    lock(cur, f"coldchain:location:{site_id}|{location}|{quantity}")
     subject = Subject(None, site_id, location, quantity)
     start = resume_point(cur, subject, since) if since is not None else None
     prefix = f"excursion:location:{quantity}:"

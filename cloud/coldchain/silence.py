@@ -13,7 +13,8 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.coldchain.evaluate import stamp
 from cloud.db.alerts_store import AlertSpec, end_condition, raise_alert
-from cloud.db.coldchain_store import resumed_silences, silent_probes, try_lock
+from cloud.db.coldchain_store import resumed_silences, silent_probes
+from cloud.db.locks import try_lock
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db.deliveries_store import queue_transition
+from cloud.db.queries import Where, fetch_dict, page
 
 SYSTEM = "system"
 SEVERITIES = ("info", "warning", "critical")
@@ -147,3 +148,49 @@ def clear(cur: Cursor, alert_id: int, *, actor: str, comment: str | None) -> Non
         (actor, comment, alert_id),
     )
     _transition(cur, alert_id, state, "cleared", actor, comment)
+
+
+_ALERT_SELECT = (
+    "SELECT a.id, a.kind, a.severity, a.state, a.site_id, a.location, a.sensor, a.batch_ids, "
+    "a.started_at, a.ended_at, a.raised_at, a.acknowledged_at, a.acknowledged_by, "
+    "a.ack_comment, a.cleared_at, a.cleared_by, a.clear_comment, a.details FROM alerts a"
+)
+
+
+def list_alerts(
+    cur: Cursor,
+    *,
+    site: str | None,
+    state: str | None,
+    active: bool | None,
+    kind: str | None,
+    severity: str | None,
+    batch_id: int | None,
+    since: datetime | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """Alerts by site, state, kind, severity, batch and start time, newest first."""
+    where = Where()
+    where.when(site, "a.site_id = %(site)s", "site")
+    where.when(state, "a.state = %(state)s", "state")
+    if active is not None:
+        where.add("a.state <> 'cleared'" if active else "a.state = 'cleared'")
+    where.when(kind, "a.kind = %(kind)s", "kind")
+    where.when(severity, "a.severity = %(severity)s", "severity")
+    where.when(batch_id, "a.batch_ids @> ARRAY[%(batch)s]::bigint[]", "batch")
+    where.when(since, "a.started_at >= %(since)s", "since")
+    return page(
+        cur,
+        select=_ALERT_SELECT,
+        where=where,
+        order="raised_at DESC, id DESC",
+        limit=limit,
+        offset=offset,
+    )
+
+
+def get_alert(cur: Cursor, *, alert_id: int) -> dict[str, Any] | None:
+    """One alert by id."""
+    cur.execute(f"{_ALERT_SELECT} WHERE a.id = %s", (alert_id,))
+    return fetch_dict(cur)

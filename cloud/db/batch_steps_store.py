@@ -13,7 +13,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
-from cloud.db.api_common import fetch_dicts
+from cloud.db.queries import fetch_dicts
 from cloud.db.timeline_store import (
     ALERTS_SQL,
     CAPTURED_SQL,

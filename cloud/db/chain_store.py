@@ -9,33 +9,9 @@ from psycopg2.extensions import connection as Connection
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
+from cloud.db.events_store import CHAINED_COLUMNS
 from cloud.db.timeline_store import BATCH_EVENTS_SQL
 
-# The stored columns of an event that the chain protects, in their canonical order.
-CHAINED_COLUMNS = (
-    "id",
-    "time",
-    "site_id",
-    "device_id",
-    "seq",
-    "clock",
-    "reader",
-    "location",
-    "biz_step",
-    "carrier",
-    "raw",
-    "symbology",
-    "gtin",
-    "lot",
-    "serial",
-    "sscc",
-    "epc_uri",
-    "identifiers",
-    "rssi",
-    "antenna",
-    "read_count",
-    "received_at",
-)
 # jsonb renders in a normalised form, so its text is stable.
 _SELECT = ", ".join(
     f"e.{c}::text" if c in ("id", "identifiers") else f"e.{c}" for c in CHAINED_COLUMNS

@@ -303,13 +303,6 @@ def resumed_silences(cur: Cursor) -> list[tuple[str, datetime]]:
     return [(row[0], row[1]) for row in cur.fetchall()]
 
 
-def try_lock(cur: Cursor, subject: str) -> bool:
-    """Take the subject's lock for this transaction if no one holds it; say whether we got it."""
-    cur.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", (subject,))
-    row = cur.fetchone()
-    return bool(row and row[0])
-
-
 def profile_by_id(cur: Cursor, profile_id: str) -> Profile | None:
     """One profile by its id."""
     cur.execute(

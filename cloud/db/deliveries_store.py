@@ -11,6 +11,8 @@ from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.db.queries import fetch_dicts
+
 # The recipients an alert `a` concerns: its site's (an alert of no site, such as a batch's
 # cumulative excursion: the sites where its batches were), for its kind.
 MATCH_SQL = (
@@ -271,5 +273,4 @@ def alert_deliveries(cur: Cursor, alert_id: int) -> list[dict[str, Any]]:
         "WHERE d.alert_id = %s ORDER BY d.id",
         (alert_id,),
     )
-    names = [c.name for c in cur.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return fetch_dicts(cur)

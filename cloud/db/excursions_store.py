@@ -3,8 +3,11 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
+
+from cloud.db.queries import fetch_dicts
 
 
 @dataclass(frozen=True)
@@ -37,3 +40,14 @@ def excursions_of_batches(
         (list(batch_ids), quantity),
     )
     return [ExcursionRecord(*row) for row in cur.fetchall()]
+
+
+def batch_excursions(cur: Cursor, *, batch_id: int) -> list[dict[str, Any]]:
+    """The batch's excursions, oldest first."""
+    cur.execute(
+        "SELECT site_id, location, direction, start_time, end_time, last_time, peak, "
+        "alert_key IS NOT NULL AS alerted FROM excursions WHERE batch_id = %s "
+        "ORDER BY start_time",
+        (batch_id,),
+    )
+    return fetch_dicts(cur)

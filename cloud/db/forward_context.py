@@ -8,6 +8,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import Json
 
+from cloud.db.queries import fetch_dicts
 from cloud.db.readings_query import StaySummary, stay_summaries
 
 
@@ -38,11 +39,6 @@ _PRODUCT_COLUMNS = (
 )
 
 
-def _dicts(cur: Cursor) -> list[dict[str, Any]]:
-    names = [d[0] for d in cur.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
 def event_contexts(cur: Cursor, payloads: Sequence[Mapping[str, Any]]) -> list[EventContext]:
     """The context of each queued event payload (same order), in a few statements."""
     rows = [dict(p) for p in payloads]
@@ -62,7 +58,7 @@ def event_contexts(cur: Cursor, payloads: Sequence[Mapping[str, Any]]) -> list[E
             ),
         ),
     )
-    locations = {row.pop("i"): row for row in _dicts(cur)}
+    locations = {row.pop("i"): row for row in fetch_dicts(cur)}
     cur.execute(
         f"SELECT (e->>'i')::int AS i, k.gtin AS key_gtin, k.lot AS key_lot, {_BATCH_COLUMNS}, "
         f"{_PRODUCT_COLUMNS} FROM jsonb_array_elements(%s::jsonb) AS e "
@@ -80,7 +76,7 @@ def event_contexts(cur: Cursor, payloads: Sequence[Mapping[str, Any]]) -> list[E
         (Json([{"i": i, **p} for i, p in enumerate(rows)]),),
     )
     found: dict[int, list[BatchContext]] = {}
-    for row in _dicts(cur):
+    for row in fetch_dicts(cur):
         row["gtin"], row["lot"] = row["key_gtin"], row["key_lot"]
         batch = {
             k: row[k]
@@ -191,7 +187,7 @@ def growing_areas(cur: Cursor, codes: Sequence[str]) -> dict[str, dict[str, Any]
         "ORDER BY l.area_code, l.site_id, l.code",
         (list(codes),),
     )
-    return {row["area_code"]: row for row in _dicts(cur)}
+    return {row["area_code"]: row for row in fetch_dicts(cur)}
 
 
 def certificates_of(
@@ -223,7 +219,7 @@ def certificates_of(
         ),
     )
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for row in _dicts(cur):
+    for row in fetch_dicts(cur):
         key = (row.pop("batch_gtin"), row.pop("batch_lot"))
         found.setdefault(key, []).append(row)
     return found
@@ -252,7 +248,7 @@ def photos_of(cur: Cursor, keys: Sequence[PhotoKey]) -> dict[PhotoKey, list[dict
         ),
     )
     found: dict[PhotoKey, list[dict[str, Any]]] = {}
-    for row in _dicts(cur):
+    for row in fetch_dicts(cur):
         key = (row["gtin"], row["lot"], row["site_id"], row["location"], row["biz_step"])
         found.setdefault(key, []).append(row)
     return found

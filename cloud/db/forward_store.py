@@ -8,6 +8,7 @@ from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import Json, execute_values
 
 from cloud.db.ingest_store import Received
+from cloud.db.locks import lock
 from cloud.db.rows.forward import OutboxItem, Submission
 from contract import ScanEvent
 
@@ -208,10 +209,7 @@ def save_remote_object(
 
 def lock_remote_object(cur: Cursor, *, destination: str, kind: str, key: str) -> None:
     """Hold (for this transaction) the right to create one far-side object: one creator at once."""
-    cur.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-        (f"forward-object|{destination}|{kind}|{key}",),
-    )
+    lock(cur, f"forward-object|{destination}|{kind}|{key}")
 
 
 def remote_objects(

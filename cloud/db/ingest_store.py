@@ -12,6 +12,7 @@ import psycopg2.errors
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
+from cloud.db.events_store import EVENT_COLUMNS
 from contract import DeviceStatus, ScanEvent, SensorReading
 from contract.items import QUANTITIES
 
@@ -33,32 +34,6 @@ READING_COLUMNS = (
     "value",
     "unit",
     "quality",
-    "received_at",
-)
-EVENT_COLUMNS = (
-    "time",
-    "id",
-    "site_id",
-    "device_id",
-    "seq",
-    "clock",
-    "reader",
-    "location",
-    "biz_step",
-    "carrier",
-    "raw",
-    "symbology",
-    "gtin",
-    "lot",
-    "serial",
-    "sscc",
-    "epc_uri",
-    "identifiers",
-    "rssi",
-    "antenna",
-    "read_count",
-    "first_seen",
-    "last_seen",
     "received_at",
 )
 

@@ -6,6 +6,9 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
+from cloud.db.batches_store import SITE_OF_BATCH
+from cloud.db.queries import Where, fetch_dict, page
+
 
 def upsert(
     cur: Cursor,
@@ -147,3 +150,49 @@ def batch_owners(
         fetch=True,
     )
     return {(gtin, lot): (site, set(seen)) for gtin, lot, site, seen in found}
+
+
+# A product is a site's when the site has a batch of it.
+PRODUCT_OF_SITE = f"EXISTS (SELECT 1 FROM batches b WHERE b.gtin = p.gtin AND {SITE_OF_BATCH})"
+
+
+_PRODUCT_SELECT = (
+    "SELECT p.gtin, p.name, p.product_group, p.ocop_stars, p.producer_name, p.producer_address, "
+    "p.producer_gln, p.image_url, p.net_content, p.standards, p.shelf_life_days, "
+    "COALESCE(p.profile_id, g.profile_id) AS profile_id, p.serialised, p.updated_at "
+    "FROM products p LEFT JOIN product_groups g ON g.id = p.product_group"
+)
+
+
+def list_products(
+    cur: Cursor, *, site: str | None, q: str | None, group: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Products whose name or GTIN contains `q`, optionally of one group (and `site`'s)."""
+    where = Where()
+    where.when(site, PRODUCT_OF_SITE, "site")
+    where.when(f"%{q}%" if q else None, "(p.name ILIKE %(q)s OR p.gtin LIKE %(q)s)", "q")
+    where.when(group, "p.product_group = %(group)s", "group")
+    return page(cur, select=_PRODUCT_SELECT, where=where, order="gtin", limit=limit, offset=offset)
+
+
+def get_product(cur: Cursor, *, gtin: str, site: str | None) -> dict[str, Any] | None:
+    """One product by GTIN-14 (given `site`: if it is one of that site's)."""
+    where = Where()
+    where.add("p.gtin = %(gtin)s", gtin=gtin)
+    where.when(site, PRODUCT_OF_SITE, "site")
+    cur.execute(f"{_PRODUCT_SELECT} {where.sql}", where.params)
+    return fetch_dict(cur)
+
+
+def list_locations(
+    cur: Cursor, *, site: str | None, kind: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Locations with their kind, GLN, coordinates and profile."""
+    where = Where()
+    where.when(site, "l.site_id = %(site)s", "site")
+    where.when(kind, "l.kind = %(kind)s", "kind")
+    select = (
+        "SELECT l.site_id, l.code, l.kind, l.name, l.gln, l.gln_extension, l.latitude, "
+        "l.longitude, l.profile_id FROM locations l"
+    )
+    return page(cur, select=select, where=where, order="site_id, code", limit=limit, offset=offset)

@@ -42,11 +42,6 @@ def batch_of_item(cur: Cursor, gtin: str, serial: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def lock_subject(cur: Cursor, subject: str) -> None:
-    """Serialise derivations of one subject across workers until the transaction ends."""
-    cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (subject,))
-
-
 def batch_events(cur: Cursor, batch_id: int) -> list[EventFact]:
     """Events that name the batch: by GTIN + lot, or by a serial commissioned into it."""
     cur.execute(

@@ -7,7 +7,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
-from cloud.db.api_common import Where, fetch_dicts
+from cloud.db.queries import Where, fetch_dicts
 
 
 @dataclass(frozen=True)

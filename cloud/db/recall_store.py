@@ -5,7 +5,7 @@ from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
-from cloud.db.api_common import fetch_dicts
+from cloud.db.queries import fetch_dicts
 
 
 def batch_of_serial(cur: Cursor, gtin: str, serial: str) -> int | None:

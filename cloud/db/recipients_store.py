@@ -8,6 +8,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db.deliveries_store import PolicyDefaults
+from cloud.db.queries import fetch_dicts
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,7 @@ def site_recipients(cur: Cursor, site_ids: Sequence[str]) -> list[dict[str, Any]
         "ORDER BY site_id, level, name, channel",
         (list(site_ids),),
     )
-    names = [c.name for c in cur.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return fetch_dicts(cur)
 
 
 def alert_sites(cur: Cursor, alert_id: int) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.db.locks import lock
 from cloud.db.mkt import arrhenius_sql
 
 CELL = timedelta(minutes=5)
@@ -70,10 +71,7 @@ def refresh_rollups(
     cur: Cursor, site_id: str, location: str, quantity: str, start: datetime, end: datetime
 ) -> None:
     """Recompute the cells of one series that hold any time in [start, end] from raw readings."""
-    cur.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-        (f"rollups:{site_id}|{location}|{quantity}",),
-    )
+    lock(cur, f"rollups:{site_id}|{location}|{quantity}")
     params: dict[str, Any] = {
         "site": site_id,
         "location": location,

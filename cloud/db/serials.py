@@ -6,7 +6,7 @@ from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
-from cloud.db.api_common import fetch_dicts
+from cloud.db.queries import fetch_dicts
 
 # A serial txng allocates: a decimal number without leading zeros (GS1 AI 21 holds 20 chars).
 NUMERIC_SERIAL = r"^[1-9][0-9]{0,17}$"

@@ -10,6 +10,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
 from cloud.db.forward_store import EVENT
+from cloud.db.queries import fetch_dict, fetch_dicts
 
 
 def find_batch(cur: Cursor, gtin: str, lot: str) -> int | None:
@@ -157,18 +158,13 @@ _BATCH_FORWARDING = prepared.statement(
 def batch_forwarding(cur: Cursor, batch_id: int, *, site: str | None) -> list[dict[str, Any]]:
     """Per destination and state: the batch's events (`site`'s only), last sent, missing fields."""
     prepared.execute(cur, _BATCH_FORWARDING, {"b": batch_id, "kind": EVENT, "site": site})
-    names = [d[0] for d in cur.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return fetch_dicts(cur)
 
 
 def batch_header(cur: Cursor, batch_id: int) -> dict[str, Any] | None:
     """The batch with its product's name and producer (None: no such batch)."""
     cur.execute(HEADER_SQL, {"b": batch_id})
-    row = cur.fetchone()
-    if row is None:
-        return None
-    names = [d[0] for d in cur.description or ()]
-    return dict(zip(names, row, strict=True))
+    return fetch_dict(cur)
 
 
 BatchRow = tuple[int, int, str, str, date | None, str | None, Decimal | None]

@@ -15,7 +15,7 @@ from psycopg2.extensions import cursor as Cursor
 from cloud.broker.accounts import BrokerAccounts
 from cloud.broker.acl import device_username
 from cloud.broker.passwords import hash_password, new_password
-from cloud.db import api_operations, auth_store, devices_store
+from cloud.db import auth_store, devices_store
 from cloud.devices.errors import InvalidDeviceName, UnknownDevice
 from contract.errors import ContractError
 
@@ -85,7 +85,7 @@ def set_approval(
     cur: Cursor, accounts: BrokerAccounts | None, *, site: str, device: str, approval: Approval
 ) -> None:
     """Approve or reject the device; rejection disables (and disconnects) its broker account."""
-    if not api_operations.set_approval(cur, site=site, device=device, approval=approval):
+    if not devices_store.set_approval(cur, site=site, device=device, approval=approval):
         raise UnknownDevice(f"no device {site}/{device}")
     if accounts is not None:
         _username(site, device)

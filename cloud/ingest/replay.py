@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cloud.db import api_operations as store
+from cloud.db import dead_letters_store, devices_store
 from cloud.db.pool import Database
 from cloud.ingest.mqtt_source import InboundMessage
 from cloud.ingest.persist import persist_batch
@@ -56,7 +56,7 @@ def replay_dead_letter(
     (the same bytes dead-letter to the same key, so nothing is added twice).
     """
     with database.transaction() as conn, conn.cursor() as cur:
-        letter = store.get_dead_letter(cur, letter_id=letter_id)
+        letter = dead_letters_store.get_dead_letter(cur, letter_id=letter_id)
     if letter is None:
         return None
     try:
@@ -70,7 +70,8 @@ def replay_dead_letter(
         )
     if plan.device is not None:
         with database.transaction() as conn, conn.cursor() as cur:
-            device = store.get_device(cur, site=plan.device[0], device=plan.device[1], online_s=0)
+            site, device_id = plan.device
+            device = devices_store.get_device(cur, site=site, device=device_id, online_s=0)
         if device is None or device["approval"] == "rejected":
             state = "not registered" if device is None else device["approval"]
             return ReplayOutcome(letter_id, {}, {}, [f"device is {state}; approve it first"])
@@ -78,5 +79,5 @@ def replay_dead_letter(
     problems = [f"{d.reason}: {d.detail}" for d in outcome.dead_letters]
     if not problems:
         with database.transaction() as conn, conn.cursor() as cur:
-            store.mark_replayed(cur, letter_id=letter_id)
+            dead_letters_store.mark_replayed(cur, letter_id=letter_id)
     return ReplayOutcome(letter_id, outcome.stored, outcome.duplicates, problems)

@@ -14,13 +14,13 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.coldchain.evaluate import stamp
 from cloud.db.alerts_store import AlertSpec, end_condition, raise_alert
-from cloud.db.coldchain_store import try_lock
 from cloud.db.device_health_store import (
     last_seen,
     open_device_alerts,
     outbox_samples,
     quiet_devices,
 )
+from cloud.db.locks import try_lock
 from cloud.nodata.outbox import OutboxRule, drained, growing
 from cloud.settings.ingest import IngestSettings
 

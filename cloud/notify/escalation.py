@@ -3,9 +3,9 @@
 import logging
 from collections.abc import Callable
 
-from cloud.db.coldchain_store import try_lock
 from cloud.db.deliveries_store import queue_escalations
 from cloud.db.errors import DatabaseUnavailable, DataRejected
+from cloud.db.locks import try_lock
 from cloud.db.pool import Database
 from cloud.notify.clock import Clock, utc_now
 from cloud.notify.defaults import policy_defaults

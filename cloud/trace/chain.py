@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import chain_store as store
+from cloud.db.locks import lock
 from cloud.db.pool import Database
-from cloud.db.presence_store import lock_subject
 from cloud.db.work_queue import Work, WorkKind
 
 GENESIS = bytes(32)
@@ -51,7 +51,7 @@ class SiteKey(NamedTuple):
 def handle_chain(cur: Cursor, key: SiteKey, work: Work) -> None:
     """Append the site's newly stored events to its chain (one worker per site at a time)."""
     site = key.site
-    lock_subject(cur, f"chain:{site}")
+    lock(cur, f"chain:{site}")
     rows = store.unchained_events(cur, site, work.from_time)
     if not rows:
         return

@@ -11,7 +11,8 @@ from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import integrity_store as store
 from cloud.db.alerts_store import AlertSpec, end_condition, raise_alert
-from cloud.db.presence_store import batch_of_item, lock_subject
+from cloud.db.locks import lock
+from cloud.db.presence_store import batch_of_item
 from cloud.db.work_queue import Work, WorkKind
 from cloud.settings.integrity import IntegritySettings, load_integrity_settings
 
@@ -159,7 +160,7 @@ class BatchKey(NamedTuple):
 
 def handle_code(cur: Cursor, key: CodeKey, work: Work) -> None:
     """A serial or SSCC was scanned: check its travel and (serials) its commissioning."""
-    lock_subject(cur, f"integrity:{work.key}")
+    lock(cur, f"integrity:{work.key}")
     if key.scheme == "sgtin":
         gtin, serial = key.code.split("|", 1)
         _check_item(cur, gtin, serial)

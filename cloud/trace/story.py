@@ -51,7 +51,7 @@ def batch_story(cur: Cursor, batch_id: int, *, site: str | None = None) -> Story
 def public_story(facts: store.StoryFacts) -> tuple[Story, dict[Place, ColdVerdict]]:
     """The story without readings, and per place the cold-chain verdict (a consumer's needs).
 
-    From the story's facts as read (api_public.consumer_page reads them with the batch). No
+    From the story's facts as read (batches_store.consumer_page reads them with the batch). No
     profile: no verdicts. Else excursion (time out of range there), ok (readings there and
     none out of range) or no_readings.
     """

@@ -14,7 +14,6 @@ from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
 from cloud.db import alerts_store
-from cloud.db import api_operations as store
 from cloud.notify.overview import overview, policy_defaults
 
 router = APIRouter(
@@ -59,7 +58,7 @@ class Action(BaseModel):
 
 
 def _visible(cur: Cursor, principal: Principal, alert_id: int) -> Alert:
-    row = store.get_alert(cur, alert_id=alert_id)
+    row = alerts_store.get_alert(cur, alert_id=alert_id)
     if row is None or not principal.sees(row["site_id"]):
         raise ApiError(404, "not_found", f"no alert {alert_id}")
     return Alert.model_validate(row)
@@ -81,7 +80,7 @@ def list_alerts(
     since: Annotated[datetime | None, Query(description="Started at or after")] = None,
 ) -> Page[Alert]:
     """Alerts, newest first; operators see their site's only."""
-    rows, total = store.list_alerts(
+    rows, total = alerts_store.list_alerts(
         cur,
         site=principal.scope(site),
         state=state,

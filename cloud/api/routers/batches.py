@@ -14,7 +14,8 @@ from cloud.api.auth import Principal, current_principal
 from cloud.api.deps import CursorDep, hold_slot
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
-from cloud.db import api_catalog as store
+from cloud.db import batches_store as store
+from cloud.db import excursions_store
 from cloud.db.pool import Database
 from cloud.db.readings_query import batch_series
 from cloud.trace.timeline import Point, Timeline, timeline_json
@@ -194,7 +195,7 @@ def get_readings(
         points=[SeriesPoint(**p.__dict__) for p in series],
         excursions=[
             Excursion.model_validate(e)
-            for e in store.batch_excursions(cur, batch_id=batch_id)
+            for e in excursions_store.batch_excursions(cur, batch_id=batch_id)
             if site is None or e["site_id"] == site
         ]
         if same

@@ -13,7 +13,7 @@ from cloud.api.auth import Principal
 from cloud.api.deps import CursorDep, DatabaseDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
-from cloud.db import api_operations as store
+from cloud.db import dead_letters_store as store
 from cloud.ingest.replay import replay_dead_letter
 
 router = APIRouter(

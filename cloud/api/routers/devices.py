@@ -16,7 +16,7 @@ from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
 from cloud.broker.accounts import accounts_from
 from cloud.broker.errors import BrokerAdminError
-from cloud.db import api_operations as store
+from cloud.db import devices_store as store
 from cloud.devices import provisioning
 from cloud.devices.errors import InvalidDeviceName, UnknownDevice
 from cloud.settings.api import ApiSettings

@@ -9,7 +9,7 @@ from cloud.api.access import SiteReader
 from cloud.api.completeness import assess
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ErrorBody
-from cloud.db import api_public as store
+from cloud.db import batches_store as store
 
 router = APIRouter(
     prefix="/api/completeness",

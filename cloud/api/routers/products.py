@@ -10,7 +10,7 @@ from cloud.api.access import SiteReader
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.paging import Page, PagingDep
-from cloud.db import api_catalog as store
+from cloud.db import masterdata_store as store
 
 router = APIRouter(
     prefix="/api/products",

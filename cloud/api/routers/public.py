@@ -19,7 +19,7 @@ from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.single_flight import SingleFlight
 from cloud.api.ttl_cache import TtlCache
 from cloud.api.ui_support import language, remember_language, render, render_html
-from cloud.db import api_public as store
+from cloud.db import batches_store as store
 from cloud.db.pool import Database
 from cloud.trace.journey import JourneyStep, journey
 from cloud.trace.story import public_story

@@ -16,7 +16,7 @@ from cloud.api.deps import hold_slot
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.routers.public import GtinPath
 from cloud.api.ui_support import render
-from cloud.db import api_public as store
+from cloud.db import batches_store as store
 from cloud.db.pool import Database
 
 router = APIRouter(tags=["public"], dependencies=[access(sites=Sites.PUBLIC)])

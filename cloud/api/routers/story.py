@@ -10,7 +10,7 @@ from cloud.api.auth import Principal
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.routers.batches import BatchId, visible_batch
-from cloud.db import api_catalog
+from cloud.db import batches_store
 from cloud.db.batch_steps_store import StepKey, scanned_at
 from cloud.db.timeline_store import batch_forwarding
 from cloud.trace.story import BadCursor, batch_story, step_events
@@ -36,7 +36,7 @@ def story_batch(cur: Cursor, principal: Principal, batch_id: int) -> dict[str, A
 
     (Its story then shows their site in full and the neighbouring sites as handovers.)
     """
-    row = api_catalog.get_batch(cur, batch_id=batch_id, site=None)
+    row = batches_store.get_batch(cur, batch_id=batch_id, site=None)
     if row is None or not (
         principal.sees(row["site_id"])
         or (principal.site is not None and scanned_at(cur, batch_id, principal.site))

@@ -13,7 +13,7 @@ from cloud.api.routers.batches import Batch
 from cloud.api.routers.devices import device_from_row
 from cloud.api.routers.signals import list_signals
 from cloud.api.ui_support import render
-from cloud.db import alerts_history, api_catalog, api_dashboard, api_operations, api_public
+from cloud.db import alerts_history, alerts_store, batches_store, devices_store, events_store
 
 router = APIRouter(tags=["web UI"], include_in_schema=False)
 
@@ -24,7 +24,7 @@ def dashboard(
 ) -> Response:
     """Devices online, active alerts, recent scans."""
     site = principal.scope()
-    alerts, open_total = api_operations.list_alerts(
+    alerts, open_total = alerts_store.list_alerts(
         cur,
         site=site,
         state=None,
@@ -40,10 +40,10 @@ def dashboard(
         request,
         "dashboard.html",
         user=principal,
-        devices=api_dashboard.device_counts(cur, site=site, online_s=settings.api_online_after_s),
+        devices=devices_store.device_counts(cur, site=site, online_s=settings.api_online_after_s),
         alerts=[Alert.model_validate(a) for a in alerts],
         open_total=open_total,
-        scans=api_dashboard.recent_scans(cur, site=site, limit=12),
+        scans=events_store.recent_scans(cur, site=site, limit=12),
     )
 
 
@@ -57,7 +57,7 @@ def batches(
     """Batch search by lot or GTIN."""
     term = (q or "").strip()
     gtin = term.zfill(14) if term.isdigit() and len(term) in (8, 12, 13, 14) else None
-    rows, total = api_catalog.list_batches(
+    rows, total = batches_store.list_batches(
         cur,
         site=principal.scope(),
         gtin=gtin,
@@ -80,7 +80,7 @@ def alert_inbox(
     show: Annotated[str, Query(pattern="^(open|all)$")] = "open",
 ) -> Response:
     """Open alerts (or all), newest first, with acknowledge and clear."""
-    rows, total = api_operations.list_alerts(
+    rows, total = alerts_store.list_alerts(
         cur,
         site=principal.scope(),
         state=None,
@@ -104,7 +104,7 @@ def alert_page(
     alert_id: Annotated[int, Path(ge=1, le=2**62)],
 ) -> Response:
     """One alert: its life, who it reached and how it escalates; acknowledge and clear."""
-    row = api_operations.get_alert(cur, alert_id=alert_id)
+    row = alerts_store.get_alert(cur, alert_id=alert_id)
     if row is None or not principal.sees(row["site_id"]):
         return render(request, "not_found.html", status_code=404, user=principal)
     return render(
@@ -122,7 +122,7 @@ def device_list(
     request: Request, principal: SitePage, cur: CursorDep, settings: SettingsDep
 ) -> Response:
     """Devices with status, last seen, outbox and reader health; approve pending ones."""
-    rows, total = api_operations.list_devices(
+    rows, total = devices_store.list_devices(
         cur,
         site=principal.scope(),
         approval=None,
@@ -138,7 +138,7 @@ def device_list(
 @router.get("/ui/completeness", response_class=HTMLResponse, response_model=None)
 def completeness(request: Request, principal: SitePage, cur: CursorDep) -> Response:
     """Inspector view: completeness per site and product against Circular 02/2024."""
-    rows = api_public.completeness(cur, site=principal.scope(), gtin=None)
+    rows = batches_store.completeness(cur, site=principal.scope(), gtin=None)
     assessed = [(row, assess(row)) for row in rows]
     return render(request, "completeness.html", user=principal, assessed=assessed)
 

@@ -13,7 +13,7 @@ from cloud.api.routers.batches import Batch
 from cloud.api.routers.recall import csv_url as recall_csv_url
 from cloud.api.routers.story import story_batch
 from cloud.api.ui_support import render
-from cloud.db import api_catalog, serials
+from cloud.db import batches_store, excursions_store, serials
 from cloud.labels.layouts import SHEETS, THERMAL
 from cloud.labels.service import MAX_PER_JOB
 from cloud.labels.symbols import Symbology
@@ -46,10 +46,10 @@ def batch_page(
     if found is None:
         return render(request, "not_found.html", status_code=404, user=principal)
     story, series = found
-    band = api_catalog.batch_band(cur, batch_id=batch_id)
+    band = batches_store.batch_band(cur, batch_id=batch_id)
     excursions = [
         e
-        for e in api_catalog.batch_excursions(cur, batch_id=batch_id)
+        for e in excursions_store.batch_excursions(cur, batch_id=batch_id)
         if principal.sees(e["site_id"])
     ]
     chart = temperature_svg(

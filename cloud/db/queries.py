@@ -1,4 +1,4 @@
-"""Helpers the API's queries share: rows as dicts, WHERE clauses from filters, a page of rows."""
+"""Helpers every query module shares: rows as dicts, WHERE clauses from filters, a page of rows."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +10,15 @@ def fetch_dicts(cur: Cursor) -> list[dict[str, Any]]:
     """The remaining rows of the last query, as dicts by column name."""
     names = [d[0] for d in cur.description or ()]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def fetch_dict(cur: Cursor) -> dict[str, Any] | None:
+    """The next row of the last query as a dict by column name (None: no row)."""
+    row = cur.fetchone()
+    if row is None:
+        return None
+    names = [d[0] for d in cur.description or ()]
+    return dict(zip(names, row, strict=True))
 
 
 @dataclass

@@ -1,12 +1,13 @@
-"""SQL of the consumer page (one batch, nothing private) and of the inspector's completeness."""
+"""Batches: lists and pages (with a derived status), the consumer's view, serials, completeness."""
 
+from datetime import date
 from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
-from cloud.db.api_common import Where, fetch_dicts
 from cloud.db.batch_steps_store import StoryFacts, story_facts_columns
+from cloud.db.queries import Where, fetch_dict, fetch_dicts, page
 
 _CONSUMER_BATCH_SQL = (
     "SELECT b.id, b.gtin, b.lot, b.production_date, b.pack_date, b.expiry_date, "
@@ -109,3 +110,77 @@ def completeness(cur: Cursor, *, site: str | None, gtin: str | None) -> list[dic
         where.params,
     )
     return fetch_dicts(cur)
+
+
+# A batch belongs to a site when the site made it or it stayed there (in a unit too).
+SITE_OF_BATCH = (
+    "(b.site_id = %(site)s OR EXISTS (SELECT 1 FROM batch_presence ps WHERE ps.batch_id = b.id "
+    "AND ps.site_id = %(site)s))"
+)
+
+
+_BATCH_SELECT = (
+    "SELECT b.id, b.gtin, b.lot, p.name AS product_name, b.site_id, b.production_date, "
+    "b.pack_date, b.expiry_date, b.origin_code, b.quantity, b.unit, b.verified, b.source, "
+    "b.first_seen, b.created_at, "
+    "CASE WHEN b.expiry_date < current_date THEN 'expired' "
+    "     WHEN EXISTS (SELECT 1 FROM alerts a WHERE a.batch_ids @> ARRAY[b.id] "
+    "                  AND a.state <> 'cleared') THEN 'alerting' "
+    "     WHEN NOT b.verified THEN 'unverified' ELSE 'ok' END AS status "
+    "FROM batches b LEFT JOIN products p ON p.gtin = b.gtin"
+)
+
+
+def list_batches(
+    cur: Cursor,
+    *,
+    site: str | None,
+    gtin: str | None,
+    lot: str | None,
+    made_from: date | None,
+    made_to: date | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """Batches by site, GTIN, lot (prefix), production date range and status, newest first."""
+    where = Where()
+    where.when(site, SITE_OF_BATCH, "site")
+    where.when(gtin, "b.gtin = %(gtin)s", "gtin")
+    where.when(f"{lot}%" if lot else None, "b.lot LIKE %(lot)s", "lot")
+    where.when(made_from, "b.production_date >= %(made_from)s", "made_from")
+    where.when(made_to, "b.production_date <= %(made_to)s", "made_to")
+    select = _BATCH_SELECT
+    if status is not None:
+        select = f"SELECT * FROM ({_BATCH_SELECT} {where.sql}) s"
+        where = Where(params=where.params)
+        where.add("s.status = %(status)s", status=status)
+    return page(
+        cur,
+        select=select,
+        where=where,
+        order="production_date DESC NULLS LAST, id DESC",
+        limit=limit,
+        offset=offset,
+    )
+
+
+def get_batch(cur: Cursor, *, batch_id: int, site: str | None) -> dict[str, Any] | None:
+    """One batch by id, if it exists and (given `site`) belongs to that site."""
+    where = Where()
+    where.add("b.id = %(id)s", id=batch_id)
+    where.when(site, SITE_OF_BATCH, "site")
+    cur.execute(f"{_BATCH_SELECT} {where.sql}", where.params)
+    return fetch_dict(cur)
+
+
+def batch_band(cur: Cursor, *, batch_id: int) -> dict[str, Any] | None:
+    """The allowed range of the batch's product (its own profile, else its group's)."""
+    cur.execute(
+        "SELECT pf.id AS profile_id, pf.quantity, pf.min_value, pf.max_value FROM batches b "
+        "JOIN products p ON p.gtin = b.gtin LEFT JOIN product_groups g ON g.id = p.product_group "
+        "JOIN cold_chain_profiles pf ON pf.id = COALESCE(p.profile_id, g.profile_id) "
+        "WHERE b.id = %s",
+        (batch_id,),
+    )
+    return fetch_dict(cur)
