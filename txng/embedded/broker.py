@@ -5,10 +5,26 @@ import contextlib
 import importlib.util
 import logging
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 from txng.embedded.base import EmbeddedServiceError, free_port
 
 log = logging.getLogger(__name__)
+
+
+class _FilterTable(dict[str, Any]):
+    """amqtt's table of subscriptions by topic filter, iterated over a copy of its filters.
+
+    amqtt 0.12.1 hands a connecting client the retained messages of every filter by iterating
+    this dict and awaiting each matching filter's send; another client's SUBSCRIBE to a new
+    filter during that await raised "dictionary changed size during iteration" in the
+    connection handler: the client was cut off and its session, still marked connected, was
+    taken over when it came back (tests/txng/embedded/test_broker.py).
+    """
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(dict.keys(self)))
 
 
 class EmbeddedBroker:
@@ -78,6 +94,7 @@ class EmbeddedBroker:
             "plugins": {anonymous: {"allow_anonymous": True}},  # and none of $SYS or logging
         }
         broker = Broker(config)
+        broker._subscriptions = _FilterTable(broker._subscriptions)  # see _FilterTable
         await broker.start()
         self._ready.set()
         try:
