@@ -2,8 +2,8 @@
 
 Data: the batches benchmark's (bench/_timeline_data.py: 1,000 batches received, stored in one
 of 200 cold rooms, packed into units and shipped; a minute reading per room for 30 days, as
-many rooms as the COPY budget allows). The API runs as `uvicorn` in a subprocess, as
-`txng cloud api` runs it: by default one worker process (TXNG_API_WORKERS=1, the default),
+many rooms as the COPY budget allows). The API runs as `txng cloud api` in a subprocess (its
+uvicorn options included): by default one worker process (TXNG_API_WORKERS=1, the default),
 with TXNG_API_DATABASE_CONNECTIONS such that the workers together hold 2 connections per CPU:
 the database runs on these same cores, and more connections than that only make its backends
 take turns (8 per worker cost 10-20 % more PostgreSQL CPU per timeline than 2). A timeline's
@@ -150,26 +150,17 @@ def api_server(
     env = {
         **os.environ,
         "TXNG_DATABASE_URL": db_url,
+        "TXNG_API_HOST": "127.0.0.1",
+        "TXNG_API_PORT": str(port),
+        "TXNG_API_WORKERS": str(workers),
         "TXNG_API_DATABASE_CONNECTIONS": str(connections),
         "TXNG_LOG_LEVEL": "WARNING",
         **settings,
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "cloud.api.main:app_from_environment",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    # `txng cloud api` itself: its uvicorn options (the bounded request heads' protocol, no
+    # Server header, the connection limit) are part of what a request costs.
+    command = [sys.executable, "-c", "from txng.cli import main; raise SystemExit(main())"]
+    command += ["cloud", "api"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
         wait_port("127.0.0.1", port, timeout=30)

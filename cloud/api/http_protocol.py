@@ -5,12 +5,15 @@ test), and uvicorn lets a client take all the time it wants to send one (slowlor
 a size bound but parses in Python. This subclass answers 400 and closes the connection when a
 request head is still incomplete after `max_head_bytes` received since it began, or after
 `head_timeout_s`; a new connection must begin its first request within `head_timeout_s` too.
+A response's head and body leave in one write (cloud/api/one_write.py).
 """
 
 import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from cloud.api.one_write import HeadWithBody
 
 
 class BoundedHeadProtocol(HttpToolsProtocol):
@@ -26,8 +29,9 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         self._head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        """Start the clock for the first request's head."""
+        """Start the clock for the first request's head; responses go out in one write each."""
         super().connection_made(transport)
+        self.transport = self._one_write = HeadWithBody(transport, self.loop)
         self._start_head_clock()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -46,6 +50,7 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         """The head is complete: no more bounds on it."""
         self._head_open = False
         self._stop_head_clock()
+        self._one_write.hold_next_write()
         super().on_headers_complete()
 
     def data_received(self, data: bytes) -> None:
