@@ -5,21 +5,13 @@ from pathlib import Path
 
 from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import Database
-from cloud.masterdata.csv_import import CsvImportError, read_rows
-from cloud.masterdata.importers import IMPORTERS
+from cloud.masterdata.csv_import import CsvImportError
+from cloud.masterdata.service import NotCsvText, import_file
 from cloud.settings.common import required_database_url
 from plumbing.logs import configure_logging
 from plumbing.settings import log_level
 
 log = logging.getLogger(__name__)
-
-
-def import_file(database: Database, kind: str, path: Path) -> int:
-    """Validate the whole file, then upsert it in one transaction; return the rows written."""
-    importer = IMPORTERS[kind]
-    parsed = read_rows(path, importer.model)
-    with database.transaction() as conn, conn.cursor() as cur:
-        return importer.apply(cur, parsed)
 
 
 def import_command(kind: str, path: str, *, database_url_option: str | None = None) -> int:
@@ -31,6 +23,9 @@ def import_command(kind: str, path: str, *, database_url_option: str | None = No
     except CsvImportError as err:
         for problem in err.problems:
             log.error("%s", problem)
+        return 1
+    except NotCsvText as err:
+        log.error("%s: not imported: %s", path, err)
         return 1
     except (DatabaseUnavailable, DataRejected) as err:
         log.error("%s: not imported: %s", path, err)

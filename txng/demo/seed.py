@@ -9,8 +9,8 @@ from cloud.db.devices_store import approve_device
 from cloud.db.errors import DatabaseError
 from cloud.db.forward_store import register_destination
 from cloud.db.pool import Database
-from cloud.masterdata.command import import_file
 from cloud.masterdata.csv_import import CsvImportError
+from cloud.masterdata.service import import_file
 from txng.embedded import EmbeddedServiceError
 
 log = logging.getLogger(__name__)

@@ -1,19 +1,17 @@
-"""CSV import of products and batches through the API (the same rows and upsert as the CLI)."""
+"""CSV import of products and batches through the API (cloud.masterdata.service, as the CLI)."""
 
-import csv
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from psycopg2.extensions import cursor as Cursor
 from pydantic import BaseModel, Field
 
 from cloud.api.access import AdminOnly, SiteWriter
 from cloud.api.deps import CursorDep
 from cloud.api.errors import ApiError, ErrorBody
-from cloud.masterdata.csv_import import CsvImportError, ParsedFile, read_rows
-from cloud.masterdata.importers import IMPORTERS
-from cloud.masterdata.site_scope import ForeignRows, check_rows
+from cloud.masterdata.csv_import import CsvImportError
+from cloud.masterdata.service import NotCsvText, import_upload
+from cloud.masterdata.site_scope import ForeignRows
 
 router = APIRouter(
     prefix="/api/imports",
@@ -51,35 +49,24 @@ class ImportResult(BaseModel):
     rows: int = Field(description="Rows inserted or updated")
 
 
-def _parse(kind: str, body: bytes) -> ParsedFile[Any]:
-    if b"\x00" in body:
-        raise ApiError(422, "invalid_csv", "the file contains a NUL byte: not a CSV text file")
-    with tempfile.TemporaryDirectory(prefix="txng-import-") as folder:
-        path = Path(folder) / f"{kind}.csv"
-        path.write_bytes(body)
-        return read_rows(path, IMPORTERS[kind].model)
+def _problems(err: CsvImportError | ForeignRows) -> list[dict[str, Any]]:
+    return [{"line": p.line, "field": p.field, "reason": p.message} for p in err.problems]
 
 
-def _problems(err: CsvImportError) -> ApiError:
-    details = [{"line": p.line, "field": p.field, "reason": p.message} for p in err.problems]
-    return ApiError(422, "invalid_csv", f"{len(details)} problem(s) in the file", details)
-
-
-def _import(cur: Any, kind: str, body: bytes, site: str | None) -> ImportResult:
+def _import(cur: Cursor, kind: str, body: bytes, site: str | None) -> ImportResult:
     try:
-        parsed = _parse(kind, body)
-        if site is not None:
-            check_rows(cur, parsed, site)
-        return ImportResult(kind=kind, rows=IMPORTERS[kind].apply(cur, parsed))
+        return ImportResult(kind=kind, rows=import_upload(cur, kind, body, site=site))
     except CsvImportError as err:
-        raise _problems(err) from err
+        details = _problems(err)
+        message = f"{len(details)} problem(s) in the file"
+        raise ApiError(422, "invalid_csv", message, details) from err
     except ForeignRows as err:
-        details = [{"line": p.line, "field": p.field, "reason": p.message} for p in err.problems]
+        details = _problems(err)
         raise ApiError(
             403, "forbidden", f"{len(details)} row(s) not yours to write", details
         ) from err
-    except (UnicodeDecodeError, csv.Error) as err:
-        raise ApiError(422, "invalid_csv", f"not a UTF-8 CSV file: {err}") from err
+    except NotCsvText as err:
+        raise ApiError(422, "invalid_csv", str(err)) from err
 
 
 @router.post(

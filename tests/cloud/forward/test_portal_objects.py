@@ -7,7 +7,7 @@ from pathlib import Path
 from cloud.db.forward_store import register_destination
 from cloud.db.pool import Database
 from cloud.forward.forwarder import Forwarder
-from cloud.masterdata.command import import_file
+from cloud.masterdata.service import import_file
 from cloud.portal_sim.faults import Faults
 from cloud.portal_sim.server import SimServer
 from tests.cloud.forward import helpers as h

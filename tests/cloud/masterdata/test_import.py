@@ -6,8 +6,8 @@ import pytest
 
 from cloud.db.pool import Database
 from cloud.db.presence_store import ensure_batch
-from cloud.masterdata.command import import_file
 from cloud.masterdata.csv_import import CsvImportError
+from cloud.masterdata.service import import_file
 from tests.support.sql import query, scalar
 from txng.cli import main
 

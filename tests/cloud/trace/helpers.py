@@ -4,7 +4,7 @@ from pathlib import Path
 
 from cloud.db.pool import Database
 from cloud.derive.registry import KINDS
-from cloud.masterdata.command import import_file
+from cloud.masterdata.service import import_file
 from tests.support.sql import query
 
 

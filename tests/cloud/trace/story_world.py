@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cloud.db.pool import Database
 from cloud.derive.worker import DeriveWorker
-from cloud.masterdata.command import import_file
+from cloud.masterdata.service import import_file
 from contract import ScanEvent
 from tests.cloud.api.seed import ingest
 from tests.cloud.coldchain.helpers import temperature

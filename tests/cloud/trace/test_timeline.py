@@ -1,4 +1,4 @@
-"""A batch's timeline and recall trace, from scans and readings that travel through the ingester."""
+"""The timeline of a batch across two hops: what happened in order, and its forwarding."""
 
 from datetime import timedelta
 
@@ -6,7 +6,6 @@ import pytest
 
 from cloud.db.forward_store import EVENT, enqueue
 from cloud.db.pool import Database
-from cloud.trace.recall import recall_trace
 from cloud.trace.timeline import batch_timeline
 from tests.cloud.trace.helpers import idle, import_csv
 from tests.support.factory import START, message, reading, scan_of
@@ -157,22 +156,3 @@ def test_the_timeline_tells_how_forwarding_of_its_events_stands(scenario):
         cur.execute("UPDATE forward_outbox SET state = 'sent' WHERE key = %s", (events[3],))
     done = batch_timeline(scenario, (DRIED, "LN1"))
     assert done is not None and done.forwarding.status == "delivered"
-
-
-def test_recall_goes_forward_and_backward_across_two_hops(scenario):
-    (fresh_id,) = query(scenario.url, "SELECT id FROM batches WHERE lot = 'NL1'")[0]
-    forward = recall_trace(scenario, fresh_id)
-    assert forward is not None
-    assert [(b.batch.lot, b.hop) for b in forward.forward.batches] == [("LN1", 1), ("G1", 2)]
-    assert [(u.sscc, u.hop) for u in forward.forward.units] == [(SSCC_1, 2), (SSCC_2, 3)]
-    places = {(p.sscc or "", p.location) for p in forward.forward.places}
-    assert {(SSCC_1, "line-1"), (SSCC_2, "line-1"), ("", "cold-room-1")} <= places
-    assert forward.backward.batches == []
-
-    (gift_id,) = query(scenario.url, "SELECT id FROM batches WHERE lot = 'G1'")[0]
-    backward = recall_trace(scenario, gift_id)
-    assert backward is not None
-    assert [(b.batch.lot, b.hop) for b in backward.backward.batches] == [("LN1", 1), ("NL1", 2)]
-    assert [(u.sscc, u.hop) for u in backward.backward.units] == [(SSCC_1, 1)]
-    assert any(p.location == "cold-room-1" for p in backward.backward.places)
-    assert [u.sscc for u in backward.forward.units] == [SSCC_2]
