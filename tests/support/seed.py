@@ -67,8 +67,11 @@ def add_batch(url: str, gtin: str, lot: str, **columns: Any) -> int:
     return int(query(url, "SELECT id FROM batches WHERE gtin = %s AND lot = %s", (gtin, lot))[0][0])
 
 
-def add_device(url: str, site: str, device: str, approval: str = "approved") -> str:
+def add_device(
+    url: str, site: str, device: str, approval: str = "approved", **columns: Any
+) -> str:
     """A device of a site (its site is added when missing)."""
     add_site(url, site)
-    insert(url, "devices", "device_id", site_id=site, device_id=device, approval=approval)
+    row = {"site_id": site, "device_id": device, "approval": approval, **columns}
+    insert(url, "devices", "device_id", **row)
     return device

@@ -18,6 +18,7 @@ from tests.cloud.notify.people_support import (
     person,
     texts,
 )
+from tests.support.seed import add_device
 from tests.support.sql import query
 
 DEVICE = "pi-cold-01"
@@ -25,13 +26,7 @@ T0 = datetime(2026, 5, 14, 1, 0, tzinfo=UTC)
 
 
 def _device(url: str, last_seen: datetime) -> None:
-    query(url, "INSERT INTO sites (id) VALUES (%s) ON CONFLICT DO NOTHING RETURNING id", (SITE,))
-    query(
-        url,
-        "INSERT INTO devices (site_id, device_id, approval, last_seen) "
-        "VALUES (%s, %s, 'approved', %s) RETURNING device_id",
-        (SITE, DEVICE, last_seen),
-    )
+    add_device(url, SITE, DEVICE, last_seen=last_seen)
 
 
 def _heartbeat(url: str, at: datetime, depth: int, *, alarm: bool = False, drops: int = 0) -> None:

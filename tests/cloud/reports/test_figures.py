@@ -23,6 +23,7 @@ from cloud.db.work_queue import enqueue
 from cloud.derive.worker import DeriveWorker
 from cloud.reports.assemble import assemble
 from cloud.reports.scope import BatchReport, resolve
+from tests.support.seed import add_batch, add_product, add_profile
 
 SITE = "farm"
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -35,13 +36,9 @@ PROBES = ("p1", "p2")
 @pytest.fixture
 def database(database_url):
     db = Database(database_url, max_connections=2)
-    with db.transaction() as conn, conn.cursor() as cur:
-        cur.execute(
-            "INSERT INTO cold_chain_profiles (id, name, min_value, max_value, single_excursion_s) "
-            "VALUES ('chill', 'Chilled', 2, 8, 600);"
-            "INSERT INTO products (gtin, name, profile_id) VALUES ('08936012345018', 'L', 'chill');"
-            "INSERT INTO batches (id, gtin, lot) VALUES (1, '08936012345018', 'L1')"
-        )
+    add_profile(database_url, "chill", name="Chilled", single_excursion_s=600)
+    add_product(database_url, "08936012345018", name="L", profile_id="chill")
+    add_batch(database_url, "08936012345018", "L1", id=1, verified=False)
     yield db
     db.close()
 
