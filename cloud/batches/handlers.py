@@ -33,7 +33,7 @@ from cloud.db.presence_store import (
 from cloud.db.work_queue import Work, WorkKind, enqueue
 
 PACKING_WINDOW = timedelta(days=7)  # as reader_packing_contents: a pallet is packed within it
-READER_CHUNK = 256
+FIRST_CHUNK, LAST_CHUNK = 8, 1024  # scans read back at a time (most scans close a case)
 MAX_READER_SCANS = 20_000  # the most scans of a reader read back to find a pallet's units
 
 
@@ -98,15 +98,17 @@ def _units_packed_into(cur: Cursor, sscc: str) -> list[tuple[str, datetime, str,
     children = []
     for site, device, reader, seq, at, event in packing_scans(cur, sscc):
         scans: list[ReaderScan] = []
+        chunk = FIRST_CHUNK
         while True:
             before = scans[-1].seq if scans else seq
             more = reader_scans_before(
-                cur, site, device, reader, before, at - PACKING_WINDOW, READER_CHUNK
+                cur, site, device, reader, before, at - PACKING_WINDOW, chunk
             )
             scans += more
             found, complete = units_packed_into(scans, sscc)
-            if complete or len(more) < READER_CHUNK or len(scans) >= MAX_READER_SCANS:
+            if complete or len(more) < chunk or len(scans) >= MAX_READER_SCANS:
                 break
+            chunk = min(chunk * 2, LAST_CHUNK)
         children += [(c.sscc, at, event, site) for c in found if c.sscc is not None]
     return children
 
