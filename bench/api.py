@@ -130,16 +130,17 @@ class Server:
             self.backends = [int(pid) for (pid,) in cur.fetchall()]
         conn.close()
 
-    def cpu(self) -> dict[str, float]:
-        """CPU seconds so far: the API's processes, its database backends, the whole machine.
+    def backends_cpu(self) -> dict[int, float]:
+        """CPU seconds so far of each backend serving this database now (looked up anew).
 
         Backends only of this database: other databases on a shared server are not ours.
         """
-        return {
-            "api": cpu_seconds(session_pids(self.session)),
-            "postgres": cpu_seconds(self.backends),
-            "machine": machine_busy_seconds(),
-        }
+        self.find_backends()
+        return {pid: cpu_seconds([pid]) for pid in self.backends}
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds so far: the API's processes and the whole machine."""
+        return {"api": cpu_seconds(session_pids(self.session)), "machine": machine_busy_seconds()}
 
 
 @contextlib.contextmanager
@@ -247,13 +248,15 @@ def measure(
     """
     base = server.base
     asyncio.run(hammer(base, paths, clients=args.clients, seconds=args.warmup, headers=headers))
-    server.find_backends()
+    backends = server.backends_cpu()
     before = server.cpu() | {"clients": time.process_time()}
     latencies, elapsed, errors, caches = asyncio.run(
         hammer(base, paths, clients=args.clients, seconds=args.seconds, headers=headers)
     )
     after = server.cpu() | {"clients": time.process_time()}
     used = {k: after[k] - before[k] for k in after}
+    # Backends the pool opened during the phase count from their start.
+    used["postgres"] = sum(s - backends.get(pid, 0.0) for pid, s in server.backends_cpu().items())
     log(f"{name}: {len(latencies)} requests in {elapsed:.1f} s, {errors} errors, X-Cache {caches}")
     if errors:
         raise SystemExit(f"{name}: {errors} requests failed")
