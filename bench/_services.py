@@ -185,3 +185,17 @@ def machine_busy_seconds() -> float:
         values = [int(v) for v in stat.readline().split()[1:]]
     idle = values[3] + values[4]
     return (sum(values[:8]) - idle) / _TICK
+
+
+def register_devices(database_url: str, devices: Iterable[tuple[str, str]]) -> None:
+    """Approve the devices as `txng devices add` does (a pending device's data is held apart)."""
+    from cloud.db.devices_store import approve_device
+    from cloud.db.pool import Database
+
+    database = Database(database_url, max_connections=1, application_name="txng-bench")
+    try:
+        with database.transaction() as conn, conn.cursor() as cur:
+            for site, device in sorted(devices):
+                approve_device(cur, site=site, device=device)
+    finally:
+        database.close()

@@ -60,6 +60,7 @@ from bench._services import (
     Mosquitto,
     ThrowawayDatabase,
     free_port,
+    register_devices,
     wait_port,
 )
 from bench.ingest import SITE, Spec, collect, envelopes, metrics
@@ -323,6 +324,7 @@ def run(args: argparse.Namespace, mqtt_url: str, database_url: str) -> dict[str,
     """Both phases on one broker, one database and one ingester; the checks; the figures."""
     load_before = os.getloadavg()[0]
     migrate(database_url)
+    register_devices(database_url, [(SITE, f"pi-bench-{k:02d}") for k in range(args.devices)])
     seed = random.randrange(1 << 30)
     good = args.devices * args.envelopes * args.envelope_items
 

@@ -69,6 +69,7 @@ from bench._services import (
     free_port,
     machine_busy_seconds,
     parent_pid,
+    register_devices,
     session_pids,
     wait_port,
 )
@@ -510,6 +511,7 @@ def run(
         envelope_items=args.envelope_items,
         publisher_inflight=args.publisher_inflight,
     )
+    register_devices(database_url, [(SITE, device_of(k)) for k in range(spec.publishers)])
     messages = sum(spec.envelopes_of(k) for k in range(spec.publishers))
     receive_maximum = args.receive_maximum or 1000
     results: Any = mp.Queue()

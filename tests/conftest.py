@@ -16,8 +16,10 @@ from cloud.ingest.service import Ingester
 from cloud.settings.ingest import load_ingest_settings
 from tests.edge.helpers import Agents
 from tests.support.broker import MosquittoBroker
+from tests.support.factory import DEVICE, SITE
 from tests.support.postgres import allow_connections, create_database, drop_database
 from tests.support.processes import TxngProcess
+from tests.support.seed import add_device
 
 # What a test needs, read from the fixtures it uses (directly or through other fixtures).
 NEEDS: dict[str, frozenset[str]] = {
@@ -139,6 +141,16 @@ def edge_agents() -> Iterator[Agents]:
     agents = Agents()
     yield agents
     agents.kill_all()
+
+
+@pytest.fixture
+def registered_device(database_url: str) -> tuple[str, str]:
+    """The factory's device (tests/support/factory.py), approved as `txng devices add` does.
+
+    A device not registered first is pending, and what it sends is held in quarantine.
+    """
+    add_device(database_url, SITE, DEVICE)
+    return SITE, DEVICE
 
 
 StartIngester = Callable[..., Ingester]

@@ -14,6 +14,7 @@ from tests.edge.helpers import (
     stop_agent,
     write_config,
 )
+from tests.support.seed import add_device
 from tests.support.sql import query
 from tests.support.waiting import wait_for
 
@@ -43,6 +44,7 @@ def test_agent_killed_20_times_every_item_lands_once(
         batching={"max_items": 50, "max_age_ms": 5},
     )
     site, device = document["site"], document["device"]
+    add_device(database_url, site, device)  # registered: its data is not held
     config = write_config(tmp_path / "device.yaml", document)
     log = tmp_path / "agent.log"
     rng = random.Random(7)

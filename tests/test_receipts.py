@@ -4,6 +4,7 @@ from pathlib import Path
 
 from edge.config import DeviceConfig
 from tests.edge.helpers import device_config, outbox_counters, probe, running_agent, scanner
+from tests.support.seed import add_device
 from tests.support.sql import query
 from tests.support.waiting import wait_for
 
@@ -33,6 +34,7 @@ def test_lost_receipts_lead_to_resends_and_every_item_is_stored_once(
     )
     config = DeviceConfig.model_validate(document)
     device = config.device
+    add_device(database_url, config.site, device)  # registered: its data is not held
     with running_agent(config) as agent:
         wait_for(lambda: agent.publisher.resends >= 2, timeout=30)
         assert agent.publisher.confirmed_items == 0

@@ -228,6 +228,14 @@ _VI: dict[str, str] = {
     "signal.not_commissioned": "không được phát hành",
     "signal.checked_often": "kiểm tra nhiều bất thường",
     "signal.far_apart": "ở các tỉnh cách xa nhau",
+    "quarantine": "Dữ liệu chờ duyệt",
+    "quarantine.help": "Dữ liệu thiết bị chưa được duyệt gửi lên: lưu lại nhưng chưa liên kết "
+    "lô hàng, chưa gửi cổng quốc gia, chưa hiển thị. Duyệt thiết bị để đưa vào; từ chối thì chỉ "
+    "giữ làm bằng chứng.",
+    "quarantine.scans": "Lượt quét chờ",
+    "quarantine.readings": "Số đo chờ",
+    "quarantine.evidence": "Giữ làm bằng chứng",
+    "quarantine.span": "Khoảng thời gian",
 }
 
 _EN: dict[str, str] = {
@@ -453,6 +461,14 @@ _EN: dict[str, str] = {
     "signal.not_commissioned": "never issued",
     "signal.checked_often": "checked unusually often",
     "signal.far_apart": "far-apart provinces",
+    "quarantine": "Data awaiting approval",
+    "quarantine.help": "What devices not yet approved sent: stored, but not linked to batches, "
+    "not forwarded to the portal and not shown. Approve the device to let it in; rejecting it "
+    "keeps the data only as evidence.",
+    "quarantine.scans": "Scans held",
+    "quarantine.readings": "Readings held",
+    "quarantine.evidence": "Kept as evidence",
+    "quarantine.span": "Time span",
 }
 
 CATALOGUES: Final = {"vi": _VI, "en": _EN}

@@ -4,11 +4,15 @@ from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.db import quarantine_store
 from cloud.db.queries import Where, fetch_dict, page
 
 
 def approve_device(cur: Cursor, *, site: str, device: str) -> bool:
-    """Create (or approve) the device and, if new, its site; return whether the device was new."""
+    """Create (or approve) the device and, if new, its site; return whether the device was new.
+
+    A device that was pending gets what it sent meanwhile released (`quarantine_store`).
+    """
     cur.execute("INSERT INTO sites (id) VALUES (%s) ON CONFLICT (id) DO NOTHING", (site,))
     cur.execute(
         "INSERT INTO devices (site_id, device_id, approval) VALUES (%s, %s, 'approved') "
@@ -17,6 +21,7 @@ def approve_device(cur: Cursor, *, site: str, device: str) -> bool:
         (site, device),
     )
     row = cur.fetchone()
+    quarantine_store.release(cur, site=site, device=device)
     return bool(row and row[0])
 
 
@@ -71,12 +76,21 @@ def get_device(cur: Cursor, *, site: str, device: str, online_s: float) -> dict[
 
 
 def set_approval(cur: Cursor, *, site: str, device: str, approval: str) -> bool:
-    """Approve or reject a device; False when there is no such device."""
+    """Approve or reject a device; False when there is no such device.
+
+    Approval releases what the device sent while pending; rejection keeps it as evidence.
+    """
     cur.execute(
         "UPDATE devices SET approval = %s WHERE site_id = %s AND device_id = %s",
         (approval, site, device),
     )
-    return bool(cur.rowcount)
+    if not cur.rowcount:
+        return False
+    if approval == "approved":
+        quarantine_store.release(cur, site=site, device=device)
+    elif approval == "rejected":
+        quarantine_store.reject(cur, site=site, device=device)
+    return True
 
 
 def device_counts(cur: Cursor, *, site: str | None, online_s: float) -> dict[str, int]:

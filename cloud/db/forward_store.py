@@ -55,14 +55,19 @@ def event_payload(entry: Received) -> dict[str, Any]:
     }
 
 
-def enqueue_events(cur: Cursor, received: Sequence[Received]) -> None:
-    """Queue stored scan events that name products for every active destination."""
-    rows = []
+def event_items(received: Sequence[Received]) -> list[tuple[Received, str, dict[str, Any]]]:
+    """The scan events that name products, each with its outbox key and payload."""
+    items = []
     for entry in received:
         gs1 = entry.item.gs1
         if gs1 is not None and (gs1.gtin or gs1.sscc):
-            rows.append((str(entry.item.id), event_payload(entry)))
-    enqueue(cur, kind=EVENT, items=rows)
+            items.append((entry, str(entry.item.id), event_payload(entry)))
+    return items
+
+
+def enqueue_events(cur: Cursor, received: Sequence[Received]) -> None:
+    """Queue stored scan events that name products for every active destination."""
+    enqueue(cur, kind=EVENT, items=[(key, payload) for _, key, payload in event_items(received)])
 
 
 def enqueue(cur: Cursor, *, kind: str, items: Sequence[tuple[str, dict[str, Any]]]) -> None:

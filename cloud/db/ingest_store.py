@@ -121,9 +121,13 @@ def reading_rows(received: Sequence[Received]) -> list[str]:
     return rows
 
 
-def store_reading_rows(cur: Cursor, rows: Sequence[str]) -> int:
-    """Store readings formatted by `reading_rows`; return how many were new (not duplicates)."""
-    return _copy(cur, "readings", READING_COLUMNS, rows) if rows else 0
+def store_reading_rows(cur: Cursor, rows: Sequence[str], *, held: bool = False) -> int:
+    """Store readings formatted by `reading_rows`; return how many were new (not duplicates).
+
+    `held`: into quarantine (the device is pending approval), see `quarantine_store`.
+    """
+    table = "quarantine_readings" if held else "readings"
+    return _copy(cur, table, READING_COLUMNS, rows) if rows else 0
 
 
 def store_readings(cur: Cursor, received: Sequence[Received]) -> int:
@@ -131,8 +135,11 @@ def store_readings(cur: Cursor, received: Sequence[Received]) -> int:
     return store_reading_rows(cur, reading_rows(received))
 
 
-def store_events(cur: Cursor, received: Sequence[Received]) -> int:
-    """Store scan events in bulk; return how many were new (the rest were duplicates)."""
+def store_events(cur: Cursor, received: Sequence[Received], *, held: bool = False) -> int:
+    """Store scan events in bulk; return how many were new (the rest were duplicates).
+
+    `held`: into quarantine (the device is pending approval), see `quarantine_store`.
+    """
     lines = []
     for entry in received:
         e: ScanEvent = entry.item
@@ -164,7 +171,8 @@ def store_events(cur: Cursor, received: Sequence[Received]) -> int:
             entry.received_at.isoformat(),
         )
         lines.append("\t".join(_text(value) for value in fields) + "\n")
-    return _copy(cur, "events", EVENT_COLUMNS, lines) if lines else 0
+    table = "quarantine_events" if held else "events"
+    return _copy(cur, table, EVENT_COLUMNS, lines) if lines else 0
 
 
 def store_status(cur: Cursor, received: Sequence[Received]) -> int:

@@ -85,26 +85,32 @@ class WorkKind(Generic[KeyT]):
         self.handler(cur, self.key_of(work), work)
 
 
+def merged(work: Sequence[Work]) -> list[Work]:
+    """One item per (kind, key), its time range widened to cover all of them; in key order."""
+    by_key: dict[tuple[str, str], Work] = {}
+    for item in work:
+        key = (item.kind, item.key)
+        old = by_key.get(key)
+        if old is None:
+            by_key[key] = item
+            continue
+        by_key[key] = Work(
+            item.kind,
+            item.key,
+            _least(old.from_time, item.from_time),
+            _greatest(old.to_time, item.to_time),
+        )
+    return [w for _, w in sorted(by_key.items())]
+
+
 def enqueue(cur: Cursor, work: Sequence[Work]) -> None:
     """Queue work; a key already waiting gets its time range widened instead of a second row.
 
     Never waits for a derive worker (claims hold no lock); on a claimed key the work is also
     noted as queued since the claim, which `done` leaves behind.
     """
-    merged: dict[tuple[str, str], Work] = {}
-    for item in work:
-        key = (item.kind, item.key)
-        old = merged.get(key)
-        if old is None:
-            merged[key] = item
-            continue
-        merged[key] = Work(
-            item.kind,
-            item.key,
-            _least(old.from_time, item.from_time),
-            _greatest(old.to_time, item.to_time),
-        )
-    if not merged:
+    items = merged(work)
+    if not items:
         return
     execute_values(
         cur,
@@ -115,9 +121,9 @@ def enqueue(cur: Cursor, work: Sequence[Work]) -> None:
         "requeued = true, "
         "requeued_from = least(w.requeued_from, excluded.from_time), "
         "requeued_to = greatest(w.requeued_to, excluded.to_time)",
-        [(w.kind, w.key, w.from_time, w.to_time) for _, w in sorted(merged.items())],
+        [(w.kind, w.key, w.from_time, w.to_time) for w in items],
         template="(%s, %s, %s::timestamptz, %s::timestamptz)",
-        page_size=max(len(merged), 1),
+        page_size=len(items),
     )
 
 

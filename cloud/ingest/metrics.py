@@ -19,6 +19,12 @@ class IngestMetrics:
         self.items_stored = Counter(
             "txng_ingest_items_stored", "Items newly stored", ["kind"], registry=self.registry
         )
+        self.items_quarantined = Counter(
+            "txng_ingest_items_quarantined",
+            "Items newly stored in quarantine (their device awaits approval); part of stored",
+            ["kind"],
+            registry=self.registry,
+        )
         self.items_duplicate = Counter(
             "txng_ingest_items_duplicate",
             "Items already stored (redeliveries)",

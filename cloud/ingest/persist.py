@@ -3,9 +3,12 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from psycopg2.extensions import cursor as Cursor
+
 from cloud.db.forward_store import enqueue_events as enqueue_forwarding
 from cloud.db.ingest_store import (
     DeadLetter,
+    DeviceKey,
     Received,
     admit_devices,
     reading_rows,
@@ -15,6 +18,7 @@ from cloud.db.ingest_store import (
     store_status,
 )
 from cloud.db.pool import Database
+from cloud.db.quarantine_store import hold
 from cloud.db.work_queue import Work, enqueue
 from cloud.derive.planning import work_for_events, work_for_readings
 from cloud.ingest.triage import MessagePlan, devices_seen
@@ -27,6 +31,7 @@ class BatchOutcome:
 
     stored: dict[str, int] = field(default_factory=dict)
     duplicates: dict[str, int] = field(default_factory=dict)
+    quarantined: dict[str, int] = field(default_factory=dict)  # of `stored`: devices pending
     dead_letters: list[DeadLetter] = field(default_factory=list)
     new_dead_letter_reasons: list[str] = field(default_factory=list)
 
@@ -48,11 +53,14 @@ def _device_letter(plan: MessagePlan, reason: str, detail: str) -> DeadLetter:
 def persist_batch(
     database: Database, plans: Sequence[MessagePlan], *, register_unknown: bool
 ) -> BatchOutcome:
-    """Admit devices, store items (duplicates change nothing) and dead letters; one commit."""
+    """Admit devices, store items (duplicates change nothing) and dead letters; one commit.
+
+    Items of a device pending approval are stored in quarantine, with the derived work and
+    forwarding they call for held until an operator approves the device (`quarantine_store`).
+    """
     outcome = BatchOutcome()
-    rows: list[str] = []
-    reading_work: list[Work] = []
-    events: list[Received] = []
+    admitted = _Items()
+    held = _Items()
     statuses: list[Received] = []
     with database.transaction() as conn, conn.cursor() as cur:
         seen = devices_seen(plans)
@@ -76,32 +84,77 @@ def persist_batch(
                     _device_letter(plan, "device_rejected", "an operator rejected this device")
                 )
                 continue
-            rows.extend(
-                plan.reading_rows if plan.reading_rows is not None else reading_rows(plan.readings)
-            )
-            reading_work.extend(
-                plan.reading_work
-                if plan.reading_work is not None
-                else work_for_readings(plan.readings)
-            )
-            events.extend(plan.events)
+            (admitted if approval == "approved" else held).add(plan)
             statuses.extend(plan.statuses)
-        if rows:
-            new = store_reading_rows(cur, rows)
-            outcome.stored["reading"] = new
-            outcome.duplicates["reading"] = len(rows) - new
-        for kind, entries, store in (
-            ("scan", events, store_events),
-            ("status", statuses, store_status),
-        ):
-            if entries:
-                new = store(cur, entries)
-                outcome.stored[kind] = new
-                outcome.duplicates[kind] = len(entries) - new
+        admitted.store(cur, outcome, held=False)
+        held.store(cur, outcome, held=True)
+        if statuses:
+            new = store_status(cur, statuses)
+            outcome.stored["status"] = new
+            outcome.duplicates["status"] = len(statuses) - new
         outcome.new_dead_letter_reasons = store_dead_letters(cur, outcome.dead_letters)
-        enqueue(cur, work_for_events(events) + reading_work)
-        enqueue_forwarding(cur, events)
+        enqueue(cur, work_for_events(admitted.events) + admitted.reading_work)
+        enqueue_forwarding(cur, admitted.events)
+        if held.devices:
+            hold(cur, held.device_work(), held.events)
     return outcome
+
+
+@dataclass
+class _Items:
+    """The readings and scans of one batch's messages that go to the same tables."""
+
+    rows: list[str] = field(default_factory=list)
+    reading_work: list[Work] = field(default_factory=list)
+    events: list[Received] = field(default_factory=list)
+    devices: dict[DeviceKey, list[MessagePlan]] = field(default_factory=dict)
+
+    def add(self, plan: MessagePlan) -> None:
+        """Take a message's readings (pre-formatted when triage did it) and scans."""
+        self.rows.extend(
+            plan.reading_rows if plan.reading_rows is not None else reading_rows(plan.readings)
+        )
+        self.reading_work.extend(
+            plan.reading_work if plan.reading_work is not None else work_for_readings(plan.readings)
+        )
+        self.events.extend(plan.events)
+        assert plan.device is not None
+        self.devices.setdefault(plan.device, []).append(plan)
+
+    def store(self, cur: Cursor, outcome: BatchOutcome, *, held: bool) -> None:
+        """Store the items (in quarantine when `held`) and count them into `outcome`."""
+        if self.rows:
+            self._count(
+                outcome,
+                "reading",
+                len(self.rows),
+                store_reading_rows(cur, self.rows, held=held),
+                held,
+            )
+        if self.events:
+            self._count(
+                outcome, "scan", len(self.events), store_events(cur, self.events, held=held), held
+            )
+
+    @staticmethod
+    def _count(outcome: BatchOutcome, kind: str, count: int, new: int, held: bool) -> None:
+        outcome.stored[kind] = outcome.stored.get(kind, 0) + new
+        outcome.duplicates[kind] = outcome.duplicates.get(kind, 0) + count - new
+        if held:
+            outcome.quarantined[kind] = new
+
+    def device_work(self) -> list[tuple[DeviceKey, Work]]:
+        """The derived work of each device's items (for holding it per device)."""
+        work: list[tuple[DeviceKey, Work]] = []
+        for device, plans in self.devices.items():
+            for plan in plans:
+                items = work_for_events(plan.events) + (
+                    plan.reading_work
+                    if plan.reading_work is not None
+                    else work_for_readings(plan.readings)
+                )
+                work.extend((device, w) for w in items)
+        return work
 
 
 def storage_letter(

@@ -206,6 +206,8 @@ class Writer:
                     total.stored[kind] = total.stored.get(kind, 0) + count
                 for kind, count in one.duplicates.items():
                     total.duplicates[kind] = total.duplicates.get(kind, 0) + count
+                for kind, count in one.quarantined.items():
+                    total.quarantined[kind] = total.quarantined.get(kind, 0) + count
                 total.dead_letters.extend(one.dead_letters)
                 total.new_dead_letter_reasons.extend(one.new_dead_letter_reasons)
             return total
@@ -215,6 +217,8 @@ class Writer:
             self._metrics.items_stored.labels(kind=kind).inc(count)
         for kind, count in outcome.duplicates.items():
             self._metrics.items_duplicate.labels(kind=kind).inc(count)
+        for kind, count in outcome.quarantined.items():
+            self._metrics.items_quarantined.labels(kind=kind).inc(count)
         for reason in outcome.new_dead_letter_reasons:
             self._metrics.dead_letters.labels(reason=reason).inc()
         if outcome.dead_letters:

@@ -11,6 +11,7 @@ from edge.config import DeviceConfig
 from edge.publisher import Publisher
 from tests.deploy.broker_setup import Broker, have_openssl
 from tests.edge.helpers import device_config, probe, running_agent, scanner
+from tests.support.seed import add_device
 from tests.support.sql import query
 from tests.support.waiting import wait_for
 
@@ -93,6 +94,7 @@ def test_against_a_broker_that_refuses_mqtt_5_it_falls_back_to_3_1_1(
         # after min(keepalive, 10 s) without a CONNACK, and the second such silence falls back.
         document["mqtt"]["keepalive_s"] = 5
         config = DeviceConfig.model_validate(document)
+        add_device(database_url, config.site, config.device)  # registered: its data is not held
         assert config.mqtt.protocol == "auto"
         publisher = _receipted_run(config, database_url, timeout=90)
         assert (publisher.protocol, publisher.rejected_receipts) == ("3.1.1", 0)

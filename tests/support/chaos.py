@@ -22,6 +22,7 @@ import psycopg2
 import yaml
 
 from tests.support.broker import free_port, wait_port
+from tests.support.seed import add_device
 from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,7 +152,8 @@ class Chaos:
         )
 
     def start(self) -> None:
-        """Start the broker, the ingesters and the agent."""
+        """Register the device, then start the broker, the ingesters and the agent."""
+        add_device(self.database_url, SITE, DEVICE)  # approved: its data is not held
         self.broker.start()
         wait_port(self.port)
         for process in (*self.ingesters, self.agent):

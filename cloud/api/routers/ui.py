@@ -11,9 +11,17 @@ from cloud.api.deps import CursorDep, SettingsDep
 from cloud.api.routers.alerts import Alert, notifications_of
 from cloud.api.routers.batches import Batch
 from cloud.api.routers.devices import device_from_row
+from cloud.api.routers.quarantine import HeldDevice
 from cloud.api.routers.signals import list_signals
 from cloud.api.ui_support import render
-from cloud.db import alerts_history, alerts_store, batches_store, devices_store, events_store
+from cloud.db import (
+    alerts_history,
+    alerts_store,
+    batches_store,
+    devices_store,
+    events_store,
+    quarantine_store,
+)
 
 router = APIRouter(tags=["web UI"], include_in_schema=False)
 
@@ -121,7 +129,7 @@ def alert_page(
 def device_list(
     request: Request, principal: SitePage, cur: CursorDep, settings: SettingsDep
 ) -> Response:
-    """Devices with status, last seen, outbox and reader health; approve pending ones."""
+    """Devices with status, outbox and reader health; approve pending ones; their held data."""
     rows, total = devices_store.list_devices(
         cur,
         site=principal.scope(),
@@ -132,7 +140,10 @@ def device_list(
         offset=0,
     )
     devices = [device_from_row(r) for r in rows]
-    return render(request, "devices.html", user=principal, devices=devices, total=total)
+    held = [
+        HeldDevice.model_validate(r) for r in quarantine_store.summary(cur, site=principal.scope())
+    ]
+    return render(request, "devices.html", user=principal, devices=devices, total=total, held=held)
 
 
 @router.get("/ui/completeness", response_class=HTMLResponse, response_model=None)

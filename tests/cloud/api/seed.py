@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from cloud.auth.command import create_token, create_user
+from cloud.db.devices_store import approve_device
 from cloud.db.pool import Database
 from cloud.derive.worker import DeriveWorker
 from cloud.ingest.mqtt_source import InboundMessage
 from cloud.ingest.persist import persist_batch
-from cloud.ingest.triage import triage
+from cloud.ingest.triage import devices_seen, triage
 from cloud.masterdata.rows import gs1_check_digit
 from tests.cloud.coldchain.helpers import temperature
 from tests.support.factory import message, scan_of
@@ -34,9 +35,19 @@ class World:
     letter_a: int
 
 
-def ingest(database: Database, messages: list[tuple[str, bytes]], at: datetime) -> None:
-    """Store MQTT messages as the ingester does (triage, then one persist)."""
+def ingest(
+    database: Database, messages: list[tuple[str, bytes]], at: datetime, *, approved: bool = True
+) -> None:
+    """Store MQTT messages as the ingester does (triage, then one persist).
+
+    `approved`: their devices are registered first, as `txng devices add` does (else a device
+    not seen before is pending, and what it sends is held in quarantine).
+    """
     plans = [triage(InboundMessage(t, p, 1, 0, 0, at), max_bytes=1 << 20) for t, p in messages]
+    if approved:
+        with database.transaction() as conn, conn.cursor() as cur:
+            for site, device in sorted(devices_seen(plans)):
+                approve_device(cur, site=site, device=device)
     persist_batch(database, plans, register_unknown=True)
 
 

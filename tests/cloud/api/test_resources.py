@@ -8,6 +8,7 @@ from cloud.db.pool import Database
 from cloud.trace.timeline import Timeline, batch_timeline
 from tests.cloud.api.conftest import auth
 from tests.cloud.api.seed import GTIN_A, GTIN_B, LOT_A, SITE_A, SITE_B
+from tests.support.sql import query
 
 
 def test_products_list_filter_and_one(client, world):
@@ -122,8 +123,13 @@ def test_devices_status_approve_reject_rotate(client, world):
         (SITE_A, "pi-cold-01"),
         (SITE_B, "pi-line-09"),
     }
-    assert all(d["approval"] == "pending" and d["online"] for d in devices)
-    assert client.get("/api/devices?approval=approved", headers=headers).json()["total"] == 0
+    assert all(d["approval"] == "approved" and d["online"] for d in devices)  # seed registers
+    assert client.get("/api/devices?approval=pending", headers=headers).json()["total"] == 0
+    query(
+        world.url,
+        "UPDATE devices SET approval = 'pending' WHERE device_id = 'pi-cold-01' RETURNING 1",
+    )
+    assert client.get("/api/devices?approval=approved", headers=headers).json()["total"] == 1
     approved = client.post(f"/api/devices/{SITE_A}/pi-cold-01/approve", headers=headers).json()
     assert approved["approval"] == "approved"
     rejected = client.post(f"/api/devices/{SITE_B}/pi-line-09/reject", headers=headers).json()

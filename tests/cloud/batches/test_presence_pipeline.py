@@ -2,11 +2,16 @@
 
 from datetime import timedelta
 
+import pytest
+
 from cloud.derive.registry import KINDS
 from tests.support.factory import START, message, scan_of
 from tests.support.mqtt import publish_all
 from tests.support.sql import query
 from tests.support.waiting import wait_for
+
+# The factory device these tests send from is registered (else its data would be held).
+pytestmark = pytest.mark.usefixtures("registered_device")
 
 GTIN_A, GTIN_B = "08935000000011", "08935000000028"
 SSCC = "389350000000000017"

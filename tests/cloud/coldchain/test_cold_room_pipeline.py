@@ -25,6 +25,9 @@ from tests.support.seed import add_profile
 from tests.support.sql import query, scalar
 from tests.support.waiting import wait_for
 
+# The factory device these tests send from is registered (else its data would be held).
+pytestmark = pytest.mark.usefixtures("registered_device")
+
 MINUTES = 2 * 24 * 60  # two days, one reading a minute
 EXCURSION = range(1000, 1040)  # 40 minutes at 9.5 °C
 LATE = range(1500, 1560)  # an hour of readings that arrive last

@@ -3,7 +3,10 @@
 import uuid
 from datetime import timedelta
 
+import pytest
+
 from tests.cloud.coldchain.helpers import (
+    DEVICE,
     GTIN,
     ROOM,
     SITE,
@@ -16,9 +19,12 @@ from tests.cloud.coldchain.helpers import (
 )
 from tests.support.factory import message, scan_of
 from tests.support.mqtt import publish_all
-from tests.support.seed import add_profile
+from tests.support.seed import add_device, add_profile
 from tests.support.sql import query
 from tests.support.waiting import wait_for
+
+# The factory device these tests send from is registered (else its data would be held).
+pytestmark = pytest.mark.usefixtures("registered_device")
 
 GTIN_B = "08935000000028"
 
@@ -77,6 +83,7 @@ def _prepare(url: str) -> None:
     add_profile(url, "chill", single_excursion_s=1200, cumulative_excursion_s=3600)
     add_product(url, "chill")
     add_product(url, "chill", gtin=GTIN_B)
+    add_device(url, SITE, DEVICE)  # registered: its data is not held
 
 
 def test_two_ingesters_in_a_shared_group_raise_what_one_raises(

@@ -2,10 +2,15 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.cloud.coldchain.helpers import SITE, alerts, envelopes, temperature
 from tests.support.mqtt import publish_all
 from tests.support.seed import add_location, add_profile
 from tests.support.waiting import wait_for
+
+# The factory device these tests send from is registered (else its data would be held).
+pytestmark = pytest.mark.usefixtures("registered_device")
 
 
 def test_silent_probe_raises_and_clears(start_ingester, database_url, mqtt_url):

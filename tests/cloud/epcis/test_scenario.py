@@ -32,7 +32,7 @@ H = timedelta(hours=1)
 
 
 @pytest.fixture
-def scenario(start_ingester, database_url, mqtt_url, tmp_path):
+def scenario(start_ingester, database_url, mqtt_url, tmp_path, registered_device):
     import_csv(database_url, tmp_path, "products", f"gtin,name\n{LONGAN},Long nhãn sấy\n")
     import_csv(
         database_url,

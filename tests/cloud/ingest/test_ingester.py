@@ -3,13 +3,17 @@ import urllib.request
 import uuid
 from datetime import timedelta
 
+import pytest
+
 from contract import DataCarrier, DeviceState, DeviceStatus, Envelope, encode, new_item_id
 from tests.support.broker import free_port
 from tests.support.factory import DEVICE, SITE, message, reading, reading_messages, scan
 from tests.support.mqtt import publish_all
-from tests.support.seed import add_device
 from tests.support.sql import query, scalar
 from tests.support.waiting import wait_for
+
+# The factory device these tests send from is registered (else its data would be held).
+pytestmark = pytest.mark.usefixtures("registered_device")
 
 READINGS_TOPIC = f"txng/v1/{SITE}/{DEVICE}/readings"
 
@@ -50,17 +54,32 @@ def test_the_same_message_twice_changes_nothing(start_ingester, database_url, mq
 
 
 def test_unknown_device_is_registered_as_pending(start_ingester, database_url, mqtt_url):
-    start_ingester(ingest_unknown_devices="register")
-    publish_all(mqtt_url, [message([reading(1)], device="pi-new")])
-    wait_for(lambda: _count(database_url, "readings") == 1)
-    rows = query(database_url, "SELECT site_id, device_id, approval, last_seen FROM devices")
+    ingester = start_ingester(ingest_unknown_devices="register")
+    publish_all(
+        mqtt_url, [message([reading(1)], device="pi-new"), message([scan(1)], device="pi-new")]
+    )
+    wait_for(lambda: ingester.metrics.value("txng_ingest_messages_acked_total") == 2)
+    rows = query(
+        database_url,
+        "SELECT site_id, device_id, approval, last_seen FROM devices WHERE device_id <> %s",
+        (DEVICE,),
+    )
     assert [(r[0], r[1], r[2]) for r in rows] == [(SITE, "pi-new", "pending")]
     assert rows[0][3] is not None
+    # What it sent is stored, but held in quarantine until an operator approves it.
+    assert _count(database_url, "readings") == _count(database_url, "events") == 0
+    assert (
+        _count(database_url, "quarantine_readings")
+        == _count(database_url, "quarantine_events")
+        == 1
+    )
+    assert _count(database_url, "work_queue") == 0
+    assert ingester.metrics.value("txng_ingest_items_quarantined_total", kind="reading") == 1
+    assert ingester.metrics.value("txng_ingest_items_stored_total", kind="scan") == 1
 
 
 def test_unknown_device_is_rejected_when_configured(start_ingester, database_url, mqtt_url):
     ingester = start_ingester(ingest_unknown_devices="reject")
-    add_device(database_url, SITE, DEVICE)
     publish_all(mqtt_url, [message([reading(1)], device="pi-stranger"), message([reading(2)])])
     wait_for(lambda: ingester.metrics.value("txng_ingest_messages_acked_total") == 2)
     assert _count(database_url, "readings") == 1

@@ -1,6 +1,8 @@
 """Poison isolation: a message that makes triage or storage fail unexpectedly is dead-lettered
 by itself (with the exception) and acknowledged; every other message is stored."""
 
+import pytest
+
 from cloud.ingest import triage as triage_module
 from cloud.ingest import writer as writer_module
 from plumbing.workers import Backoff
@@ -8,6 +10,9 @@ from tests.support.factory import message, reading
 from tests.support.mqtt import publish_all
 from tests.support.sql import query
 from tests.support.waiting import wait_for
+
+# The factory device these tests send from is registered (else its data would be held).
+pytestmark = pytest.mark.usefixtures("registered_device")
 
 POISON = 13.25
 

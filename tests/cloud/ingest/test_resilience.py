@@ -33,7 +33,7 @@ def _metric(port: int, name: str) -> float:
 
 
 def test_sigkill_between_receive_and_commit_and_between_commit_and_ack(
-    database_url, mqtt_url, txng_process
+    database_url, mqtt_url, txng_process, registered_device
 ):
     client_id = f"test-crash-{uuid.uuid4().hex[:8]}"
     env = {
@@ -74,7 +74,7 @@ def test_sigkill_between_receive_and_commit_and_between_commit_and_ack(
     assert _readings(database_url) == (1500, 1500)
 
 
-def test_broker_restart_loses_nothing(start_ingester, database_url, broker):
+def test_broker_restart_loses_nothing(start_ingester, database_url, broker, registered_device):
     ingester = start_ingester(mqtt_url=broker.url)
     before = reading_messages(40, 10)
     publish_all(broker.url, before)
@@ -91,7 +91,9 @@ def test_broker_restart_loses_nothing(start_ingester, database_url, broker):
     assert _readings(database_url) == (1200, 1200)
 
 
-def test_database_outage_keeps_messages_unacknowledged(start_ingester, database_url, mqtt_url):
+def test_database_outage_keeps_messages_unacknowledged(
+    start_ingester, database_url, mqtt_url, registered_device
+):
     ingester = start_ingester()
     publish_all(mqtt_url, reading_messages(10, 10))
     wait_for(lambda: _readings(database_url)[0] == 100)
@@ -111,7 +113,9 @@ def test_database_outage_keeps_messages_unacknowledged(start_ingester, database_
     assert _readings(database_url) == (400, 400)
 
 
-def test_connections_killed_repeatedly_lose_nothing(start_ingester, database_url, mqtt_url):
+def test_connections_killed_repeatedly_lose_nothing(
+    start_ingester, database_url, mqtt_url, registered_device
+):
     ingester = start_ingester(ingest_batch_max_messages=5)
     stop = threading.Event()
 

@@ -19,6 +19,9 @@ from tests.support.seed import add_location, add_profile
 from tests.support.sql import query
 from tests.support.waiting import wait_for
 
+# The factory device these tests send from is registered (else its data would be held).
+pytestmark = pytest.mark.usefixtures("registered_device")
+
 SECRET = "s3cret"
 
 

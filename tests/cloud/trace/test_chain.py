@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from cloud.db.pool import Database
 from cloud.trace.chain import verify
 from tests.cloud.trace.helpers import idle
@@ -10,6 +12,9 @@ from tests.support.mqtt import publish_all
 from tests.support.sql import query, scalar
 from tests.support.waiting import wait_for
 from txng.cli import main
+
+# The factory device these tests send from is registered (else its data would be held).
+pytestmark = pytest.mark.usefixtures("registered_device")
 
 GTIN = "08936012345018"
 

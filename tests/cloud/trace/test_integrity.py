@@ -2,10 +2,16 @@
 
 from datetime import date, timedelta
 
+import pytest
+
 from tests.cloud.trace.helpers import alerts, idle, import_csv
 from tests.support.factory import START, message, scan_of
 from tests.support.mqtt import publish_all
+from tests.support.seed import add_device
 from tests.support.waiting import wait_for
+
+# The factory device these tests send from is registered (else its data would be held).
+pytestmark = pytest.mark.usefixtures("registered_device")
 
 HONEY = "08936012345025"
 LONGAN = "08936012345018"
@@ -19,6 +25,7 @@ LOCATIONS = (
 
 def test_a_unit_seen_too_far_apart_too_soon(start_ingester, database_url, mqtt_url, tmp_path):
     import_csv(database_url, tmp_path, "locations", LOCATIONS)
+    add_device(database_url, "hcm-shop", "pi-shop")  # registered: its data is not held
     start_ingester()
     here = scan_of(1, at=START, location="cold-room-1", biz_step="storing", sscc=SSCC)
     # Hưng Yên → Hồ Chí Minh City (~1,150 km) in two hours, and later in a plausible 2 days.

@@ -19,7 +19,7 @@ H = timedelta(hours=1)
 
 
 @pytest.fixture
-def scenario(start_ingester, database_url, mqtt_url, tmp_path):
+def scenario(start_ingester, database_url, mqtt_url, tmp_path, registered_device):
     """Fresh longan → dried longan (received, stored, packed into SSCC_1, shipped) → gift box."""
     import_csv(
         database_url,
