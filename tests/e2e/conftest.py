@@ -3,7 +3,6 @@
 import contextlib
 import os
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from cloud.settings.api import load_api_settings
 from tests.cloud.api.seed import World, seed
 from tests.support.postgres import create_database, drop_database
 from tests.support.waiting import wait_for
+from txng.demo.web import listening_socket
 
 CHROMIUM = os.environ.get("TXNG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,19 +30,14 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serve(url: str) -> Iterator[str]:
     """The base URL of an API on database `url`, served by uvicorn in a thread."""
-    port = _free_port()
+    sock = listening_socket(0)  # held from now on: no other process can take the port
+    port = int(sock.getsockname()[1])
     app = create_app(load_api_settings(database_url=url))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     wait_for(lambda: server.started, timeout=15, failure=lambda: "uvicorn did not start")
     try:

@@ -21,15 +21,22 @@ log = logging.getLogger(__name__)
 ADMIN = "admin"
 
 
-def _port(wanted: int) -> int:
-    """`wanted` if it is free on 127.0.0.1, else any free port."""
+def listening_socket(wanted: int) -> socket.socket:
+    """A socket listening on 127.0.0.1:`wanted` if that is free, else on any free port.
+
+    The server is handed this socket, so no other process (another demo) can take the port
+    between its choice and the server's start, which loads the whole API first.
+    """
     for port in (wanted, 0):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(probe.getsockname()[1])
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds its own
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            sock.close()
+            continue
+        sock.listen()
+        return sock
     raise EmbeddedServiceError("no free port for the web UI")
 
 
@@ -51,7 +58,8 @@ class DemoWebUI:
             create_user(database, username=ADMIN, role="admin", site=None, password=self.password)
         finally:
             database.close()
-        port = _port(load_api_settings().api_port)
+        sock = listening_socket(load_api_settings().api_port)
+        port = int(sock.getsockname()[1])
         settings = load_api_settings(
             database_url=self.database_url,
             api_host="127.0.0.1",
@@ -61,11 +69,14 @@ class DemoWebUI:
         options = {**server_options(settings), "log_level": "warning"}
         config = uvicorn.Config(create_app(settings), **options)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="demo-api", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="demo-api", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + 15
         while not self._server.started:
             if time.monotonic() > deadline or not self._thread.is_alive():
+                sock.close()
                 raise EmbeddedServiceError(f"the web UI did not start on port {port}")
             time.sleep(0.05)
         self.url = f"http://127.0.0.1:{port}/"
