@@ -11,7 +11,6 @@ from cloud.coldchain.handlers import COLD_CHAIN_BATCH, BatchIdKey
 from cloud.db.batch_steps_store import refresh_steps
 from cloud.db.locks import lock
 from cloud.db.packing_store import (
-    ReaderScan,
     batch_departures,
     batch_keys,
     packing_scans,
@@ -30,6 +29,7 @@ from cloud.db.presence_store import (
     replace_unit_contents,
     unit_events,
 )
+from cloud.db.rows.presence import ReaderScan
 from cloud.db.work_queue import Work, WorkKind, enqueue
 
 PACKING_WINDOW = timedelta(days=7)  # as reader_packing_contents: a pallet is packed within it

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from cloud.db.packing_store import Departure, ReaderScan
-from cloud.db.rows.presence import EventFact, Interval
+from cloud.db.rows.presence import Departure, EventFact, Interval, ReaderScan
 
 
 def _within(at: datetime, stay: Interval) -> bool:

@@ -1,34 +1,13 @@
 """SQL of packing in presence: units packed into units, and when the units packed into left."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
-
-@dataclass(frozen=True)
-class Departure:
-    """A unit something was packed into: when, at which place, and when it left that place."""
-
-    packed_at: datetime
-    site: str
-    location: str
-    left: datetime | None  # None: still there
-    left_event: UUID | None
-
-
-@dataclass(frozen=True)
-class ReaderScan:
-    """One packing scan of a reader: its sequence number, and the SSCC it read (None: goods)."""
-
-    seq: int
-    time: datetime
-    sscc: str | None
-    id: UUID
-
+from cloud.db.rows.presence import Departure, ReaderScan
 
 _DEPARTURES = (
     "SELECT u.packed_at, p.site_id, p.location, p.end_time, p.close_event FROM {table} u "

@@ -29,3 +29,24 @@ class Interval:
     open_event: UUID
     end: datetime | None = None
     close_event: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Departure:
+    """A unit something was packed into: when, at which place, and when it left that place."""
+
+    packed_at: datetime
+    site: str
+    location: str
+    left: datetime | None  # None: still there
+    left_event: UUID | None
+
+
+@dataclass(frozen=True)
+class ReaderScan:
+    """One packing scan of a reader: its sequence number, and the SSCC it read (None: goods)."""
+
+    seq: int
+    time: datetime
+    sscc: str | None
+    id: UUID

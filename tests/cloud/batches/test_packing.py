@@ -10,9 +10,8 @@ from uuid import uuid4
 import pytest
 
 from cloud.batches.packing import leave_with_units, units_packed_into
-from cloud.batches.presence import EventFact, Interval
-from cloud.db.packing_store import Departure, ReaderScan
 from cloud.db.pool import Database
+from cloud.db.rows.presence import Departure, EventFact, Interval, ReaderScan
 from cloud.derive.worker import DeriveWorker
 from contract import BizStep
 from tests.cloud.api.seed import ingest
