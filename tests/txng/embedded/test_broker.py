@@ -4,6 +4,7 @@ import logging
 import socket
 import struct
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,14 @@ from txng.embedded import EmbeddedBroker
 
 pytest.importorskip("amqtt", reason="the demo extra (amqtt) is not installed")
 
-BIG = 8 * 1024 * 1024  # more than the kernel buffers between broker and client can hold
+
+def _send_buffer_max() -> int:
+    """The most a TCP socket's send buffer may grow to (Linux), else 4 MiB."""
+    limits = Path("/proc/sys/net/ipv4/tcp_wmem")
+    return int(limits.read_text().split()[2]) if limits.exists() else 4 * 1024 * 1024
+
+
+BIG = max(8 * 1024 * 1024, 2 * _send_buffer_max())  # more than the kernel can hold in flight
 TIMEOUT_S = 60.0  # a safety net for a stuck test on a busy machine, not a measurement
 
 
