@@ -82,6 +82,9 @@ class _Process:
         return self.popen.wait(timeout=60)
 
 
+AGENT_WORK = 100  # items an agent takes (about half a second of its work) before it may be killed
+
+
 class Chaos:
     """The processes under test and the chaos monkey that kills them."""
 
@@ -95,6 +98,7 @@ class Chaos:
         self.port = free_port()
         self.outbox = workdir / "outbox.sqlite"
         self.counts = {"broker": 0, "agent": 0, "ingester": 0, "db": 0}
+        self._taken_at_start = 0  # items the outbox had taken when the agent last started
         workdir.mkdir(parents=True, exist_ok=True)
         config = (ROOT / "deploy" / "mosquitto" / "dev.conf.in").read_text()
         config = config.replace("@PORT@", str(self.port)).replace("@DATA@", f"{workdir}/")
@@ -179,10 +183,26 @@ class Chaos:
                 self.broker.kill()
                 self.broker.start()
                 wait_port(self.port)
+            elif victim == "agent":
+                self._agent_running()
+                self.agent.kill()
+                self._taken_at_start = self._outbox()[0]
+                self.agent.start()
             else:
-                process = self.agent if victim == "agent" else self.rng.choice(self.ingesters)
+                process = self.rng.choice(self.ingesters)
                 process.kill()
                 process.start()
+
+    def _agent_running(self) -> None:
+        """Wait until the agent has taken AGENT_WORK items since it was last started.
+
+        A kill lands in the agent's working life, not in its start-up (which takes seconds on a
+        busy machine: killed sooner, it would hardly take an item and the run would prove
+        nothing); the pause before the kill stays random.
+        """
+        wanted = self._taken_at_start + AGENT_WORK
+        wait_for(lambda: self._outbox()[0] >= wanted, timeout=120, interval=0.1,
+                 failure=lambda: f"the agent took nothing since its start: {self._outbox()}")
 
     def _cut_database(self) -> None:
         name = self.database_url.rsplit("/", 1)[1]
@@ -196,11 +216,24 @@ class Chaos:
         conn.close()
 
     def _outbox(self) -> tuple[int, int, int]:
-        """Items taken, items published (counted at PUBACK) and items still in the outbox."""
-        with sqlite3.connect(f"file:{self.outbox}?mode=ro", uri=True) as connection:
-            counters = dict(connection.execute("SELECT name, value FROM counter").fetchall())
-            depth = connection.execute("SELECT count(*) FROM item").fetchone()[0]
-        connection.close()
+        """Items taken, items published (counted at PUBACK) and items still in the outbox.
+
+        Opened read-write, as the agent opens it: right after a SIGKILL the write-ahead log may
+        need recovering, which a read-only connection refuses ("readonly database"); while a
+        new agent creates or recovers the file, opening can fail for a moment: tried again.
+        """
+        return wait_for(self._read_outbox, timeout=60, interval=0.25)
+
+    def _read_outbox(self) -> tuple[int, int, int] | None:
+        if not self.outbox.exists():  # the agent has not created it yet: nothing taken
+            return (0, 0, 0)
+        try:
+            with sqlite3.connect(self.outbox, timeout=10) as connection:
+                counters = dict(connection.execute("SELECT name, value FROM counter").fetchall())
+                depth = connection.execute("SELECT count(*) FROM item").fetchone()[0]
+            connection.close()
+        except sqlite3.OperationalError:
+            return None
         return counters["next_seq"], counters["published"], depth
 
     def _stored(self) -> tuple[int, int, int, int]:
