@@ -18,6 +18,16 @@ def _db_migrate(args: argparse.Namespace) -> int:
     return migrate_command(database_url=required_database_url(args.database_url))
 
 
+def _db_roles(args: argparse.Namespace) -> int:
+    from cloud.db.commands import roles_command
+    from cloud.settings.common import required_database_url
+    from cloud.settings.roles import load_db_roles_settings
+
+    passwords = load_db_roles_settings().passwords()
+    url = required_database_url(args.database_url)
+    return roles_command(database_url=url, prefix=args.prefix, passwords=passwords)
+
+
 def _cloud_ingest(args: argparse.Namespace) -> int:
     from cloud.ingest.service import ingest_command
 
@@ -272,6 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = db.add_parser("migrate", help="apply pending schema migrations")
     migrate.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
     migrate.set_defaults(handler=_db_migrate)
+    roles = db.add_parser(
+        "roles", help="create or update each service's least-privilege role (idempotent)"
+    )
+    roles.add_argument("--database-url", help="overrides TXNG_DATABASE_URL")
+    roles.add_argument("--prefix", default="txng", help="roles PREFIX_ingest, _api, _forward")
+    roles.set_defaults(handler=_db_roles)
 
     cloud = groups.add_parser("cloud", help="cloud processes").add_subparsers(
         dest="command", required=True

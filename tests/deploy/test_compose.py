@@ -20,7 +20,7 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
 ENV_TEMPLATE = ROOT / "deploy" / "env.example"
 INGESTERS = sorted(name for name in SERVICES if name.startswith("ingest-"))
-ONE_SHOT = {"migrate", "broker-init", "broker-admin"}
+ONE_SHOT = {"migrate", "db-roles", "broker-init", "broker-admin"}
 LONG_RUNNING = sorted(set(SERVICES) - ONE_SHOT)
 # Processes whose settings each service's TXNG_* variables must belong to.
 SERVICE_SETTINGS = {
@@ -28,6 +28,7 @@ SERVICE_SETTINGS = {
     "api": ("cloud.settings.api", "ApiSettings"),
     "forward": ("cloud.settings.forward", "ForwardSettings"),
     "broker-admin": ("cloud.settings.broker", "BrokerAdminSettings"),
+    "db-roles": ("cloud.settings.roles", "DbRolesSettings"),
 }
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 
@@ -108,7 +109,7 @@ def _role(service: str) -> str | None:
     command = SERVICES[service].get("command") or []
     if command[:2] == ["txng", "cloud"]:
         return command[2]
-    return "broker-admin" if service == "broker-admin" else None
+    return service if service in ("broker-admin", "db-roles") else None
 
 
 def test_the_services_of_issue_8_are_there():
@@ -366,3 +367,29 @@ def test_the_brokers_health_check_passes_on_the_secured_broker_and_fails_when_do
         broker.stop()
     assert not healthy()
     assert shlex.split(command)[0] == "mosquitto_sub"
+
+
+@pytest.mark.parametrize(
+    "service, user",
+    [
+        *((name, "txng_ingest") for name in INGESTERS),
+        ("api", "txng_api"),
+        ("forward", "txng_forward"),
+    ],
+)
+def test_each_service_connects_with_its_own_least_privilege_role(service, user):
+    url = _environment(service)["TXNG_DATABASE_URL"]
+    assert url.startswith(f"postgresql://{user}:")
+    depends = SERVICES[service]["depends_on"]
+    assert depends["db-roles"]["condition"] == "service_completed_successfully"
+
+
+def test_the_roles_are_set_after_each_migration_by_the_owner():
+    assert SERVICES["db-roles"]["command"] == ["txng", "db", "roles"]
+    assert SERVICES["db-roles"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+    env = _environment("db-roles")
+    assert env["TXNG_DATABASE_URL"].startswith("postgresql://txng:")
+    passwords = {"TXNG_DB_PASSWORD_INGEST", "TXNG_DB_PASSWORD_API", "TXNG_DB_PASSWORD_FORWARD"}
+    assert passwords <= set(env)
