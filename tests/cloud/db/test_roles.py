@@ -15,7 +15,12 @@ from fastapi.testclient import TestClient
 from cloud.api.main import create_app
 from cloud.db.pool import Database
 from cloud.db.roles import TABLES, relations, role_name
+from cloud.forward.backoff import Backoff
+from cloud.forward.forwarder import Forwarder
+from cloud.portal_sim.faults import Faults
+from cloud.portal_sim.server import SimServer
 from cloud.settings.api import load_api_settings
+from tests.cloud.forward import helpers as forward_helpers
 from tests.support.factory import DEVICE, SITE, message, reading, scan
 from tests.support.mqtt import publish_all
 from tests.support.seed import add_device
@@ -150,3 +155,22 @@ def test_services_do_their_job_under_their_roles(
         assert client.get("/api/batches", headers=headers).status_code == 200
     released = "SELECT count(*) FROM readings WHERE device_id = 'pi-pending'"
     assert query(database_url, released) == [(1,)]
+
+
+def test_the_forwarder_delivers_under_its_role(roles: str, database_url: str) -> None:
+    """Claims, portal objects, submissions and sent items, all under the forwarder's role."""
+    forward_helpers.seed(database_url)
+    forward_helpers.queue(database_url, forward_helpers.lot_events(forward_helpers.GOOD, "L1", 4))
+    with SimServer(Faults(seed=7, product_groups=["fresh-fruit"])) as sim:
+        database = Database(as_role(database_url, role_name(roles, "forward")), max_connections=4)
+        try:
+            adapter = forward_helpers.adapter(database, sim.url)
+            forwarder = Forwarder(database, adapter, backoff=Backoff(0.01, 0.05))
+            for _ in range(200):
+                if forwarder.run_once() == 0:
+                    break
+            adapter.close()
+        finally:
+            database.close()
+    assert forward_helpers.states(database_url) == {"sent": 4}
+    assert scalar(database_url, "SELECT count(*) FROM forward_submissions") > 0
