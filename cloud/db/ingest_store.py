@@ -3,17 +3,19 @@
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from itertools import groupby
+from typing import Any, NamedTuple, Protocol
+from uuid import UUID
 
 import psycopg2.errors
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
 from cloud.db.events_store import EVENT_COLUMNS
-from contract import DeviceStatus, ScanEvent, SensorReading
+from contract import DeviceStatus, ScanEvent
 from contract.items import QUANTITIES
 
 DeviceKey = tuple[str, str]
@@ -69,33 +71,77 @@ def _text(value: object) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
-def _copy(cur: Cursor, table: str, columns: Sequence[str], lines: Sequence[str]) -> int:
-    """Store COPY lines, keeping rows whose (id, time) is already there; return how many are new.
+class ReadingFields(Protocol):
+    """What a reading's row is made of: a contract SensorReading, or the ingester's fast twin.
+
+    Enums may be their members or their values (StrEnum members are strings of their values).
+    """
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def device_time(self) -> datetime: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def clock(self) -> str: ...
+    @property
+    def sensor(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def quantity(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def quality(self) -> str: ...
+
+
+class _Chunks:
+    """COPY input read chunk by chunk (psycopg2 sends each as it comes): no joined copy."""
+
+    def __init__(self, chunks: Iterable[bytes]):
+        self._chunks = iter([chunk for chunk in chunks if chunk])  # b"" would end the COPY
+
+    def read(self, size: int = -1) -> bytes:
+        """The next chunk, whatever `size` asks (b"" at the end)."""
+        return next(self._chunks, b"")
+
+    def readline(self, size: int = -1) -> bytes:
+        """Never called by COPY FROM (psycopg2's stubs ask for it): the next chunk."""
+        return self.read(size)
+
+
+def _copy(
+    cur: Cursor, table: str, columns: Sequence[str], chunks: Sequence[bytes], rows: int
+) -> int:
+    """Store COPY text, keeping rows whose (id, time) is already there; return how many are new.
 
     The common case (nothing stored yet) is one COPY straight into the table. If any row is
-    already there (a redelivery), that COPY is undone and the lines go through a stage table
+    already there (a redelivery), that COPY is undone and the rows go through a stage table
     and INSERT … ON CONFLICT DO NOTHING instead.
     """
-    text = "".join(lines)
     column_list = ", ".join(columns)
     cur.execute("SAVEPOINT txng_copy")
     try:
-        cur.copy_expert(f"COPY {table} ({column_list}) FROM STDIN", io.StringIO(text))
+        cur.copy_expert(f"COPY {table} ({column_list}) FROM STDIN", _Chunks(chunks))
     except psycopg2.errors.UniqueViolation:
         cur.execute("ROLLBACK TO SAVEPOINT txng_copy")
-        return _copy_new(cur, table, column_list, text)
+        return _copy_new(cur, table, column_list, chunks)
     cur.execute("RELEASE SAVEPOINT txng_copy")
-    return len(lines)
+    return rows
 
 
-def _copy_new(cur: Cursor, table: str, column_list: str, text: str) -> int:
+def _copy_new(cur: Cursor, table: str, column_list: str, chunks: Sequence[bytes]) -> int:
     """COPY text into a per-transaction stage table, then insert what is new; return the count."""
     stage = f"stage_{table}"
     cur.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
         f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
     )
-    cur.copy_expert(f"COPY {stage} ({column_list}) FROM STDIN", io.StringIO(text))
+    cur.copy_expert(f"COPY {stage} ({column_list}) FROM STDIN", _Chunks(chunks))
     cur.execute(
         f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} "
         "ON CONFLICT (id, time) DO NOTHING"
@@ -103,36 +149,47 @@ def _copy_new(cur: Cursor, table: str, column_list: str, text: str) -> int:
     return int(cur.rowcount)
 
 
-def reading_rows(received: Sequence[Received]) -> list[str]:
-    """Sensor readings as COPY text rows of the readings table (formatting only, no database)."""
-    rows: list[str] = []
-    append = rows.append
-    received_at, received_text = None, ""
-    for entry in received:
-        r: SensorReading = entry.item
-        if entry.received_at is not received_at:  # the same for every item of a message
-            received_at, received_text = entry.received_at, entry.received_at.isoformat()
-        # StrEnum members format as their value; a UUID's 32 hex digits are valid uuid input.
-        append(
-            f"{r.device_time.isoformat()}\t{r.id.hex}\t{entry.site}\t{entry.device}\t{r.seq}\t"
-            f"{r.clock}\t{r.sensor}\t{r.location}\t{r.quantity}\t{r.value!r}\t"
-            f"{r.unit if r.unit in _PLAIN_UNITS else _text(r.unit)}\t{r.quality}\t{received_text}\n"
-        )
-    return rows
+def message_reading_copy(
+    site: str, device: str, received_at: datetime, readings: Sequence[ReadingFields]
+) -> bytes:
+    """One message's readings as COPY text of the readings table (formatting only).
+
+    Sites, devices, sensors and locations are contract identifiers, enums format as their
+    values and a UUID's 32 hex digits are valid uuid input: only a unit may need escaping.
+    """
+    middle = f"\t{site}\t{device}\t"
+    tail = f"\t{received_at.isoformat()}\n"
+    plain = _PLAIN_UNITS
+    return "".join(
+        [
+            f"{r.device_time.isoformat()}\t{r.id.int:032x}{middle}{r.seq}\t{r.clock}\t{r.sensor}\t"
+            f"{r.location}\t{r.quantity}\t{r.value!r}\t"
+            f"{r.unit if r.unit in plain else _text(r.unit)}\t{r.quality}{tail}"
+            for r in readings
+        ]
+    ).encode()
 
 
-def store_reading_rows(cur: Cursor, rows: Sequence[str], *, held: bool = False) -> int:
-    """Store readings formatted by `reading_rows`; return how many were new (not duplicates).
+def store_reading_copy(
+    cur: Cursor, chunks: Sequence[bytes], rows: int, *, held: bool = False
+) -> int:
+    """Store readings formatted by `message_reading_copy`; return how many were new.
 
     `held`: into quarantine (the device is pending approval), see `quarantine_store`.
     """
     table = "quarantine_readings" if held else "readings"
-    return _copy(cur, table, READING_COLUMNS, rows) if rows else 0
+    return _copy(cur, table, READING_COLUMNS, chunks, rows) if rows else 0
 
 
 def store_readings(cur: Cursor, received: Sequence[Received]) -> int:
     """Store sensor readings in bulk; return how many were new (the rest were duplicates)."""
-    return store_reading_rows(cur, reading_rows(received))
+    chunks = [
+        message_reading_copy(site, device, at, [entry.item for entry in entries])
+        for (site, device, at), entries in groupby(
+            received, key=lambda entry: (entry.site, entry.device, entry.received_at)
+        )
+    ]
+    return store_reading_copy(cur, chunks, len(received))
 
 
 def store_events(cur: Cursor, received: Sequence[Received], *, held: bool = False) -> int:
@@ -172,7 +229,7 @@ def store_events(cur: Cursor, received: Sequence[Received], *, held: bool = Fals
         )
         lines.append("\t".join(_text(value) for value in fields) + "\n")
     table = "quarantine_events" if held else "events"
-    return _copy(cur, table, EVENT_COLUMNS, lines) if lines else 0
+    return _copy(cur, table, EVENT_COLUMNS, ["".join(lines).encode()], len(lines)) if lines else 0
 
 
 def store_status(cur: Cursor, received: Sequence[Received]) -> int:

@@ -14,7 +14,7 @@ from cloud.batches.handlers import (
     UnitKey,
 )
 from cloud.coldchain.handlers import COLD_CHAIN_LOCATION
-from cloud.db.ingest_store import Received
+from cloud.db.ingest_store import ReadingFields, Received
 from cloud.db.rollups_store import LocationKey
 from cloud.db.work_queue import Work
 from cloud.trace import integrity
@@ -64,11 +64,29 @@ def _integrity_work(event: ScanEvent) -> list[Work]:
 
 def work_for_readings(received: Sequence[Received]) -> list[Work]:
     """One cold-chain work item per location and quantity touched, over the times it got."""
-    spans: dict[LocationKey, tuple[datetime, datetime]] = {}
+    by_site: dict[str, list[SensorReading]] = {}
     for entry in received:
-        reading: SensorReading = entry.item
-        key = LocationKey(entry.site, reading.location, str(reading.quantity))
+        by_site.setdefault(entry.site, []).append(entry.item)
+    return [
+        work
+        for site, readings in by_site.items()
+        for work in work_for_message_readings(site, readings)
+    ]
+
+
+def work_for_message_readings(site: str, readings: Sequence[ReadingFields]) -> list[Work]:
+    """`work_for_readings` of one message's readings (one site): the ingester's hot path."""
+    spans: dict[tuple[str, str], list[datetime]] = {}
+    for reading in readings:
         at = reading.device_time
-        low, high = spans.get(key, (at, at))
-        spans[key] = (min(low, at), max(high, at))
-    return [COLD_CHAIN_LOCATION.work(key, low, high) for key, (low, high) in spans.items()]
+        span = spans.get((reading.location, reading.quantity))
+        if span is None:
+            spans[(reading.location, reading.quantity)] = [at, at]
+        elif at < span[0]:
+            span[0] = at
+        elif at > span[1]:
+            span[1] = at
+    return [
+        COLD_CHAIN_LOCATION.work(LocationKey(site, location, str(quantity)), low, high)
+        for (location, quantity), (low, high) in spans.items()
+    ]

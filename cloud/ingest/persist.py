@@ -11,16 +11,15 @@ from cloud.db.ingest_store import (
     DeviceKey,
     Received,
     admit_devices,
-    reading_rows,
     store_dead_letters,
     store_events,
-    store_reading_rows,
+    store_reading_copy,
     store_status,
 )
 from cloud.db.pool import Database
 from cloud.db.quarantine_store import hold
 from cloud.db.work_queue import Work, enqueue
-from cloud.derive.planning import work_for_events, work_for_readings
+from cloud.derive.planning import work_for_events
 from cloud.ingest.triage import MessagePlan, devices_seen
 from contract import ContractErrorReason
 
@@ -104,33 +103,27 @@ def persist_batch(
 class _Items:
     """The readings and scans of one batch's messages that go to the same tables."""
 
-    rows: list[str] = field(default_factory=list)
+    reading_copy: list[bytes] = field(default_factory=list)  # one chunk per message
+    readings: int = 0
     reading_work: list[Work] = field(default_factory=list)
     events: list[Received] = field(default_factory=list)
     devices: dict[DeviceKey, list[MessagePlan]] = field(default_factory=dict)
 
     def add(self, plan: MessagePlan) -> None:
-        """Take a message's readings (pre-formatted when triage did it) and scans."""
-        self.rows.extend(
-            plan.reading_rows if plan.reading_rows is not None else reading_rows(plan.readings)
-        )
-        self.reading_work.extend(
-            plan.reading_work if plan.reading_work is not None else work_for_readings(plan.readings)
-        )
+        """Take a message's readings (formatted by triage) and scans."""
+        if plan.readings:
+            self.reading_copy.append(plan.reading_copy)
+            self.readings += len(plan.readings)
+            self.reading_work.extend(plan.reading_work)
         self.events.extend(plan.events)
         assert plan.device is not None
         self.devices.setdefault(plan.device, []).append(plan)
 
     def store(self, cur: Cursor, outcome: BatchOutcome, *, held: bool) -> None:
         """Store the items (in quarantine when `held`) and count them into `outcome`."""
-        if self.rows:
-            self._count(
-                outcome,
-                "reading",
-                len(self.rows),
-                store_reading_rows(cur, self.rows, held=held),
-                held,
-            )
+        if self.readings:
+            new = store_reading_copy(cur, self.reading_copy, self.readings, held=held)
+            self._count(outcome, "reading", self.readings, new, held)
         if self.events:
             self._count(
                 outcome, "scan", len(self.events), store_events(cur, self.events, held=held), held
@@ -148,11 +141,7 @@ class _Items:
         work: list[tuple[DeviceKey, Work]] = []
         for device, plans in self.devices.items():
             for plan in plans:
-                items = work_for_events(plan.events) + (
-                    plan.reading_work
-                    if plan.reading_work is not None
-                    else work_for_readings(plan.readings)
-                )
+                items = work_for_events(plan.events) + plan.reading_work
                 work.extend((device, w) for w in items)
         return work
 

@@ -84,7 +84,8 @@ def stored_message(plan: MessagePlan) -> tuple[str, str, StoredMessage] | None:
         return None
     if topic.channel not in RECEIPTED_CHANNELS:
         return None
-    pairs = [(r.item.seq, r.item.id) for r in (*plan.readings, *plan.events)]
+    pairs = [(r.seq, r.id) for r in plan.readings]
+    pairs += [(r.item.seq, r.item.id) for r in plan.events]
     pairs += _rejected_pairs(plan)
     try:
         stored = StoredMessage.of(pairs)

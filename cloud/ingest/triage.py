@@ -6,11 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cloud.db.ingest_store import DeadLetter, DeviceKey, Received, item_json, reading_rows
+from cloud.db.ingest_store import (
+    DeadLetter,
+    DeviceKey,
+    ReadingFields,
+    Received,
+    item_json,
+    message_reading_copy,
+)
 from cloud.db.work_queue import Work
-from cloud.derive.planning import work_for_readings
+from cloud.derive.planning import work_for_message_readings
+from cloud.ingest.fast_readings import decode_readings
 from cloud.ingest.mqtt_source import InboundMessage
 from contract import (
+    Channel,
     ContractError,
     ContractErrorReason,
     DeviceStatus,
@@ -38,9 +47,9 @@ class MessagePlan:
 
     message: InboundMessage
     device: DeviceKey | None = None
-    readings: list[Received] = field(default_factory=list)
-    reading_rows: list[str] | None = None  # readings as COPY rows, made before the transaction
-    reading_work: list[Work] | None = None  # the derived work they call for, likewise
+    readings: Sequence[ReadingFields] = ()  # all of the device's (a message has one channel)
+    reading_copy: bytes = b""  # the readings as COPY text, made before the transaction
+    reading_work: list[Work] = field(default_factory=list)  # the derived work they call for
     events: list[Received] = field(default_factory=list)
     statuses: list[Received] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
@@ -92,6 +101,9 @@ def triage(message: InboundMessage, *, max_bytes: int) -> MessagePlan:
 
 
 def _plan(message: InboundMessage, max_bytes: int) -> MessagePlan:
+    fast = _fast_readings(message, max_bytes)
+    if fast is not None:
+        return fast
     plan = MessagePlan(message)
     try:
         decoded = decode(message.topic, message.payload, max_bytes=max_bytes)
@@ -100,23 +112,49 @@ def _plan(message: InboundMessage, max_bytes: int) -> MessagePlan:
         return plan
     site, device = decoded.topic.site, decoded.topic.device
     plan.device = (site, device)
+    readings: list[SensorReading] = []
     for item in decoded.items:
-        received = Received(site, device, message.received_at, item)
         if isinstance(item, SensorReading):
-            plan.readings.append(received)
+            readings.append(item)
         elif isinstance(item, ScanEvent):
-            plan.events.append(received)
+            plan.events.append(Received(site, device, message.received_at, item))
         elif isinstance(item, DeviceStatus):
-            plan.statuses.append(received)
-    if plan.readings:
-        plan.reading_rows = reading_rows(plan.readings)
-        plan.reading_work = work_for_readings(plan.readings)
+            plan.statuses.append(Received(site, device, message.received_at, item))
+    if readings:
+        _add_readings(plan, readings)
     for rejection in decoded.rejected:
         letter = _letter(message, rejection.error, item_index=rejection.index)
         plan.dead_letters.append(
             DeadLetter(**{**letter.__dict__, "payload": item_json(rejection.raw)})
         )
     return plan
+
+
+def _fast_readings(message: InboundMessage, max_bytes: int) -> MessagePlan | None:
+    """The plan of a wholly valid readings message, by the compiled decoder; else None."""
+    if len(message.payload) > max_bytes or not message.topic.endswith("/readings"):
+        return None
+    try:
+        topic = Topic.parse(message.topic)
+    except ContractError:
+        return None
+    if topic.channel is not Channel.READINGS:
+        return None
+    readings = decode_readings(topic, message.payload)
+    if readings is None:
+        return None
+    plan = MessagePlan(message, device=(topic.site, topic.device))
+    _add_readings(plan, readings)
+    return plan
+
+
+def _add_readings(plan: MessagePlan, readings: Sequence[ReadingFields]) -> None:
+    """Give `plan` its readings, with their COPY text and derived work made now."""
+    assert plan.device is not None
+    site, device = plan.device
+    plan.readings = readings
+    plan.reading_copy = message_reading_copy(site, device, plan.message.received_at, readings)
+    plan.reading_work = work_for_message_readings(site, readings)
 
 
 def devices_seen(plans: Sequence[MessagePlan]) -> dict[DeviceKey, datetime]:

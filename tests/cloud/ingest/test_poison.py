@@ -33,7 +33,7 @@ def _messages() -> list[tuple[str, bytes]]:
 def test_a_message_that_crashes_triage_is_dead_lettered_alone(
     start_ingester, database_url, mqtt_url, monkeypatch
 ):
-    real = triage_module.decode
+    real, real_fast = triage_module.decode, triage_module.decode_readings
 
     def decode(topic: str, payload: bytes, **kwargs: object):  # type: ignore[no-untyped-def]
         decoded = real(topic, payload, **kwargs)  # type: ignore[arg-type]
@@ -41,7 +41,15 @@ def test_a_message_that_crashes_triage_is_dead_lettered_alone(
             raise ZeroDivisionError("float division by zero")
         return decoded
 
+    def decode_readings(topic, payload):  # type: ignore[no-untyped-def]
+        readings = real_fast(topic, payload)
+        if readings and any(item.value == POISON for item in readings):
+            raise ZeroDivisionError("float division by zero")
+        return readings
+
+    # Both decoders: the readings' compiled one first, then the contract's.
     monkeypatch.setattr(triage_module, "decode", decode)
+    monkeypatch.setattr(triage_module, "decode_readings", decode_readings)
     ingester = start_ingester()
     publish_all(mqtt_url, _messages())
     wait_for(lambda: ingester.metrics.value("txng_ingest_messages_acked_total") == 4)
@@ -58,7 +66,7 @@ def test_a_message_that_crashes_storage_is_dead_lettered_alone(
     real = writer_module.persist_batch
 
     def persist_batch(database, plans, **kwargs):  # type: ignore[no-untyped-def]
-        if any(r.item.value == POISON for plan in plans for r in plan.readings):
+        if any(r.value == POISON for plan in plans for r in plan.readings):
             raise RecursionError("maximum recursion depth exceeded")
         return real(database, plans, **kwargs)
 
