@@ -4,6 +4,8 @@ the valid message sent right after it is stored; no worker crashes, the process 
 import json
 import urllib.request
 
+import pytest
+
 from tests.support.broker import free_port
 from tests.support.factory import DEVICE, SITE, message, reading
 from tests.support.hostile import hostile_payloads
@@ -12,6 +14,9 @@ from tests.support.sql import query, scalar
 from tests.support.waiting import wait_for
 
 TOPIC = f"txng/v1/{SITE}/{DEVICE}/readings"
+
+# The factory device these tests send from is registered (else its data would be held).
+pytestmark = pytest.mark.usefixtures("registered_device")
 
 
 def test_each_hostile_payload_is_dead_lettered_and_the_next_valid_message_stored(

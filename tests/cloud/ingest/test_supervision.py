@@ -5,6 +5,8 @@ import json
 import urllib.error
 import urllib.request
 
+import pytest
+
 from plumbing.workers import EXIT_WORKER_FAILED
 from tests.support.broker import free_port
 from tests.support.factory import reading_messages
@@ -34,6 +36,7 @@ def _worker(body: dict, name: str) -> dict:
     return next(w for w in body["workers"] if w["name"] == name)
 
 
+@pytest.mark.usefixtures("registered_device")  # (else the readings at the end would be held)
 def test_a_crashing_worker_is_restarted_counted_and_reported(database_url, mqtt_url, txng_process):
     port = free_port()
     process = txng_process(
