@@ -36,6 +36,15 @@ def test_migrations_are_ordered_and_numbered():
     assert versions[0] == 1
 
 
+def test_one_migration_per_number():
+    """Two files may share a number only as variants of one migration (a database that has
+    applied a number skips every other file with it)."""
+    names: dict[int, set[str]] = {}
+    for migration in load_migrations():
+        names.setdefault(migration.version, set()).add(migration.name)
+    assert {version: found for version, found in names.items() if len(found) > 1} == {}
+
+
 def test_migrate_from_empty(empty_database_url):
     report = migrate(empty_database_url)
     assert 1 in report.applied
