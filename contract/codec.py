@@ -182,18 +182,22 @@ def _decode_valid(topic: Topic, payload: bytes) -> Decoded | None:
     return Decoded(topic=topic, sent_at=envelope.sent_at, items=items)
 
 
-def decode(topic: str, payload: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> Decoded:
+def decode(
+    topic: str, payload: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES, try_whole: bool = True
+) -> Decoded:
     """Decode one MQTT message.
 
     Raises ContractError when the whole message is unusable; items that break the contract
     on their own are returned in `rejected` so that the rest of the message is kept.
+    `try_whole=False` skips the one-pass attempt (for a caller whose own whole-message decoder
+    has just refused the message: the item-by-item path gives the same result).
     """
     parsed_topic = Topic.parse(topic)
     if parsed_topic.channel not in CHANNEL_ITEM_TYPES:
         raise ContractError(
             ContractErrorReason.BAD_TOPIC, f"{parsed_topic.channel} is not an uplink channel"
         )
-    if len(payload) <= max_bytes:
+    if try_whole and len(payload) <= max_bytes:
         fast = _decode_valid(parsed_topic, payload)
         if fast is not None:
             return fast
