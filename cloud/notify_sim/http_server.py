@@ -4,7 +4,9 @@ import json
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
+
+from cloud.notify_sim.faults import Faults
 
 # (path, headers, JSON body) -> (status, JSON answer)
 Route = Callable[[str, dict[str, str], Any], tuple[int, dict[str, Any]]]
@@ -60,3 +62,35 @@ class JsonServer:
         """Stop serving."""
         self._server.shutdown()
         self._server.server_close()
+
+
+class JsonApiSim:
+    """A simulated JSON API: its server, fault switches and request count; subclasses answer."""
+
+    def __init__(self) -> None:
+        self.faults = Faults()
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._server = JsonServer(self._route)
+
+    @property
+    def url(self) -> str:
+        """The API base URL (TXNG_NOTIFY_TELEGRAM_API_URL or TXNG_NOTIFY_ZALO_API_URL)."""
+        return self._server.url
+
+    def start(self) -> Self:
+        """Start serving."""
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.stop()
+
+    def _route(self, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            self.requests += 1
+        return self._answer(path, headers, body)
+
+    def _answer(self, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, Any]]:
+        raise NotImplementedError

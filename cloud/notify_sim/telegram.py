@@ -4,12 +4,10 @@ Faults: `server_error` (HTTP 500, no JSON answer), `rate_limit` (429 with retry_
 `chat_not_found` (400). A wrong token answers 401 as the service does.
 """
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
-from cloud.notify_sim.faults import Faults
-from cloud.notify_sim.http_server import JsonServer
+from cloud.notify_sim.http_server import JsonApiSim
 
 
 @dataclass(frozen=True)
@@ -21,35 +19,16 @@ class TelegramMessage:
     text: str
 
 
-class TelegramSim:
+class TelegramSim(JsonApiSim):
     """Records messages sent with the expected token; fails on request."""
 
     def __init__(self, token: str, *, retry_after_s: int = 1):
+        super().__init__()
         self.token = token
         self.retry_after_s = retry_after_s
-        self.faults = Faults()
         self.messages: list[TelegramMessage] = []
-        self.requests = 0
-        self._lock = threading.Lock()
-        self._server = JsonServer(self._route)
 
-    @property
-    def url(self) -> str:
-        """The API base URL (TXNG_NOTIFY_TELEGRAM_API_URL)."""
-        return self._server.url
-
-    def start(self) -> "TelegramSim":
-        """Start serving."""
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self._server.stop()
-
-    def _route(self, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, Any]]:
-        with self._lock:
-            self.requests += 1
+    def _answer(self, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, Any]]:
         if path != f"/bot{self.token}/sendMessage":
             return 401 if path.endswith("/sendMessage") else 404, _error(401, "Unauthorized")
         fault = self.faults.take()

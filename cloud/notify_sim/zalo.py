@@ -5,12 +5,10 @@ a negative error code. Faults: `server_error` (HTTP 502), `token_expired` (error
 `not_follower` (error -213, the user does not follow the OA).
 """
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
-from cloud.notify_sim.faults import Faults
-from cloud.notify_sim.http_server import JsonServer
+from cloud.notify_sim.http_server import JsonApiSim
 
 PATH = "/v3.0/oa/message/cs"
 TEXT_LIMIT = 2000
@@ -25,34 +23,15 @@ class ZaloMessage:
     text: str
 
 
-class ZaloSim:
+class ZaloSim(JsonApiSim):
     """Records messages sent with the expected access token; fails on request."""
 
     def __init__(self, access_token: str):
+        super().__init__()
         self.access_token = access_token
-        self.faults = Faults()
         self.messages: list[ZaloMessage] = []
-        self.requests = 0
-        self._lock = threading.Lock()
-        self._server = JsonServer(self._route)
 
-    @property
-    def url(self) -> str:
-        """The API base URL (TXNG_NOTIFY_ZALO_API_URL)."""
-        return self._server.url
-
-    def start(self) -> "ZaloSim":
-        """Start serving."""
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self._server.stop()
-
-    def _route(self, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, Any]]:
-        with self._lock:
-            self.requests += 1
+    def _answer(self, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, Any]]:
         if path != PATH:
             return 404, {"error": -201, "message": "unknown endpoint"}
         token = {k.lower(): v for k, v in headers.items()}.get("access_token")

@@ -2,14 +2,7 @@
 consumer page on a phone-sized viewport. Screenshots go to test-artifacts/."""
 
 from tests.cloud.api.seed import GTIN_A, LOT_A, PASSWORD
-
-
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+from tests.e2e.pages import log_in
 
 
 def test_operator_logs_in_opens_a_batch_and_acknowledges_an_alert(live, browser, shot):
@@ -18,7 +11,7 @@ def test_operator_logs_in_opens_a_batch_and_acknowledges_an_alert(live, browser,
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    _login(page, base, "op-a")
+    log_in(page, base, "op-a", PASSWORD)
     assert page.locator("[data-testid=devices-online]").inner_text().strip() == "1 / 1"
     assert page.locator("[data-testid=active-alerts]").inner_text().strip() == "1"
     shot(page, "dashboard")
@@ -92,7 +85,7 @@ def test_operator_prints_serialised_labels_from_the_batch_page(live, browser, sh
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    _login(page, base, "op-b")
+    log_in(page, base, "op-b", PASSWORD)
     page.goto(f"{base}/ui/batches/{world.batch_b}")
     form = page.locator("form.print-labels")
     form.locator("select[name=symbology]").select_option("datamatrix")

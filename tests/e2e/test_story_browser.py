@@ -9,6 +9,7 @@ import pytest
 from tests.cloud.trace.story_world import PASSWORD, add_users
 from tests.e2e.conftest import serve
 from tests.e2e.demo_world import DemoWorld, seed_demo
+from tests.e2e.pages import log_in
 from tests.support.postgres import create_database, drop_database
 from txng.demo import story as demo
 
@@ -27,21 +28,13 @@ def demo_live(migrated_template) -> Iterator[tuple[str, DemoWorld]]:
     drop_database(url)
 
 
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def test_operator_reads_the_story_opens_packing_and_follows_the_pallet(demo_live, browser, shot):
     base, world = demo_live
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    _login(page, base, "op-farm")
+    log_in(page, base, "op-farm", PASSWORD)
     page.goto(f"{base}/ui/batches?q={DRIED_LOT}")
     page.click("[data-testid=batch-link]")
     page.wait_for_url(f"{base}/ui/batches/{world.dried}")
