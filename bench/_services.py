@@ -1,12 +1,13 @@
 """What a benchmark needs when no URLs are given: its own Mosquitto and a throwaway database."""
 
+import contextlib
 import os
 import socket
 import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit, urlunsplit
@@ -199,3 +200,20 @@ def register_devices(database_url: str, devices: Iterable[tuple[str, str]]) -> N
                 approve_device(cur, site=site, device=device)
     finally:
         database.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile of `values` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@contextlib.contextmanager
+def given_or_throwaway_database(prefix: str) -> Iterator[str]:
+    """TXNG_DATABASE_URL when set, else a throwaway database on the local server."""
+    given = os.environ.get("TXNG_DATABASE_URL")
+    if given:
+        yield given
+        return
+    with ThrowawayDatabase(DEFAULT_ADMIN_URL, prefix) as throwaway:
+        yield throwaway.url

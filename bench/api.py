@@ -53,6 +53,7 @@ from bench._services import (
     cpu_seconds,
     free_port,
     machine_busy_seconds,
+    percentile,
     session_pids,
     wait_port,
 )
@@ -65,11 +66,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def log(text: str) -> None:
     print(f"[api] {text}", file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 @contextlib.contextmanager

@@ -32,7 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 
-from bench._services import DEFAULT_ADMIN_URL, ThrowawayDatabase, free_port, wait_port
+from bench._services import (
+    free_port,
+    given_or_throwaway_database,
+    wait_port,
+)
 from cloud.db.forward_store import enqueue_events, register_destination
 from cloud.db.ingest_store import Received, store_events
 from cloud.db.migrate import migrate
@@ -54,17 +58,6 @@ STEPS = [
     ("shipping", "cold-room"),
 ]
 START = datetime(2026, 7, 1, tzinfo=UTC)
-
-
-@contextlib.contextmanager
-def database_url() -> Iterator[str]:
-    """TXNG_DATABASE_URL, or a throwaway database."""
-    given = os.environ.get("TXNG_DATABASE_URL")
-    if given:
-        yield given
-        return
-    with ThrowawayDatabase(DEFAULT_ADMIN_URL, "txng_fwd") as db:
-        yield db.url
 
 
 def seed(database: Database) -> None:
@@ -188,7 +181,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    with database_url() as url:
+    with given_or_throwaway_database("txng_fwd") as url:
         migrate(url)
         database = Database(url, max_connections=2 * args.senders + 4)
         try:

@@ -20,15 +20,13 @@ JSON object: report_pdf_ms_p95, report_xlsx_ms_p95, readings_in_report, and the 
 """
 
 import argparse
-import contextlib
 import json
-import os
 import re
 import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -38,7 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg2
 
 from bench import _timeline_data as data
-from bench._services import DEFAULT_ADMIN_URL, ThrowawayDatabase
+from bench._services import (
+    given_or_throwaway_database,
+    percentile,
+)
 from cloud.coldchain.evaluate import evaluate_batch
 from cloud.db.migrate import migrate
 from cloud.db.pool import Database
@@ -55,21 +56,6 @@ T = TypeVar("T")
 
 def log(text: str) -> None:
     print(f"[report-bench] {text}", file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-@contextlib.contextmanager
-def database_url() -> Iterator[str]:
-    given = os.environ.get("TXNG_DATABASE_URL")
-    if given:
-        yield given
-        return
-    with ThrowawayDatabase(DEFAULT_ADMIN_URL, "txng_report") as throwaway:
-        yield throwaway.url
 
 
 def reading_span(db_url: str) -> tuple[datetime, datetime, int]:
@@ -196,7 +182,7 @@ def main() -> int:
     parser.add_argument("--sensors", type=int, default=200, help="for a new dataset")
     parser.add_argument("--copy-budget-s", type=float, default=150.0, help="for a new dataset")
     args = parser.parse_args()
-    with database_url() as db_url:
+    with given_or_throwaway_database("txng_report") as db_url:
         result = run(args, db_url)
     print(json.dumps(result))
     return 0

@@ -20,19 +20,21 @@ object.
 """
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import _story_data as data
-from bench._services import DEFAULT_ADMIN_URL, ThrowawayDatabase
+from bench._services import (
+    given_or_throwaway_database,
+    percentile,
+)
 from cloud.db.batch_steps_store import refresh_steps
 from cloud.db.migrate import migrate
 from cloud.db.pool import Database
@@ -44,21 +46,6 @@ from cloud.trace.timeline import batch_timeline
 
 def log(text: str) -> None:
     print(f"[story-bench] {text}", file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-@contextlib.contextmanager
-def database_url() -> Iterator[str]:
-    given = os.environ.get("TXNG_DATABASE_URL")
-    if given:
-        yield given
-        return
-    with ThrowawayDatabase(DEFAULT_ADMIN_URL, "txng_story") as throwaway:
-        yield throwaway.url
 
 
 def load(url: str) -> tuple[int, bool]:
@@ -151,7 +138,7 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=200, help="timed calls of each")
     parser.add_argument("--flat-calls", type=int, default=3, help="timed flat timelines")
     args = parser.parse_args()
-    with database_url() as url:
+    with given_or_throwaway_database("txng_story") as url:
         result = run(args, url)
     print(json.dumps(result))
     return 0

@@ -40,7 +40,7 @@ import psycopg2
 from paho.mqtt.enums import CallbackAPIVersion
 
 from bench import _timeline_data as data
-from bench._services import DEFAULT_ADMIN_URL, Mosquitto, ThrowawayDatabase
+from bench._services import DEFAULT_ADMIN_URL, Mosquitto, ThrowawayDatabase, percentile
 from cloud.db.migrate import migrate
 from cloud.db.pool import Database
 from cloud.ingest.service import Ingester
@@ -54,11 +54,6 @@ ALERT_DEVICE = "pi-alert"
 
 def log(text: str) -> None:
     print(f"[timeline-bench] {text}", file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 @contextlib.contextmanager
