@@ -22,7 +22,13 @@ from contract.envelope import (
     Envelope,
 )
 from contract.errors import ContractError, ContractErrorReason
-from contract.items import IMPOSSIBLE_VALUE_ERROR, DeviceStatus, ScanEvent, SensorReading
+from contract.items import (
+    IMPOSSIBLE_VALUE_ERROR,
+    DeviceStatus,
+    ScanEvent,
+    SensorReading,
+    to_utc,
+)
 from contract.topics import Channel, Topic
 from plumbing.bounded_json import JsonRejected, parse_json
 
@@ -178,8 +184,12 @@ def _decode_valid(topic: Topic, payload: bytes) -> Decoded | None:
         return None
     if envelope.sent_at.tzinfo is None:
         return None
+    try:
+        sent_at = to_utc(envelope.sent_at)
+    except ValueError:
+        return None
     items: list[ScanEvent | SensorReading | DeviceStatus] = list(envelope.items)
-    return Decoded(topic=topic, sent_at=envelope.sent_at, items=items)
+    return Decoded(topic=topic, sent_at=sent_at, items=items)
 
 
 def decode(
@@ -205,6 +215,10 @@ def decode(
     sent_at = _check_header(document, parsed_topic)
     if sent_at.tzinfo is None:
         raise ContractError(ContractErrorReason.SCHEMA, "must carry a UTC offset", field="sent_at")
+    try:
+        sent_at = to_utc(sent_at)
+    except ValueError as err:
+        raise ContractError(ContractErrorReason.SCHEMA, str(err), field="sent_at") from err
     adapter = _ITEM_ADAPTERS[parsed_topic.channel]
     items: list[ScanEvent | SensorReading | DeviceStatus] = []
     rejected: list[ItemRejection] = []

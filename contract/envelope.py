@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from contract.items import DeviceStatus, Item, Name, ScanEvent, SensorReading
+from contract.items import DeviceStatus, Item, Name, ScanEvent, SensorReading, to_utc
 from contract.topics import Channel
 
 CONTRACT_VERSION = 1
@@ -36,4 +36,4 @@ class Envelope(BaseModel):
     @field_validator("sent_at")
     @classmethod
     def _to_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        return to_utc(value)

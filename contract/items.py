@@ -34,6 +34,14 @@ def new_item_id() -> UUID:
     return UUID(int=value)
 
 
+def to_utc(value: datetime) -> datetime:
+    """An aware time in UTC; one that UTC cannot hold (9999-12-31T23:59:59-01:00) is invalid."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as err:  # a ValueError, which pydantic reports as a field error
+        raise ValueError("time is outside the range of UTC times") from err
+
+
 class ClockQuality(StrEnum):
     """Whether the device clock was synchronised (NTP/GPS) when the item was taken."""
 
@@ -153,7 +161,7 @@ class ItemBase(_Model):
     @field_validator("device_time")
     @classmethod
     def _to_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        return to_utc(value)
 
 
 class Gs1Identifiers(_Model):

@@ -114,6 +114,11 @@ def decode_readings(topic: Topic, payload: bytes) -> list[FastReading] | None:
         return None
     if envelope.site != topic.site or envelope.device != topic.device:
         return None
+    if envelope.sent_at.tzinfo is not UTC:
+        try:
+            envelope.sent_at.astimezone(UTC)
+        except OverflowError:
+            return None  # beyond UTC's range: contract.decode refuses the message
     known = _KNOWN_NAMES
     for item in envelope.items:
         unit, low, high = _PLAUSIBLE[item.quantity]

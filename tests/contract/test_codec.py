@@ -135,6 +135,20 @@ def test_bad_sent_at_names_the_field():
     assert error.field == "sent_at"
 
 
+def test_times_beyond_what_utc_holds_are_schema_errors():
+    """9999-12-31T23:59:59-01:00 is year 10000 in UTC: a field error, not an OverflowError."""
+    beyond = "9999-12-31T23:59:59-01:00"
+    document = _document([reading(1), reading(2)])
+    document["items"][1]["device_time"] = beyond
+    decoded = _decode(document)
+    assert [item.seq for item in decoded.items] == [1]
+    (rejected,) = decoded.rejected
+    assert (rejected.index, rejected.error.reason) == (1, ContractErrorReason.SCHEMA)
+    assert rejected.error.field == "items[1].device_time"
+    error = _reason(lambda: _decode(_document(sent_at=beyond)))
+    assert (error.reason, error.field) == (ContractErrorReason.SCHEMA, "sent_at")
+
+
 def test_wrong_kind_for_channel_is_rejected_per_item():
     _, payload = message([scan(1)])
     decoded = decode(READINGS_TOPIC, payload)

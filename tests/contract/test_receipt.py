@@ -82,7 +82,9 @@ def test_many_messages_are_split_into_receipts_under_the_limits():
 def test_hostile_runs_are_refused(runs, why):
     first, last = _ids(2)
     document = {
-        "v": 1, "site": "farm-a", "device": "pi-1",
+        "v": 1,
+        "site": "farm-a",
+        "device": "pi-1",
         "messages": [{"runs": runs, "first": str(first), "last": str(last)}],
     }
     assert _refusal(json.dumps(document).encode()) is ContractErrorReason.SCHEMA, why

@@ -350,6 +350,47 @@ def test_triage_gives_the_same_plan_with_or_without_the_compiled_decoder(
         assert change is not None  # a valid message takes the compiled path
 
 
+@pytest.mark.parametrize("field", ["sent_at", "device_time"])
+@pytest.mark.parametrize("written", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_times_beyond_utc_are_dead_letters_on_both_paths(
+    field: str, written: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A time UTC cannot hold was an OverflowError in pydantic's path (triage_failed)."""
+    document = {
+        "v": 1,
+        "site": SITE,
+        "device": DEVICE,
+        "sent_at": "2026-11-01T06:00:00Z",
+        "items": [
+            {
+                "id": str(uuid.uuid4()),
+                "device_time": "2026-11-01T05:59:00+07:00",
+                "clock": "synced",
+                "seq": 1,
+                "kind": "reading",
+                "sensor": "probe-1",
+                "location": "cold-room-1",
+                "quantity": "temperature",
+                "value": 4.5,
+                "unit": "CEL",
+            }
+        ],
+    }
+    if field == "sent_at":
+        document["sent_at"] = written
+    else:
+        document["items"][0]["device_time"] = written
+    payload = json.dumps(document).encode()
+    assert decode_readings(Topic.parse(TOPIC), payload) is None
+    plan = triage(_message(payload), max_bytes=MAX_MESSAGE_BYTES)
+    assert _plan_view(plan) == _plan_view(_pydantic_only(payload, monkeypatch))
+    (letter,) = plan.dead_letters
+    assert (letter.reason, letter.field) == (
+        "schema",
+        "sent_at" if field == "sent_at" else "items[0].device_time",
+    )
+
+
 @st.composite
 def edge_readings(draw: st.DrawFn) -> SensorReading:
     """A valid reading as the edge builds it (the contract's model, any valid field)."""
