@@ -8,7 +8,8 @@ One run measures three things with the same N readings, built the same way each 
 2. COPY baseline: one COPY of the same rows into the same (empty) readings table, with the
    same indexes, plus its commit; rows/s from the start of COPY to the end of the commit, of
    the fastest of --copy-runs runs (other load on the machine only ever slows a run down, so
-   the ratio to it errs low). Building the COPY text is not timed.
+   the ratio to it errs low). Building the COPY text is not timed. `copy_postgres_cpu_s` gives
+   the CPU seconds each run's PostgreSQL backend used (less sensitive to other load than time).
 3. ingest: the same publishers send the same envelopes again; the real ingester (a separate
    `txng cloud ingest` process, manual ack after commit) stores them. readings/s from the first
    PUBLISH to the commit of the last row. The commit time is taken from a NOTIFY that a
@@ -283,28 +284,37 @@ def metrics(port: int, *names: str) -> list[float]:
     return sums
 
 
-def copy_baseline(database_url: str, text: str, *, runs: int) -> list[float]:
-    """COPY `text` into the empty readings table and commit, `runs` times; return the seconds."""
+def copy_baseline(
+    database_url: str, text: str, *, runs: int
+) -> tuple[list[float], list[float]]:
+    """COPY `text` into the empty readings table and commit, `runs` times.
+
+    Returns the seconds of each run and the CPU seconds its PostgreSQL backend used.
+    """
     conn = psycopg2.connect(database_url)
     conn.autocommit = True
     columns = ", ".join(READING_COLUMNS)
-    took = []
+    took, cpu = [], []
     try:
         with conn.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            (backend,) = cur.fetchone()
             for _ in range(runs):
                 cur.execute("TRUNCATE readings")
                 cur.execute("CHECKPOINT")  # each run, and the ingest after them, start alike
                 cur.execute("BEGIN")
+                cpu_before = cpu_seconds([backend])
                 started = time.perf_counter()
                 cur.copy_expert(f"COPY readings ({columns}) FROM STDIN", StringIO(text))
                 cur.execute("COMMIT")
                 took.append(time.perf_counter() - started)
+                cpu.append(cpu_seconds([backend]) - cpu_before)
             cur.execute("TRUNCATE readings")
             cur.execute("CHECKPOINT")
             cur.execute(NOTIFY_TRIGGER)
     finally:
         conn.close()
-    return took
+    return took, cpu
 
 
 _PENDING: list[tuple[Any, ...]] = []
@@ -546,7 +556,7 @@ def run(
     noop_s = min(noop_runs)  # the fastest, as for COPY
 
     log("COPY baseline")
-    copy_runs = copy_baseline(database_url, copy_text(spec), runs=args.copy_runs)
+    copy_runs, copy_cpu = copy_baseline(database_url, copy_text(spec), runs=args.copy_runs)
     copy_s = min(copy_runs)  # the fastest: other load on the machine only slows a run down
 
     log("ingest: publishing to the ingester")
@@ -583,6 +593,8 @@ def run(
         "ingest_s_by_metrics_poll": one["ingest_s_by_metrics_poll"],
         "ingest_publish_s": one["ingest_publish_s"],
         "copy_s": [round(t, 3) for t in copy_runs],
+        "copy_postgres_cpu_s": [round(t, 2) for t in copy_cpu],
+        "copy_postgres_cpu_us_per_row": round(min(copy_cpu) / spec.readings * 1e6, 1),
         "noop_s": [round(t, 3) for t in noop_runs],
         "commits": one["commits"],
         "ingester_store_s": one["ingester_store_s"],

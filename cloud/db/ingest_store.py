@@ -5,22 +5,22 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import groupby
+from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
+import msgspec
 import psycopg2.errors
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.extras import execute_values
 
 from cloud.db.events_store import EVENT_COLUMNS
 from contract import DeviceStatus, ScanEvent
-from contract.items import QUANTITIES
 
 DeviceKey = tuple[str, str]
 
-_PLAIN_UNITS = frozenset(kind.unit for kind in QUANTITIES.values())  # need no COPY escaping
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 READING_COLUMNS = (
@@ -38,6 +38,24 @@ READING_COLUMNS = (
     "quality",
     "received_at",
 )
+# The ingester's COPY of readings is CSV in this order: a reading's fields, then its message's.
+_READING_ROW_FIELDS = (
+    "device_time",
+    "id",
+    "seq",
+    "clock",
+    "sensor",
+    "location",
+    "quantity",
+    "value",
+    "unit",
+    "quality",
+)
+_READING_COPY_COLUMNS = ("time", *_READING_ROW_FIELDS[1:], "site_id", "device_id", "received_at")
+assert sorted(_READING_COPY_COLUMNS) == sorted(READING_COLUMNS)
+_READING_ROW = attrgetter(*_READING_ROW_FIELDS)
+_TIME_ZONE = attrgetter("device_time.tzinfo")
+_JSON = msgspec.json.Encoder()
 
 
 class Received(NamedTuple):
@@ -115,33 +133,42 @@ class _Chunks:
 
 
 def _copy(
-    cur: Cursor, table: str, columns: Sequence[str], chunks: Sequence[bytes], rows: int
+    cur: Cursor,
+    table: str,
+    columns: Sequence[str],
+    chunks: Sequence[bytes],
+    rows: int,
+    *,
+    csv: bool = False,
 ) -> int:
-    """Store COPY text, keeping rows whose (id, time) is already there; return how many are new.
+    """Store COPY text (CSV when `csv`), keeping rows whose (id, time) is already there.
 
-    The common case (nothing stored yet) is one COPY straight into the table. If any row is
-    already there (a redelivery), that COPY is undone and the rows go through a stage table
-    and INSERT … ON CONFLICT DO NOTHING instead.
+    Returns how many rows are new. The common case (nothing stored yet) is one COPY straight
+    into the table. If any row is already there (a redelivery), that COPY is undone and the
+    rows go through a stage table and INSERT … ON CONFLICT DO NOTHING instead.
     """
     column_list = ", ".join(columns)
+    options = " (FORMAT csv)" if csv else ""
     cur.execute("SAVEPOINT txng_copy")
     try:
-        cur.copy_expert(f"COPY {table} ({column_list}) FROM STDIN", _Chunks(chunks))
+        cur.copy_expert(f"COPY {table} ({column_list}) FROM STDIN{options}", _Chunks(chunks))
     except psycopg2.errors.UniqueViolation:
         cur.execute("ROLLBACK TO SAVEPOINT txng_copy")
-        return _copy_new(cur, table, column_list, chunks)
+        return _copy_new(cur, table, column_list, options, chunks)
     cur.execute("RELEASE SAVEPOINT txng_copy")
     return rows
 
 
-def _copy_new(cur: Cursor, table: str, column_list: str, chunks: Sequence[bytes]) -> int:
+def _copy_new(
+    cur: Cursor, table: str, column_list: str, options: str, chunks: Sequence[bytes]
+) -> int:
     """COPY text into a per-transaction stage table, then insert what is new; return the count."""
     stage = f"stage_{table}"
     cur.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
         f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
     )
-    cur.copy_expert(f"COPY {stage} ({column_list}) FROM STDIN", _Chunks(chunks))
+    cur.copy_expert(f"COPY {stage} ({column_list}) FROM STDIN{options}", _Chunks(chunks))
     cur.execute(
         f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} "
         "ON CONFLICT (id, time) DO NOTHING"
@@ -149,25 +176,50 @@ def _copy_new(cur: Cursor, table: str, column_list: str, chunks: Sequence[bytes]
     return int(cur.rowcount)
 
 
+def _csv_text(value: object) -> str:
+    """`value` as a quoted CSV field (never NULL)."""
+    return '"' + str(value).replace('"', '""') + '"'
+
+
 def message_reading_copy(
     site: str, device: str, received_at: datetime, readings: Sequence[ReadingFields]
 ) -> bytes:
-    """One message's readings as COPY text of the readings table (formatting only).
+    """One message's readings as CSV rows of the readings table for COPY (formatting only).
 
-    Sites, devices, sensors and locations are contract identifiers, enums format as their
-    values and a UUID's 32 hex digits are valid uuid input: only a unit may need escaping.
+    msgspec writes the rows in one call, each as a JSON array of its fields: such an array of
+    quoted strings and bare numbers is the row's CSV line unless a string needed a JSON escape
+    (a quote, a backslash or a control character), a value was JSON's null (NaN, infinities,
+    None), a string held the `],[` that separates rows, or a time is not in UTC (msgspec would
+    drop an offset's seconds). A message with any of those is written row by row instead.
     """
-    middle = f"\t{site}\t{device}\t"
-    tail = f"\t{received_at.isoformat()}\n"
-    plain = _PLAIN_UNITS
-    return "".join(
-        [
-            f"{r.device_time.isoformat()}\t{r.id.int:032x}{middle}{r.seq}\t{r.clock}\t{r.sensor}\t"
-            f"{r.location}\t{r.quantity}\t{r.value!r}\t"
-            f"{r.unit if r.unit in plain else _text(r.unit)}\t{r.quality}{tail}"
-            for r in readings
-        ]
-    ).encode()
+    tail = f",{_csv_text(site)},{_csv_text(device)},{_csv_text(received_at.isoformat())}\n"
+    rows = _rows_in_one_call(readings, tail.encode())
+    if rows is not None:
+        return rows
+    return "".join([_reading_csv(reading) + tail for reading in readings]).encode()
+
+
+def _rows_in_one_call(readings: Sequence[ReadingFields], end: bytes) -> bytes | None:
+    """The CSV rows of `readings`, each ended by `end`, from one msgspec call; None if unsafe."""
+    if not readings or set(map(_TIME_ZONE, readings)) != {UTC}:
+        return None
+    try:
+        text = _JSON.encode(list(map(_READING_ROW, readings)))
+    except (TypeError, msgspec.EncodeError):
+        return None  # a value msgspec cannot write
+    if b"\\" in text or b"null" in text or text.count(b"],[") != len(readings) - 1:
+        return None
+    return text[2:-2].replace(b"],[", end) + end
+
+
+def _reading_csv(reading: ReadingFields) -> str:
+    """One reading's own fields as CSV (the slow way of `message_reading_copy`)."""
+    r = reading
+    return (
+        f"{_csv_text(r.device_time.isoformat())},{r.id},{r.seq},{_csv_text(r.clock)},"
+        f"{_csv_text(r.sensor)},{_csv_text(r.location)},{_csv_text(r.quantity)},{r.value!r},"
+        f"{_csv_text(r.unit)},{_csv_text(r.quality)}"
+    )
 
 
 def store_reading_copy(
@@ -178,7 +230,7 @@ def store_reading_copy(
     `held`: into quarantine (the device is pending approval), see `quarantine_store`.
     """
     table = "quarantine_readings" if held else "readings"
-    return _copy(cur, table, READING_COLUMNS, chunks, rows) if rows else 0
+    return _copy(cur, table, _READING_COPY_COLUMNS, chunks, rows, csv=True) if rows else 0
 
 
 def store_readings(cur: Cursor, received: Sequence[Received]) -> int:
