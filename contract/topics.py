@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from contract.errors import ContractError, ContractErrorReason
 
@@ -55,7 +56,15 @@ class Topic:
 
     @classmethod
     def parse(cls, topic: str) -> "Topic":
-        """Parse a topic string; raise ContractError(BAD_TOPIC) when it is not a v1 topic."""
+        """Parse a topic string; raise ContractError(BAD_TOPIC) when it is not a v1 topic.
+
+        Valid topics are remembered (a bounded cache: a device uses a few, and the ingester
+        looks at each message's topic several times); invalid ones are parsed every time.
+        """
+        return _parse_topic(topic)
+
+    @classmethod
+    def _parse(cls, topic: str) -> "Topic":
         parts = topic.split("/")
         if len(parts) != 5 or f"{parts[0]}/{parts[1]}" != TOPIC_PREFIX:
             raise ContractError(
@@ -69,6 +78,12 @@ class Topic:
                 ContractErrorReason.BAD_TOPIC, f"unknown channel {parts[4]!r}", field="channel"
             ) from err
         return cls(site=parts[2], device=parts[3], channel=channel)
+
+
+@lru_cache(maxsize=8192)
+def _parse_topic(topic: str) -> Topic:
+    """Topic.parse, remembered (a Topic is immutable; errors are raised, never cached)."""
+    return Topic._parse(topic)
 
 
 def subscription_filter(channel: Channel | None = None, *, share_group: str | None = None) -> str:

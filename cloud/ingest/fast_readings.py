@@ -106,12 +106,13 @@ def decode_readings(topic: Topic, payload: bytes) -> list[FastReading] | None:
 
     The caller has checked the size and that `topic` is a readings topic.
     """
-    if b"\\" in payload or _FINER_THAN_MICROSECONDS.search(payload) is not None:
-        return None  # an escape could hide such a time (no valid reading needs one)
     try:
         envelope = _DECODER.decode(payload)
     except msgspec.MsgspecError:
         return None
+    # after decoding, so that bytes msgspec refuses anyway (most hostile ones) are not scanned
+    if b"\\" in payload or _FINER_THAN_MICROSECONDS.search(payload) is not None:
+        return None  # an escape could hide such a time (no valid reading needs one)
     if envelope.site != topic.site or envelope.device != topic.device:
         return None
     if envelope.sent_at.tzinfo is not UTC:

@@ -23,6 +23,7 @@ from contract import (
     MAX_ITEMS_PER_MESSAGE,
     MAX_MESSAGE_BYTES,
     ContractError,
+    ContractErrorReason,
     StoredMessage,
     Topic,
     encode_receipt,
@@ -54,11 +55,25 @@ class _LooseMessage(BaseModel):
     items: list[_LooseItem] = Field(max_length=MAX_ITEMS_PER_MESSAGE)
 
 
+# Whole-message dead letters whose bytes are not a JSON document the contract reads: no item
+# in them can be named (and reading them again would only cost time, e.g. under attack).
+_UNREADABLE = frozenset(
+    reason.value
+    for reason in (
+        ContractErrorReason.OVERSIZED,
+        ContractErrorReason.MALFORMED_JSON,
+        ContractErrorReason.TOO_DEEP,
+    )
+)
+
+
 def _rejected_pairs(plan: MessagePlan) -> list[tuple[int, UUID]]:
     """(seq, id) of the dead-lettered items or message of `plan`, as far as they can be read."""
     try:
         if plan.device is None:  # the whole message broke the contract
             if len(plan.message.payload) > MAX_MESSAGE_BYTES:
+                return []
+            if any(letter.reason in _UNREADABLE for letter in plan.dead_letters):
                 return []
             whole = _LooseMessage.model_validate_json(plan.message.payload)
             return [(item.seq, item.id) for item in whole.items]
