@@ -32,14 +32,17 @@ _REFRESH_SQL = (
     f"FROM ({batch_events_sql(codes=True)}) ev GROUP BY biz_step, site_id, location"
 )
 _STEPS_SQL = (
-    "SELECT s.biz_step, s.site_id, st.name AS site_name, s.location, l.name AS location_name, "
-    " l.kind AS location_kind, s.scans, s.serials, s.units, s.first_time, s.last_time, s.readers, "
+    "SELECT s.biz_step, s.site_id, (SELECT st.name FROM sites st WHERE st.id = s.site_id) "
+    " AS site_name, s.location, l.name AS location_name, l.kind AS location_kind, s.scans, "
+    " s.serials, s.units, s.first_time, s.last_time, s.readers, "
     # Whether the place ever had a reading: the first, by the place's index (an EXISTS here
     # was planned as a scan of the readings, stopping at the first match or the end).
     " (SELECT r.time FROM readings r WHERE r.site_id = s.site_id AND r.location = s.location "
     "  AND r.quantity = 'temperature' ORDER BY r.time LIMIT 1) IS NOT NULL AS measured "
-    "FROM batch_steps s LEFT JOIN sites st ON st.id = s.site_id "
-    "LEFT JOIN locations l ON l.site_id = s.site_id AND l.code = s.location "
+    # The site's and the place's names by their keys, a step at a time: plain joins were
+    # planned (generic plan, ~30 steps expected) as hashes of every site and every location.
+    "FROM batch_steps s LEFT JOIN LATERAL (SELECT l.name, l.kind FROM locations l "
+    " WHERE l.site_id = s.site_id AND l.code = s.location LIMIT 1) l ON true "
     "WHERE s.batch_id = %(b)s::bigint ORDER BY s.first_time, s.last_time, s.biz_step, s.site_id"
 )
 
@@ -54,14 +57,23 @@ _NEIGHBOURS_SQL = (
     "LEFT JOIN products p ON p.gtin = b.gtin LEFT JOIN sites s ON s.id = b.site_id "
     "WHERE x.{near} = %(b)s::bigint"
 )
+_STEPS_JSON = json_rows(_STEPS_SQL, "r.first_time, r.last_time, r.biz_step, r.site_id")
+_INPUTS_JSON = json_rows(_NEIGHBOURS_SQL.format(near="batch_id", far="input_batch_id"), "r.id")
+# Seconds out of range (temperature) at each place.
+_OUT_OF_RANGE_JSON = json_rows(
+    "SELECT site_id, location, sum(extract(epoch FROM coalesce(end_time, last_time) "
+    " - start_time))::float8 AS seconds FROM excursions WHERE batch_id = %(b)s::bigint "
+    " AND quantity = 'temperature' GROUP BY site_id, location",
+    "r.site_id, r.location",
+)
 # The story's facts of batch %(b)s, as the columns of one row (StoryFacts' fields in order).
 STORY_FACTS_COLUMNS = (
     f"(SELECT row_to_json(h) FROM ({HEADER_SQL}) h), "
     + ", ".join(
         (
-            json_rows(_STEPS_SQL, "r.first_time, r.last_time, r.biz_step, r.site_id"),
+            _STEPS_JSON,
             json_rows(ALERTS_SQL, "r.started_at, r.id"),
-            json_rows(_NEIGHBOURS_SQL.format(near="batch_id", far="input_batch_id"), "r.id"),
+            _INPUTS_JSON,
             json_rows(_NEIGHBOURS_SQL.format(near="input_batch_id", far="batch_id"), "r.id"),
             json_rows(UNITS_SQL.format(ids="ARRAY[%(b)s::bigint]"), "r.packed_at, r.sscc"),
         )
@@ -71,12 +83,7 @@ STORY_FACTS_COLUMNS = (
     " LEFT JOIN product_groups g ON g.id = p.product_group JOIN cold_chain_profiles c "
     " ON c.id = coalesce(p.profile_id, g.profile_id) WHERE b.id = %(b)s::bigint "
     " AND c.quantity = 'temperature')), "
-    + json_rows(
-        "SELECT site_id, location, sum(extract(epoch FROM coalesce(end_time, last_time) "
-        " - start_time))::float8 AS seconds FROM excursions WHERE batch_id = %(b)s::bigint "
-        " AND quantity = 'temperature' GROUP BY site_id, location",
-        "r.site_id, r.location",
-    )
+    + _OUT_OF_RANGE_JSON
     # Captured EPCIS events naming the batch, grouped as steps: by step, place, who asserts
     # them (the capturing site itself, or a partner it passes on) and who captured them.
     + ", "
@@ -89,9 +96,14 @@ STORY_FACTS_COLUMNS = (
 )
 
 
-def story_facts_columns(batch: str) -> str:
+# What a consumer's story needs besides the batch's own row: its steps, one step back, and
+# the seconds out of range at each place (no alerts, units, outputs or captured events).
+PUBLIC_FACTS_COLUMNS = f"{_STEPS_JSON}, {_INPUTS_JSON}, {_OUT_OF_RANGE_JSON}"
+
+
+def story_facts_columns(batch: str, columns: str = STORY_FACTS_COLUMNS) -> str:
     """SQL: the story's facts as columns, of the batch whose id is SQL `batch` (e.g. c.id)."""
-    return STORY_FACTS_COLUMNS.replace("%(b)s::bigint", f"({batch})")
+    return columns.replace("%(b)s::bigint", f"({batch})")
 
 
 _STORY_FACTS = prepared.statement("txng_story_facts", f"SELECT {STORY_FACTS_COLUMNS}")

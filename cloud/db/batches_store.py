@@ -6,51 +6,70 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
-from cloud.db.batch_steps_store import StoryFacts, story_facts_columns
+from cloud.db.batch_steps_store import PUBLIC_FACTS_COLUMNS, StoryFacts, story_facts_columns
 from cloud.db.queries import Where, fetch_dict, fetch_dicts, page
 
 _CONSUMER_BATCH_SQL = (
     "SELECT b.id, b.gtin, b.lot, b.production_date, b.pack_date, b.expiry_date, "
-    "b.origin_code, b.quantity, b.unit, b.verified, p.name AS product_name, "
-    "p.image_url, p.producer_name, p.producer_address, p.ocop_stars, p.net_content, "
-    "p.standards, p.shelf_life_days, s.name AS site_name, "
-    "ol.name AS origin_name, ol.kind AS origin_kind, ol.latitude, ol.longitude, "
-    "pf.min_value, pf.max_value, pf.quantity AS profile_quantity, "
+    "b.origin_code, b.quantity, b.unit, b.verified, b.source, b.site_id, b.first_seen, "
+    "p.name AS product_name, p.image_url, p.producer_name, p.producer_address, p.ocop_stars, "
+    "p.net_content, p.standards, s.name AS site_name, ol.name AS origin_name, "
+    "pf.min_value, pf.max_value, coalesce(pf.quantity = 'temperature', false) AS monitored, "
     "(SELECT count(*) FROM excursions x WHERE x.batch_id = b.id) AS excursions, "
-    "(SELECT count(*) FROM excursions x WHERE x.batch_id = b.id AND x.end_time IS NULL) "
-    "  AS open_excursions, "
     "(SELECT count(*) FROM alerts a WHERE a.batch_ids @> ARRAY[b.id] "
     "  AND a.kind LIKE '%%excursion%%') AS excursion_alerts "
     "FROM batches b JOIN products p ON p.gtin = b.gtin "
     "LEFT JOIN product_groups g ON g.id = p.product_group "
     "LEFT JOIN cold_chain_profiles pf ON pf.id = COALESCE(p.profile_id, g.profile_id) "
     "LEFT JOIN sites s ON s.id = b.site_id "
-    "LEFT JOIN LATERAL (SELECT l.name, l.kind, l.latitude, l.longitude FROM locations l "
+    "LEFT JOIN LATERAL (SELECT l.name FROM locations l "
     "  WHERE l.site_id = b.site_id AND b.origin_code IN (l.code, l.area_code) "
     "  ORDER BY l.code = b.origin_code DESC, l.code LIMIT 1) ol ON true "
     "WHERE b.gtin = %(gtin)s AND b.lot = %(lot)s"
 )
-# The batch's row, then its story's facts (StoryFacts' fields): one statement, one round trip.
+# The batch's row, then what its consumer's story needs (steps, inputs, seconds out of range):
+# one statement, one round trip. The story's header and whether a temperature profile applies
+# come from the batch's row (the full story reads them again).
 _CONSUMER_PAGE = prepared.statement(
     "txng_consumer_page",
-    f"WITH page_batch AS MATERIALIZED ({_CONSUMER_BATCH_SQL}) "
-    f"SELECT page_batch.*, {story_facts_columns('page_batch.id')} FROM page_batch",
+    f"WITH page_batch AS MATERIALIZED ({_CONSUMER_BATCH_SQL}) SELECT page_batch.*, "
+    f"{story_facts_columns('page_batch.id', PUBLIC_FACTS_COLUMNS)} FROM page_batch",
 )
-_STORY_COLUMNS = len(StoryFacts.__dataclass_fields__)
+_PUBLIC_COLUMNS = 3  # steps, inputs, out of range
+# The story header's columns (timeline_store.HEADER_SQL's), all in the batch's row.
+_HEADER = (
+    "id", "gtin", "lot", "verified", "source", "production_date", "pack_date", "expiry_date",
+    "origin_code", "site_id", "quantity", "unit", "first_seen", "product_name",
+    "producer_name", "producer_address", "ocop_stars",
+)
 
 
 def consumer_page(cur: Cursor, *, gtin: str, lot: str) -> tuple[dict[str, Any], StoryFacts] | None:
     """A batch with its product, producer, origin and cold-chain facts, and its story's facts.
 
-    Nothing names a device or a person. None when there is no such batch.
+    The story's facts are what a consumer's story needs: no alerts, units, outputs or
+    captured events (empty). Nothing names a device or a person. None when there is no such
+    batch.
     """
     prepared.execute(cur, _CONSUMER_PAGE, {"gtin": gtin, "lot": lot})
     row = cur.fetchone()
     if row is None:
         return None
-    names = [d[0] for d in cur.description or ()][:-_STORY_COLUMNS]
-    batch = dict(zip(names, row[:-_STORY_COLUMNS], strict=True))
-    return batch, StoryFacts(*row[-_STORY_COLUMNS:])
+    names = [d[0] for d in cur.description or ()][:-_PUBLIC_COLUMNS]
+    batch = dict(zip(names, row[:-_PUBLIC_COLUMNS], strict=True))
+    steps, inputs, out_of_range = row[-_PUBLIC_COLUMNS:]
+    facts = StoryFacts(
+        header={k: batch[k] for k in _HEADER},
+        steps=steps,
+        alerts=[],
+        inputs=inputs,
+        outputs=[],
+        units=[],
+        monitored=batch["monitored"],
+        out_of_range=out_of_range,
+        captured=[],
+    )
+    return batch, facts
 
 
 _SERIAL_BATCH = prepared.statement(

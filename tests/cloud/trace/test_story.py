@@ -2,15 +2,19 @@
 
 import pytest
 
+from cloud.db import batch_steps_store, batches_store
 from cloud.db.batch_steps_store import StepKey
-from cloud.trace.story import BadCursor, batch_story, step_events
+from cloud.trace.journey import journey
+from cloud.trace.story import BadCursor, batch_story, public_story, step_events
 from tests.cloud.trace.story_world import (
     AT_DISTRIBUTOR,
     AT_SHOP,
     DISTRIBUTOR,
     DOOR_OPEN,
     DRIED,
+    DRIED_LOT,
     FARM,
+    FRESH,
     FRESH_LOT,
     LOADED,
     PACKED,
@@ -81,6 +85,38 @@ def test_one_step_back_and_forward(world, cur):
     assert fresh is not None
     assert [(b.gtin, b.id) for b in fresh.forward.outputs] == [(DRIED, world.dried)]
     assert [s.biz_step for s in fresh.steps] == ["commissioning", "receiving"]
+
+
+@pytest.mark.parametrize(
+    ("gtin", "lot", "batch"), [(DRIED, DRIED_LOT, "dried"), (FRESH, FRESH_LOT, "fresh")]
+)
+def test_the_consumer_page_reads_the_full_storys_facts_less_what_it_never_shows(
+    world, cur, gtin, lot, batch
+):
+    found = batches_store.consumer_page(cur, gtin=gtin, lot=lot)
+    full = batch_steps_store.story_facts(cur, getattr(world, batch))
+    assert found is not None and full is not None
+    row, facts = found
+    assert row["id"] == getattr(world, batch) and facts.steps  # not vacuous: it has steps
+    assert (facts.steps, facts.inputs, facts.out_of_range) == (
+        full.steps,
+        full.inputs,
+        full.out_of_range,
+    )
+    assert facts.monitored == full.monitored
+    assert (facts.alerts, facts.outputs, facts.units, facts.captured) == ([], [], [], [])
+    story, verdicts = public_story(facts)
+    full_story, full_verdicts = public_story(full)
+    assert verdicts == full_verdicts
+    assert (story.batch, story.origin, story.back) == (
+        full_story.batch,
+        full_story.origin,
+        full_story.back,
+    )
+    # The steps less their alerts (a consumer's stages and journey show none).
+    assert story.steps == [s.model_copy(update={"alerts": []}) for s in full_story.steps]
+    names = {"site_name": row["site_name"], "origin_name": row["origin_name"]}
+    assert journey(story, verdicts, **names) == journey(full_story, full_verdicts, **names)
 
 
 def test_seen_from_the_distributor_other_sites_are_handovers(world, cur):
