@@ -23,7 +23,8 @@ it). The clients are a minimal asyncio HTTP/1.1 keep-alive client in this proces
    for random batches; nothing of it is cached (`timeline_cache_hit_rate` stays 0).
 
 Each phase: a short warm-up, then `--seconds` of 50 clients each sending its next request as
-soon as the last one is answered. Reads TXNG_DATABASE_URL when set (and loads the data unless
+soon as the last one is answered (`--phases timeline` runs only the timeline; all three by
+default). Reads TXNG_DATABASE_URL when set (and loads the data unless
 an earlier run of this bench or bench/timeline.py did), else makes a throwaway database. The
 last stdout line is one JSON object.
 """
@@ -62,6 +63,7 @@ from cloud.db.migrate import migrate
 from cloud.db.pool import Database
 
 ROOT = Path(__file__).resolve().parents[1]
+PHASES = ("public_nocache", "public", "timeline")
 
 
 def log(text: str) -> None:
@@ -284,7 +286,15 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--connections", type=int, help="per worker (default: 2 per CPU in all)")
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"comma-separated phases to run, in their order (default: {','.join(PHASES)})",
+    )
     args = parser.parse_args()
+    phases = set(args.phases.split(","))
+    if not phases <= set(PHASES):
+        parser.error(f"--phases: not a phase: {', '.join(sorted(phases - set(PHASES)))}")
     if args.connections is None:
         args.connections = max(1, 2 * (os.cpu_count() or 1) // args.workers)
     began = time.monotonic()
@@ -301,12 +311,17 @@ def main() -> int:
         }
         # The consumer page with its cache off: every answer a query and a rendering.
         nocache = {"TXNG_API_PUBLIC_CACHE_S": "0"}
-        with api_server(db_url, args.workers, args.connections, **nocache) as base:
-            result |= measure(base, "public_nocache", public, args, {})
-        with api_server(db_url, args.workers, args.connections) as base:
-            result |= measure(base, "public", public, args, {})
-            auth = {"Authorization": f"Bearer {token}"}
-            result |= measure(base, "timeline", timelines, args, auth)
+        if "public_nocache" in phases:
+            with api_server(db_url, args.workers, args.connections, **nocache) as base:
+                result |= measure(base, "public_nocache", public, args, {})
+        with contextlib.ExitStack() as stack:
+            if phases & {"public", "timeline"}:
+                base = stack.enter_context(api_server(db_url, args.workers, args.connections))
+            if "public" in phases:
+                result |= measure(base, "public", public, args, {})
+            if "timeline" in phases:
+                auth = {"Authorization": f"Bearer {token}"}
+                result |= measure(base, "timeline", timelines, args, auth)
     result |= {"clients": args.clients, "workers": args.workers, "connections": args.connections}
     log(f"total {time.monotonic() - began:.0f} s")
     print(json.dumps(result))
