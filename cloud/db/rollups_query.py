@@ -17,6 +17,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
+from cloud.db.json_sql import point_json_sql
 from cloud.db.mkt import arrhenius_sql
 from cloud.db.rollups_store import COARSE_WIDTHS_S, GRID_ORIGIN_SQL, ROLLUP_WORK, LocationKey
 from cloud.db.work_queue import key_sql
@@ -241,57 +242,48 @@ def totals_sql(stays: str | None = None, extra: str = "") -> str:
     )
 
 
-def _series_sql(coarse: bool) -> str:
+def _series_sql(coarse: bool, points_json: bool = False) -> str:
+    """SQL: the series' buckets (i, first_time … mean) at one level, read from the rollups.
+
+    `points_json`: with a column `point`, the bucket's JSON object as stored with its coarse
+    cell when the bucket is that one whole cell and nothing else (else null).
+    """
     # The number of the W cell holding {0}, a time on the five-minute grid (exact in float8).
     cell = "floor(date_part('epoch', {0}) / %(width)s::int)::bigint"
+    stored = {_COARSE_JOIN: "c.point"} if points_json else {}
     cells = " UNION ALL ".join(
         f"SELECT {cell.format('c.bucket')} AS cell, c.samples AS n, c.first_time AS f, "
-        "c.last_time AS l, c.min_value AS lo, c.max_value AS hi, c.sum_value AS sv "
-        f"FROM {source}"
+        "c.last_time AS l, c.min_value AS lo, c.max_value AS hi, c.sum_value AS sv"
+        + (f", {stored.get(source, 'NULL::text')} AS pt" if points_json else "")
+        + f" FROM {source}"
         for source in _cell_sources(coarse)
     )
+    raw_point = ", NULL::text" if points_json else ""
+    point = ", CASE WHEN count(*) = 1 THEN min(p.pt) END AS point" if points_json else ""
     # Cells c0 … c0 + cells - 1 hold the first reading to the last (the caller knows them).
     return (
         f"WITH {_ranges(cascade=False)}, pieces AS ({cells} "
         f" UNION ALL SELECT {cell.format(_FLOOR_W.format('r.time'))}, count(*)::int, "
-        "  min(r.time), max(r.time), min(r.value), max(r.value), sum(r.value) "
+        f"  min(r.time), max(r.time), min(r.value), max(r.value), sum(r.value){raw_point} "
         f" FROM {_RAW_JOIN} GROUP BY 1) "
         "SELECT ((p.cell - %(c0)s::bigint + 1) * %(points)s::int - 1) / %(cells)s::bigint AS i, "
         "  min(p.f) AS first_time, max(p.l) AS last_time, sum(p.n) AS count, "
-        "  min(p.lo) AS min, max(p.hi) AS max, sum(p.sv) / sum(p.n) AS mean "
+        f"  min(p.lo) AS min, max(p.hi) AS max, sum(p.sv) / sum(p.n) AS mean{point} "
         "FROM pieces p GROUP BY 1 ORDER BY 1"
     )
 
 
-def iso_utc(at: str) -> str:
-    """SQL: timestamptz `at` as the API writes times (UTC, `Z`, microseconds only if any).
-
-    Whole seconds (most reading times) take the timestamp's own text, which is ISO with
-    DateStyle ISO (the pool sets it; psycopg2 needs it too), with a `T`: to_char costs about
-    twice as much.
-    """
-    return (
-        f"CASE WHEN date_trunc('second', {at}) = {at} "
-        f"THEN replace(({at} AT TIME ZONE 'UTC')::text, ' ', 'T') "
-        f"ELSE to_char({at} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') END || 'Z'"
-    )
+# A bucket's point, from the columns of a row `s` of the series' buckets.
+_POINT = point_json_sql("s.first_time", "s.last_time", "s.count", "s.min", "s.max", "s.mean")
 
 
-def series_json_sql(buckets_sql: str, order: str) -> str:
+def series_json_sql(buckets_sql: str, order: str, *, stored: bool = False) -> str:
     """SQL: the buckets of `buckets_sql` (first_time … mean columns) as one JSON array text.
 
-    Written by concatenation, not json_build_object, which looks up each argument's type and
-    output function again on every row: for a 500-point series that was most of the query's
-    time. The numbers are the same text either way (float8out, as in json_build_object), and
-    the columns are never null (rollup and reading columns are NOT NULL) nor infinite or NaN
-    (readings are checked finite when they arrive).
+    `stored`: buckets_sql also has a column `point`, the bucket's JSON as stored with its
+    coarse cell (cloud/db/rollups_store.py), taken as it is when not null.
     """
-    point = (
-        f'\'{{"first_time":"\' || {iso_utc("s.first_time")} '
-        f'|| \'","last_time":"\' || {iso_utc("s.last_time")} '
-        '|| \'","count":\' || s.count || \',"min":\' || s.min '
-        "|| ',\"max\":' || s.max || ',\"mean\":' || s.mean || '}'"
-    )
+    point = f"coalesce(s.point, {_POINT})" if stored else _POINT
     return (
         f"SELECT '[' || coalesce(string_agg({point}, ',' ORDER BY {order}), '') || ']' "
         f"FROM ({buckets_sql}) s"
@@ -305,7 +297,8 @@ _FINE_SERIES_JSON = prepared.statement(
     "txng_series_fine_json", series_json_sql(_series_sql(coarse=False), "s.i")
 )
 _COARSE_SERIES_JSON = prepared.statement(
-    "txng_series_coarse_json", series_json_sql(_series_sql(coarse=True), "s.i")
+    "txng_series_coarse_json",
+    series_json_sql(_series_sql(coarse=True, points_json=True), "s.i", stored=True),
 )
 
 

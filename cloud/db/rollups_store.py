@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from psycopg2.extensions import cursor as Cursor
 
+from cloud.db.json_sql import point_json_sql
 from cloud.db.locks import lock
 from cloud.db.mkt import arrhenius_sql
 
@@ -27,6 +28,8 @@ class LocationKey(NamedTuple):
     site_id: str
     location: str
     quantity: str
+
+
 _EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # the grid's origin, as in the SQL below
 GRID_ORIGIN_SQL = "TIMESTAMPTZ '2000-01-03 00:00:00+00'"  # every level's cells start here
 _GRID = f"date_bin(INTERVAL '5 minutes', time, {GRID_ORIGIN_SQL})"
@@ -44,16 +47,29 @@ _UPDATE_SQL = (
 )
 _UPSERT_SQL = f"ON CONFLICT (site_id, location, quantity, bucket) DO UPDATE SET {_UPDATE_SQL}"
 _COARSE_UPSERT_SQL = (
-    "ON CONFLICT (site_id, location, quantity, width_s, bucket) DO UPDATE SET " + _UPDATE_SQL
+    "ON CONFLICT (site_id, location, quantity, width_s, bucket) DO UPDATE SET "
+    f"{_UPDATE_SQL}, point = excluded.point"
 )
 _COARSE_BIN = f"date_bin(make_interval(secs => {{0}}), {{1}}, {GRID_ORIGIN_SQL})"
-# The coarse cells of widths `w` from five-minute cells `r` (a FROM clause follows).
-_COARSE_CELLS_SQL = (
-    "SELECT r.site_id, r.location, r.quantity, w.width_s, "
-    f"{_COARSE_BIN.format('w.width_s', 'r.bucket')} AS bucket, sum(r.samples), "
-    "min(r.first_time), max(r.last_time), min(r.min_value), max(r.max_value), "
-    "sum(r.sum_value), sum(r.sum_arrhenius) "
+# A coarse cell's series point: the JSON the timeline sends for a bucket that is this cell
+# alone (migration 0028), written as the timeline's query writes a bucket it computes, with
+# the settings that query runs with (the pool's) whatever the writer's session has.
+_POINT_SQL = point_json_sql(
+    "first_time", "last_time", "samples", "min_value", "max_value", "sum_value / samples"
 )
+_POINT_SETTINGS = "SET LOCAL DateStyle = ISO; SET LOCAL extra_float_digits = 1; "
+
+
+def _coarse_cells_sql(source: str) -> str:
+    """SQL: the coarse cells (every column) of widths `w` from five-minute cells `r` of `source`."""
+    return (
+        f"SELECT *, {_POINT_SQL} AS point FROM (SELECT r.site_id, r.location, r.quantity, "
+        f"w.width_s, {_COARSE_BIN.format('w.width_s', 'r.bucket')} AS bucket, "
+        "sum(r.samples)::int AS samples, min(r.first_time) AS first_time, "
+        "max(r.last_time) AS last_time, min(r.min_value) AS min_value, "
+        "max(r.max_value) AS max_value, sum(r.sum_value) AS sum_value, "
+        f"sum(r.sum_arrhenius) AS sum_arrhenius FROM {source} GROUP BY 1, 2, 3, 4, 5) cells"
+    )
 
 
 def floor_cell(at: datetime) -> datetime:
@@ -96,15 +112,18 @@ def _refresh_coarse(cur: Cursor, params: dict[str, Any]) -> None:
     """Recompute the coarse cells holding five-minute cells in [low, high) from those cells."""
     cur.execute(
         # w: each width with the range [from_time, to_time) of its cells that [low, high) touches.
-        "WITH w AS (SELECT width_s, "
+        f"{_POINT_SETTINGS}WITH w AS (SELECT width_s, "
         f"  {_COARSE_BIN.format('width_s', '%(low)s::timestamptz')} AS from_time, "
         f"  {_COARSE_BIN.format('width_s', '%(last)s::timestamptz')} "
         "   + make_interval(secs => width_s) AS to_time "
         "  FROM unnest(%(widths)s::int[]) AS width_s), "
-        f"fresh AS ({_COARSE_CELLS_SQL} FROM w JOIN reading_rollups r "
-        "  ON r.bucket >= w.from_time AND r.bucket < w.to_time "
-        "  WHERE r.site_id = %(site)s AND r.location = %(location)s "
-        "  AND r.quantity = %(quantity)s GROUP BY 1, 2, 3, 4, 5), "
+        "fresh AS ("
+        + _coarse_cells_sql(
+            "w JOIN reading_rollups r ON r.bucket >= w.from_time AND r.bucket < w.to_time "
+            "WHERE r.site_id = %(site)s AND r.location = %(location)s "
+            "AND r.quantity = %(quantity)s"
+        )
+        + "), "
         "gone AS (DELETE FROM reading_rollups_coarse o USING w "
         "  WHERE o.site_id = %(site)s AND o.location = %(location)s "
         "  AND o.quantity = %(quantity)s AND o.width_s = w.width_s "
@@ -129,8 +148,10 @@ def rebuild_rollups(cur: Cursor) -> int:
     cells = int(cur.rowcount)
     cur.execute("DELETE FROM reading_rollups_coarse")
     cur.execute(
-        f"INSERT INTO reading_rollups_coarse {_COARSE_CELLS_SQL} FROM reading_rollups r "
-        "CROSS JOIN unnest(%(widths)s::int[]) AS w (width_s) GROUP BY 1, 2, 3, 4, 5",
+        f"{_POINT_SETTINGS}INSERT INTO reading_rollups_coarse "
+        + _coarse_cells_sql(
+            "reading_rollups r CROSS JOIN unnest(%(widths)s::int[]) AS w (width_s)"
+        ),
         {"widths": list(COARSE_WIDTHS_S)},
     )
     return cells

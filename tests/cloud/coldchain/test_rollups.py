@@ -13,6 +13,7 @@ from psycopg2.extras import execute_values
 from pydantic import BaseModel
 
 from cloud.coldchain.handlers import COLD_CHAIN_LOCATION
+from cloud.db.json_sql import iso_utc, point_json_sql
 from cloud.db.mkt import mkt_from_terms
 from cloud.db.pool import Database
 from cloud.db.readings_query import Stay, merge_stays
@@ -20,7 +21,6 @@ from cloud.db.rollups_query import (
     LEVELS_S,
     Span,
     Totals,
-    iso_utc,
     level_series,
     level_series_json,
     series_width,
@@ -29,6 +29,7 @@ from cloud.db.rollups_query import (
 from cloud.db.rollups_store import LocationKey, rebuild_rollups, refresh_rollups
 from cloud.db.work_queue import enqueue
 from cloud.derive.worker import DeriveWorker
+from cloud.trace.timeline_models import Point
 
 SITE = "farm"
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -105,11 +106,44 @@ def coarse_rows(database: Database) -> list[tuple[object, ...]]:
 def assert_same_cells(
     got: list[tuple[object, ...]], want: list[tuple[object, ...]], keys: int = 4
 ) -> None:
-    """Same keys, counts, first/last times and min/max; sums equal to rounding."""
-    exact = keys + 5
+    """Same keys, counts, first/last times and min/max; sums equal to rounding.
+
+    A coarse cell's stored point (its last column) follows from the others: stored_points.
+    """
+    exact, sums = keys + 5, keys + 7
     assert [r[:exact] for r in got] == [r[:exact] for r in want]
     for a, b in zip(got, want, strict=True):
-        assert a[exact:] == pytest.approx(b[exact:], rel=1e-12)
+        assert a[exact:sums] == pytest.approx(b[exact:sums], rel=1e-12)
+
+
+def stored_points(database: Database) -> list[tuple[str, str, str]]:
+    """Each coarse cell's stored point, the point the timeline's query writes for that cell
+    when it computes the bucket, and the cell as the timeline's model writes it."""
+    computed = point_json_sql(
+        "first_time", "last_time", "samples", "min_value", "max_value", "sum_value / samples"
+    )
+    with database.transaction() as conn, conn.cursor() as cur:
+        cur.execute(
+            f"SELECT point, {computed}, first_time, last_time, samples, min_value, max_value, "
+            "sum_value FROM reading_rollups_coarse "
+            "ORDER BY site_id, location, quantity, width_s, bucket"
+        )
+        rows = cur.fetchall()
+    return [
+        (
+            stored,
+            written,
+            Point(first_time=f, last_time=t, count=n, min=lo, max=hi, mean=s / n).model_dump_json(),
+        )
+        for stored, written, f, t, n, lo, hi, s in rows
+    ]
+
+
+def assert_points_written_as_the_api_writes_them(database: Database) -> None:
+    """The same text as the query writes, the same JSON values as the model writes."""
+    points = stored_points(database)
+    assert points and [p[0] for p in points] == [p[1] for p in points]
+    assert [json.loads(p[0]) for p in points] == [json.loads(p[2]) for p in points]
 
 
 def totals_of(database: Database, spans: Sequence[Span]) -> list[Totals]:
@@ -151,6 +185,7 @@ def test_a_late_reading_updates_its_cell_and_counts_while_its_work_waits(databas
     assert cell[4:9] == (6, T0 + timedelta(minutes=20), T0 + timedelta(minutes=24), 4.0, 20.0)
     (done,) = totals_of(database, [hour])
     assert done == waiting
+    assert_points_written_as_the_api_writes_them(database)
 
 
 def test_a_reading_a_day_late_makes_its_own_cell_and_refreshing_twice_changes_nothing(database):
@@ -185,6 +220,34 @@ def test_times_are_written_as_the_api_writes_them(database):
         cur.execute(f"SELECT {iso_utc('t')} FROM unnest(%s::timestamptz[]) AS t", (times,))
         written = [row[0] for row in cur.fetchall()]
     assert written == [json.loads(At(at=t).model_dump_json())["at"] for t in times]
+
+
+def test_a_bucket_that_is_one_whole_coarse_cell_is_sent_as_the_point_stored_with_it(database):
+    readings = [("room", T0 + timedelta(minutes=m), (m % 17) / 4, "good") for m in range(3600)]
+    # The last reading of its five-minute to one-hour cells, at a time with microseconds.
+    readings.append(("room", T0 + timedelta(hours=30, minutes=59, seconds=30.00025), 7.25, "good"))
+    store(database, readings)
+    derive(database)
+    assert_points_written_as_the_api_writes_them(database)
+    assert any('"last_time":"2026-03-02T14:59:30.000250Z"' in p[0] for p in stored_points(database))
+    with database.transaction() as conn, conn.cursor() as cur:
+        # Marked, so that the answer shows which points were read as stored.
+        cur.execute(
+            "UPDATE reading_rollups_coarse SET point = '{ ' || substr(point, 2) "
+            "WHERE width_s = 3600"
+        )
+    span = Span(SITE, "room", T0 + timedelta(minutes=90), None)  # from the middle of an hour
+    (totals,) = totals_of(database, [span])
+    assert totals.first is not None and totals.last is not None
+    life = (totals.first, totals.last)
+    assert series_width(life, 100) == 3600
+    with database.transaction() as conn, conn.cursor() as cur:
+        _, series = level_series(cur, [span], "temperature", 100, 3600, life)
+        sent = level_series_json(cur, [span], "temperature", 100, 3600, life)
+    assert [_bucket_of(p) for p in json.loads(sent)] == series
+    stored = [not point.startswith('{"') for point in sent[1:-1].split("},")]
+    # The first hour is partial (read from its five-minute cells), the other 58 whole.
+    assert len(series) == 59 and stored == [False] + [True] * 58
 
 
 def test_a_stay_inside_one_cell_and_an_open_stay(database):
@@ -348,7 +411,11 @@ def test_rollup_totals_and_series_equal_the_raw_computation(database, raw, stays
 
     derive(database)  # maintained cells are exactly what a rebuild from raw readings gives
     kept, kept_coarse = rollup_rows(database), coarse_rows(database)
+    if kept_coarse:
+        assert_points_written_as_the_api_writes_them(database)
     with database.transaction() as conn, conn.cursor() as cur:
         rebuild_rollups(cur)
     assert_same_cells(kept, rollup_rows(database))
     assert_same_cells(kept_coarse, coarse_rows(database), keys=5)
+    if kept_coarse:
+        assert_points_written_as_the_api_writes_them(database)

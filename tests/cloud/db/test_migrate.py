@@ -1,8 +1,12 @@
 import threading
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import psycopg2
+from psycopg2.extras import execute_values
 
 from cloud.db.migrate import load_migrations, migrate
+from cloud.db.rollups_store import rebuild_rollups
 
 CORE_TABLES = {
     "sites",
@@ -89,3 +93,39 @@ def test_plain_postgres_has_the_same_columns_and_unique_keys(database_url):
             "AND indexdef LIKE 'CREATE UNIQUE INDEX%%'"
         )
         assert {row[0] for row in cur.fetchall()} == {"readings_id_time", "events_id_time"}
+
+
+def test_series_points_migration_gives_cells_the_points_the_rollups_write(database_url):
+    """0028 computes the points of the cells already there as the derive worker writes them."""
+    (migration,) = [m for m in load_migrations() if m.version == 28]
+    t0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    times = [t0 + timedelta(minutes=m) for m in range(600)]
+    times[299] += timedelta(seconds=30, microseconds=250)  # a last reading with microseconds
+    with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
+        execute_values(
+            cur,
+            "INSERT INTO readings (time, id, site_id, device_id, seq, clock, sensor, location, "
+            "quantity, value, unit, quality, received_at) VALUES %s",
+            [(at, str(uuid.uuid4()), (i % 13) / 3) for i, at in enumerate(times)],
+            template="(%s, %s, 'farm', 'pi', 0, 'synced', 'p', 'room', 'temperature', %s, "
+            "'CEL', 'good', now())",
+        )
+        rebuild_rollups(cur)
+        order = "ORDER BY site_id, location, quantity, width_s, bucket"
+        cur.execute(f"SELECT point FROM reading_rollups_coarse {order}")
+        written = cur.fetchall()
+        # The table as it was before 0028, then 0028 itself (in a session of other settings).
+        cur.execute(
+            "SET LOCAL extra_float_digits = 0; SET LOCAL DateStyle = 'SQL, DMY'; "
+            "ALTER TABLE reading_rollups_coarse DROP CONSTRAINT reading_rollups_coarse_pkey, "
+            "DROP COLUMN point, ADD PRIMARY KEY (site_id, location, quantity, width_s, bucket) "
+            "INCLUDE (samples, first_time, last_time, min_value, max_value, sum_value, "
+            "sum_arrhenius)"
+        )
+        cur.execute(migration.sql)
+        cur.execute(f"SELECT point FROM reading_rollups_coarse {order}")
+        migrated = cur.fetchall()
+        conn.rollback()
+    conn.close()
+    assert len(written) > 40 and migrated == written
+    assert any("T12:59:30.000250Z" in point for (point,) in written)
