@@ -10,6 +10,7 @@ counted, never waited for: the device sends those items again, and their ids mak
 import logging
 import ssl
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +37,7 @@ from plumbing.mqtt_url import MqttEndpoint
 log = logging.getLogger(__name__)
 
 _QUEUE_LIMIT = 10_000  # receipts paho may hold while the broker is slow
+_SEQ = attrgetter("seq")
 
 
 class _LooseItem(BaseModel):
@@ -99,14 +101,31 @@ def stored_message(plan: MessagePlan) -> tuple[str, str, StoredMessage] | None:
         return None
     if topic.channel not in RECEIPTED_CHANNELS:
         return None
-    pairs = [(r.seq, r.id) for r in plan.readings]
-    pairs += [(r.item.seq, r.item.id) for r in plan.events]
-    pairs += _rejected_pairs(plan)
     try:
-        stored = StoredMessage.of(pairs)
+        stored = _one_run(plan)
+        if stored is None:
+            pairs = [(r.seq, r.id) for r in plan.readings]
+            pairs += [(r.item.seq, r.item.id) for r in plan.events]
+            pairs += _rejected_pairs(plan)
+            stored = StoredMessage.of(pairs)
     except ValidationError:  # e.g. a seq beyond bigint: nothing was stored under it either
         return None
     return (topic.site, topic.device, stored) if stored is not None else None
+
+
+def _one_run(plan: MessagePlan) -> StoredMessage | None:
+    """`StoredMessage.of` a message of readings alone with consecutive increasing seqs; else None.
+
+    (The edge numbers a message's items so: one run, from its first item to its last.)
+    """
+    readings = plan.readings
+    if not readings or plan.events or plan.dead_letters:
+        return None
+    seqs = list(map(_SEQ, readings))
+    low = seqs[0]
+    if seqs != list(range(low, low + len(seqs))):
+        return None
+    return StoredMessage(runs=[(low, seqs[-1])], first=readings[0].id, last=readings[-1].id)
 
 
 class ReceiptPublisher:

@@ -5,11 +5,18 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from paho.mqtt.enums import CallbackAPIVersion
 
-from contract import Receipt, StoredMessage, decode_receipt
+from cloud.ingest import receipts as receipts_module
+from cloud.ingest.mqtt_source import InboundMessage
+from cloud.ingest.receipts import stored_message
+from cloud.ingest.triage import MessagePlan, triage
+from contract import MAX_MESSAGE_BYTES, Receipt, StoredMessage, decode_receipt
 from plumbing.mqtt_url import MqttEndpoint
 from tests.support.broker import MosquittoBroker
 from tests.support.factory import DEVICE, SITE, message, reading, scan
@@ -81,3 +88,41 @@ def test_a_broker_without_the_receipt_client_drops_receipts_but_not_data(
     wait_for(lambda: ingester.metrics.value("txng_ingest_messages_acked_total") == 3)
     assert ingester.metrics.value("txng_ingest_receipts_dropped_total") == 3
     assert ingester.metrics.value("txng_ingest_receipts_published_total") == 0
+
+
+def _plan_of(seqs: list[int]) -> MessagePlan:
+    """The plan of a readings message whose items carry `seqs`, in that order."""
+    topic, payload = message([reading(seq) for seq in seqs])
+    return triage(InboundMessage(topic, payload, 1, 1, 1, datetime.now(UTC)), max_bytes=10**6)
+
+
+seq_lists = st.one_of(
+    st.tuples(st.integers(0, 10**6), st.integers(1, 30)).map(
+        lambda start_count: list(range(start_count[0], start_count[0] + start_count[1]))
+    ),
+    st.lists(st.integers(0, 40), min_size=1, max_size=30),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seqs=seq_lists)
+def test_a_receipt_entry_names_the_runs_of_the_stored_items(seqs: list[int]) -> None:
+    plan = _plan_of(seqs)
+    entry = stored_message(plan)
+    assert entry == (SITE, DEVICE, StoredMessage.of((r.seq, r.id) for r in plan.readings))
+    consecutive = seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert (receipts_module._one_run(plan) is not None) == consecutive  # the one-run shortcut
+
+
+def test_a_message_with_a_dead_lettered_item_is_receipted_item_by_item() -> None:
+    topic, payload = message([reading(0), reading(1)])
+    items = json.loads(payload)
+    items["items"][1]["value"] = -500.0  # impossible: dead-lettered
+    plan = triage(
+        InboundMessage(topic, json.dumps(items).encode(), 1, 1, 1, datetime.now(UTC)),
+        max_bytes=MAX_MESSAGE_BYTES,
+    )
+    assert len(plan.readings) == 1 and len(plan.dead_letters) == 1
+    assert receipts_module._one_run(plan) is None
+    entry = stored_message(plan)
+    assert entry is not None and entry[2].runs == [(0, 1)]
