@@ -122,7 +122,7 @@ async def get_timeline(
     return Response(body, media_type="application/json")
 
 
-def _timeline_body(request: Request, batch_id: int, points: int) -> str:
+def _timeline_body(request: Request, batch_id: int, points: int) -> bytes:
     database: Database = request.app.state.database
     # Each statement complete in itself (a token's last use, the one write, commits at once):
     # no BEGIN and COMMIT round trips.
