@@ -162,8 +162,13 @@ def claim(cur: Cursor, *, limit: int, lease_s: float, kinds: Sequence[str] | Non
     return Claim(token, [Work(kind, key, low, high) for kind, key, low, high, _ in rows])
 
 
-def done(cur: Cursor, token: UUID, work: Work) -> None:
-    """Finish claimed work (in the transaction that did it): what was queued since remains."""
+def done(cur: Cursor, token: UUID, work: Work, *, settle_s: float = 0.0) -> None:
+    """Finish claimed work (in the transaction that did it): what was queued since remains.
+
+    That remainder is due `settle_s` from now: a key that keeps getting work while it is being
+    done (a busy series) is then done about once per `settle_s`, on all its work at once,
+    instead of over and over; a key whose work was not added to meanwhile never waits.
+    """
     where = "kind = %s AND key = %s AND claimed_by = %s"
     cur.execute(f"DELETE FROM work_queue WHERE {where} AND NOT requeued", (*_row(work), str(token)))
     if cur.rowcount:
@@ -171,8 +176,9 @@ def done(cur: Cursor, token: UUID, work: Work) -> None:
     cur.execute(
         "UPDATE work_queue SET from_time = requeued_from, to_time = requeued_to, "
         "requeued = false, requeued_from = NULL, requeued_to = NULL, "
+        "not_before = greatest(not_before, now() + make_interval(secs => %s)), "
         f"claimed_by = NULL, claimed_until = NULL WHERE {where}",
-        (*_row(work), str(token)),
+        (settle_s, *_row(work), str(token)),
     )
 
 

@@ -38,8 +38,10 @@ class DeriveWorker:
         idle_wait_s: float = 0.5,
         retry_delay_s: float = 30.0,
         lease_s: float = 120.0,
+        settle_s: float = 0.0,
     ):
         self._database = database
+        self._settle_s = settle_s
         self._kinds = KINDS if kinds is None else {kind.name: kind for kind in kinds}
         self._batch_size = batch_size
         self._retry_delay_s = retry_delay_s
@@ -103,7 +105,7 @@ class DeriveWorker:
                 self._failed(cur, token, work, f"{type(err).__name__}: {err}")
                 return
             cur.execute("RELEASE SAVEPOINT work")
-            done(cur, token, work)
+            done(cur, token, work, settle_s=self._settle_s)
         self.done += 1
 
     def _failed(self, cur: psycopg2.extensions.cursor, token: UUID, work: Work, error: str) -> None:

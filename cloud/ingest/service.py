@@ -42,7 +42,11 @@ class Ingester:
         )
         self._inbox: queue.Queue[InboundMessage] = queue.Queue(settings.ingest_queue_size)
         self.source = MqttSource(settings, self._inbox)
-        self.derive_worker = DeriveWorker(self.database) if settings.ingest_derive else None
+        self.derive_worker = (
+            DeriveWorker(self.database, settle_s=settings.ingest_derive_settle_s)
+            if settings.ingest_derive
+            else None
+        )
         self.sweeper = (
             ColdChainSweeper(
                 self.database,

@@ -34,6 +34,12 @@ class IngestSettings(DatabaseSection):
     ingest_derive: bool = Field(
         default=True, description="Also run a derive worker (presence, cold chain) in this process"
     )
+    ingest_derive_settle_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="Work queued on a key while it was being derived waits this long "
+        "(a series that keeps receiving readings is recomputed about once per interval)",
+    )
     ingest_retry_max_s: float = Field(default=30.0, gt=0)
     coldchain_sweep: bool = Field(
         default=True,

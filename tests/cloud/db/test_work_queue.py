@@ -106,3 +106,35 @@ def test_a_claim_skips_rows_an_ingester_is_writing(database_url: str) -> None:
         raise AssertionError("claiming waited for an ingester's transaction") from err
     finally:
         database.close()
+
+
+def test_work_queued_during_a_claim_waits_the_settle_time(database_url: str) -> None:
+    """A busy key is done about once per settle time; a key nobody added to never waits."""
+    database = Database(database_url, max_connections=2)
+    try:
+        with database.transaction() as conn, conn.cursor() as cur:
+            enqueue(cur, [KIND.work(Name("busy"), _at(0), _at(1)), KIND.work(Name("calm"))])
+        with database.transaction() as conn, conn.cursor() as cur:
+            taken = claim(cur, limit=10, lease_s=60)
+        assert [w.key for w in taken.works] == ["busy", "calm"]
+        with database.transaction() as conn, conn.cursor() as cur:
+            enqueue(cur, [KIND.work(Name("busy"), _at(1), _at(2))])  # readings came meanwhile
+        with database.transaction() as conn, conn.cursor() as cur:
+            for work in taken.works:
+                done(cur, taken.token, work, settle_s=3600)
+        with database.transaction() as conn, conn.cursor() as cur:
+            assert claim(cur, limit=10, lease_s=60).works == []  # busy waits, calm is gone
+        assert _rows(database_url) == [("busy", _at(1), _at(2), False)]
+        with database.transaction() as conn, conn.cursor() as cur:
+            enqueue(cur, [KIND.work(Name("busy"), _at(2), _at(3))])  # merged, still waiting
+            cur.execute("SELECT not_before > now() + interval '59 minutes' FROM work_queue")
+            assert cur.fetchone() == (True,)
+        with database.transaction() as conn, conn.cursor() as cur:
+            cur.execute("UPDATE work_queue SET not_before = now()")  # the hour has passed
+        with database.transaction() as conn, conn.cursor() as cur:
+            again = claim(cur, limit=10, lease_s=60)
+        assert [(w.key, w.from_time, w.to_time) for w in again.works] == [
+            ("busy", _at(1), _at(3))
+        ]
+    finally:
+        database.close()
