@@ -97,7 +97,7 @@ def consumer_view(cur: Cursor, gtin: str, lot: str) -> ConsumerBatch | None:
         cold_chain=cold,
         allowed_min=row["min_value"],
         allowed_max=row["max_value"],
-        stages=[Stage.model_validate(s.model_dump()) for s in story.steps],
+        stages=[Stage.model_validate(s, from_attributes=True) for s in story.steps],
         journey=journey(
             story, verdicts, site_name=row["site_name"], origin_name=row["origin_name"]
         ),
