@@ -7,7 +7,8 @@ kernel spreads new connections across the workers' sockets by a hash of each con
 addresses. The parent only supervises: it restarts a worker that died (unless it failed to
 start: then it stops them all) and passes SIGTERM/SIGINT on, so each worker finishes its
 requests. SO_REUSEPORT lets another process of the same user bind the port too; run one API
-per port.
+per port. Connections waiting in a dying worker's accept queue are reset with it, and until
+every worker listens (a few seconds after start) the first ones take all new connections.
 """
 
 import logging
