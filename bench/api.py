@@ -8,9 +8,11 @@ with TXNG_API_DATABASE_CONNECTIONS such that the workers together hold 2 connect
 the database runs on these same cores, and more connections than that only make its backends
 take turns (8 per worker cost 10-20 % more PostgreSQL CPU per timeline than 2). A timeline's
 Python is about a third of its CPU, so one process keeps up with what the database can answer
-here; with more workers each takes a share of the 50 keep-alive connections when they open,
-unevenly (17 and 33 seen), and the busier one's clients wait longer (`--workers N` to measure
-it). The clients are a minimal asyncio HTTP/1.1 keep-alive client in this process.
+here; with more workers (`--workers N`) each listens on its own SO_REUSEPORT socket and the
+kernel spreads the 50 keep-alive connections by a hash of their addresses (21-29 per worker of
+two; uvicorn's shared socket gave 17 and 33), once every worker listens: the warm-up's seconds
+cover a second worker's start. The clients are a minimal asyncio HTTP/1.1 keep-alive client
+in this process.
 
 1. public_nocache: GET /01/{gtin}/10/{lot} (the consumer page, HTML) for random batches, from
    an API whose page cache is off (TXNG_API_PUBLIC_CACHE_S=0): every answer is a query and a
