@@ -21,12 +21,17 @@ log = logging.getLogger(__name__)
 PROBE_SILENT = "probe_silent"
 
 
-def sweep_silence(cur: Cursor, *, now: datetime, default_after_s: int | None) -> int:
-    """Raise alerts for silent probes and end those whose probe spoke again; return raised."""
+def sweep_silence(
+    cur: Cursor, *, now: datetime, default_after_s: int | None, receiving_s: float = 0.0
+) -> int:
+    """Raise alerts for silent probes and end those whose probe spoke again; return raised.
+
+    Probes with readings received in the last `receiving_s` are catching up, not silent.
+    """
     if not try_lock(cur, "coldchain:silence-sweep"):
         return 0  # another process sweeps right now; it reaches the same alerts
     raised = 0
-    for probe in silent_probes(cur, now, default_after_s):
+    for probe in silent_probes(cur, now, default_after_s, receiving_s=receiving_s):
         spec = AlertSpec(
             key=f"{PROBE_SILENT}:{probe.site_id}:{probe.device_id}:{probe.sensor}:"
             f"{stamp(probe.last_time)}",

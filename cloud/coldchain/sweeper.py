@@ -21,7 +21,7 @@ class ColdChainSweeper:
     """Sweeps every `interval_s`; any number may run (they agree by key).
 
     `clock` gives the sweep's time (simulated in tests); `devices` the agents' checks (None:
-    probes only).
+    probes only); probes with readings received in the last `receiving_s` are not silent.
     """
 
     def __init__(
@@ -30,11 +30,13 @@ class ColdChainSweeper:
         *,
         interval_s: float,
         default_silent_after_s: int | None,
+        receiving_s: float = 0.0,
         devices: DeviceChecks | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ):
         self._database = database
         self._default = default_silent_after_s
+        self._receiving_s = receiving_s
         self._devices = devices
         self._clock = clock
         self.worker = SupervisedWorker(
@@ -61,7 +63,9 @@ class ColdChainSweeper:
         """One sweep in one transaction; return how many alerts it raised."""
         now = self._clock()
         with self._database.transaction() as conn, conn.cursor() as cur:
-            raised = sweep_silence(cur, now=now, default_after_s=self._default)
+            raised = sweep_silence(
+                cur, now=now, default_after_s=self._default, receiving_s=self._receiving_s
+            )
             if self._devices is not None:
                 raised += sweep_devices(cur, now=now, checks=self._devices)
             return raised

@@ -225,15 +225,20 @@ def mkt_terms(cur: Cursor, batch_id: int, quantity: str) -> tuple[float, int]:
 def touch_probes(
     cur: Cursor, site_id: str, location: str, quantity: str, start: datetime, end: datetime
 ) -> None:
-    """Record the probes that sent readings at the location in [start, end], and their newest."""
+    """Record the probes that sent readings at the location in [start, end], and their newest.
+
+    Newest by the readings' time, and by when they were received.
+    """
     cur.execute(
-        "INSERT INTO probes AS p (site_id, device_id, sensor, location, last_time) "
-        "SELECT site_id, device_id, sensor, location, max(time) FROM readings "
+        "INSERT INTO probes AS p (site_id, device_id, sensor, location, last_time, "
+        " last_received_at) "
+        "SELECT site_id, device_id, sensor, location, max(time), max(received_at) FROM readings "
         "WHERE site_id = %s AND location = %s AND quantity = %s AND time BETWEEN %s AND %s "
         "GROUP BY site_id, device_id, sensor, location ORDER BY device_id, sensor "
         "ON CONFLICT (site_id, device_id, sensor) DO UPDATE SET "
         "location = CASE WHEN excluded.last_time >= p.last_time THEN excluded.location "
-        " ELSE p.location END, last_time = greatest(p.last_time, excluded.last_time)",
+        " ELSE p.location END, last_time = greatest(p.last_time, excluded.last_time), "
+        "last_received_at = greatest(p.last_received_at, excluded.last_received_at)",
         (site_id, location, quantity, start, end),
     )
 
@@ -263,8 +268,15 @@ _GAP_SQL = (
 )
 
 
-def silent_probes(cur: Cursor, now: datetime, default_after_s: int | None) -> list[SilentProbe]:
-    """Probes silent longer than the gap of the profiles there (or the default, if set)."""
+def silent_probes(
+    cur: Cursor, now: datetime, default_after_s: int | None, *, receiving_s: float = 0.0
+) -> list[SilentProbe]:
+    """Probes silent longer than the gap of the profiles there (or the default, if set).
+
+    A probe with readings received in the last `receiving_s` is not silent, however old its
+    newest reading: its device is sending a backlog (or its clock is behind), and each new
+    last reading would otherwise be a new silence, one alert per sweep.
+    """
     cur.execute(
         "SELECT site_id, device_id, sensor, location, last_time, after_s, ARRAY("
         " SELECT DISTINCT bp.batch_id FROM batch_presence bp WHERE bp.site_id = s.site_id"
@@ -272,11 +284,13 @@ def silent_probes(cur: Cursor, now: datetime, default_after_s: int | None) -> li
         " AND (bp.end_time IS NULL OR bp.end_time > s.last_time) ORDER BY 1) FROM ("
         f" SELECT p.*, {_GAP_SQL} AS after_s FROM probes p) s "
         "WHERE after_s IS NOT NULL AND last_time < %(now)s - make_interval(secs => after_s) "
+        "AND (last_received_at IS NULL "
+        " OR last_received_at < %(now)s - make_interval(secs => %(receiving)s)) "
         "AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.kind = 'probe_silent' "
         " AND a.site_id = s.site_id AND a.sensor = s.sensor "
         " AND a.details ->> 'device_id' = s.device_id AND a.started_at = s.last_time) "
         "ORDER BY site_id, device_id, sensor",
-        {"now": now, "default": default_after_s},
+        {"now": now, "default": default_after_s, "receiving": receiving_s},
     )
     return [SilentProbe(*row) for row in cur.fetchall()]
 

@@ -52,6 +52,7 @@ class Ingester:
                 self.database,
                 interval_s=settings.coldchain_sweep_s,
                 default_silent_after_s=settings.coldchain_silent_after_s,
+                receiving_s=settings.coldchain_receiving_s,
                 devices=device_checks(settings),
             )
             if settings.ingest_derive and settings.coldchain_sweep

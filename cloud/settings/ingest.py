@@ -51,6 +51,12 @@ class IngestSettings(DatabaseSection):
     coldchain_silent_after_s: int | None = Field(
         default=900, gt=0, description="Silence gap of probes where no profile applies (None: off)"
     )
+    coldchain_receiving_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="A probe whose readings were received this recently is catching up "
+        "(a backlog after an outage, a clock behind), not silent, however old they are",
+    )
     nodata_offline_after_s: float | None = Field(
         default=300.0, gt=0, description="An approved agent silent this long is offline (None: off)"
     )
