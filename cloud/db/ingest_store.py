@@ -38,7 +38,7 @@ READING_COLUMNS = (
     "quality",
     "received_at",
 )
-# The ingester's COPY of readings is CSV in this order: a reading's fields, then its message's.
+# The ingester's COPY of readings has this order: a reading's fields, then its message's.
 _READING_ROW_FIELDS = (
     "device_time",
     "id",
@@ -133,42 +133,33 @@ class _Chunks:
 
 
 def _copy(
-    cur: Cursor,
-    table: str,
-    columns: Sequence[str],
-    chunks: Sequence[bytes],
-    rows: int,
-    *,
-    csv: bool = False,
+    cur: Cursor, table: str, columns: Sequence[str], chunks: Sequence[bytes], rows: int
 ) -> int:
-    """Store COPY text (CSV when `csv`), keeping rows whose (id, time) is already there.
+    """Store COPY text, keeping rows whose (id, time) is already there; return how many are new.
 
-    Returns how many rows are new. The common case (nothing stored yet) is one COPY straight
-    into the table. If any row is already there (a redelivery), that COPY is undone and the
-    rows go through a stage table and INSERT … ON CONFLICT DO NOTHING instead.
+    The common case (nothing stored yet) is one COPY straight into the table. If any row is
+    already there (a redelivery), that COPY is undone and the rows go through a stage table
+    and INSERT … ON CONFLICT DO NOTHING instead.
     """
     column_list = ", ".join(columns)
-    options = " (FORMAT csv)" if csv else ""
     cur.execute("SAVEPOINT txng_copy")
     try:
-        cur.copy_expert(f"COPY {table} ({column_list}) FROM STDIN{options}", _Chunks(chunks))
+        cur.copy_expert(f"COPY {table} ({column_list}) FROM STDIN", _Chunks(chunks))
     except psycopg2.errors.UniqueViolation:
         cur.execute("ROLLBACK TO SAVEPOINT txng_copy")
-        return _copy_new(cur, table, column_list, options, chunks)
+        return _copy_new(cur, table, column_list, chunks)
     cur.execute("RELEASE SAVEPOINT txng_copy")
     return rows
 
 
-def _copy_new(
-    cur: Cursor, table: str, column_list: str, options: str, chunks: Sequence[bytes]
-) -> int:
+def _copy_new(cur: Cursor, table: str, column_list: str, chunks: Sequence[bytes]) -> int:
     """COPY text into a per-transaction stage table, then insert what is new; return the count."""
     stage = f"stage_{table}"
     cur.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
         f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
     )
-    cur.copy_expert(f"COPY {stage} ({column_list}) FROM STDIN{options}", _Chunks(chunks))
+    cur.copy_expert(f"COPY {stage} ({column_list}) FROM STDIN", _Chunks(chunks))
     cur.execute(
         f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {stage} "
         "ON CONFLICT (id, time) DO NOTHING"
@@ -176,49 +167,48 @@ def _copy_new(
     return int(cur.rowcount)
 
 
-def _csv_text(value: object) -> str:
-    """`value` as a quoted CSV field (never NULL)."""
-    return '"' + str(value).replace('"', '""') + '"'
-
-
 def message_reading_copy(
     site: str, device: str, received_at: datetime, readings: Sequence[ReadingFields]
 ) -> bytes:
-    """One message's readings as CSV rows of the readings table for COPY (formatting only).
+    """One message's readings as COPY text rows of the readings table (formatting only).
 
-    msgspec writes the rows in one call, each as a JSON array of its fields: such an array of
-    quoted strings and bare numbers is the row's CSV line unless a string needed a JSON escape
-    (a quote, a backslash or a control character), a value was JSON's null (NaN, infinities,
-    None), a string held the `],[` that separates rows, or a time is not in UTC (msgspec would
-    drop an offset's seconds). A message with any of those is written row by row instead.
+    msgspec writes the rows in one call, each as a JSON array of its fields: with its quotes
+    dropped and its commas made tabs, that is the row's COPY text, unless a string held a comma
+    or needed a JSON escape (a quote, a backslash, a control character: COPY text escapes some
+    of those differently), a value was JSON's null (NaN, infinities, None), or a time is not in
+    UTC (msgspec would drop an offset's seconds). Such a message is written row by row instead.
+    (PostgreSQL reads this text with less CPU than the same rows as quoted CSV.)
     """
-    tail = f",{_csv_text(site)},{_csv_text(device)},{_csv_text(received_at.isoformat())}\n"
+    tail = f"\t{_text(site)}\t{_text(device)}\t{received_at.isoformat()}\n"
     rows = _rows_in_one_call(readings, tail.encode())
     if rows is not None:
         return rows
-    return "".join([_reading_csv(reading) + tail for reading in readings]).encode()
+    return "".join([_reading_text(reading) + tail for reading in readings]).encode()
+
+
+_TABS = bytes.maketrans(b",", b"\t")  # JSON's separators as COPY's (with its quotes deleted)
 
 
 def _rows_in_one_call(readings: Sequence[ReadingFields], end: bytes) -> bytes | None:
-    """The CSV rows of `readings`, each ended by `end`, from one msgspec call; None if unsafe."""
+    """The COPY rows of `readings`, each ended by `end`, from one msgspec call; None if unsafe."""
     if not readings or set(map(_TIME_ZONE, readings)) != {UTC}:
         return None
     try:
         text = _JSON.encode(list(map(_READING_ROW, readings)))
     except (TypeError, msgspec.EncodeError):
         return None  # a value msgspec cannot write
-    if b"\\" in text or b"null" in text or text.count(b"],[") != len(readings) - 1:
+    separators = len(_READING_ROW_FIELDS) * len(readings) - 1  # the only commas: no string's
+    if b"\\" in text or b"null" in text or text.count(b",") != separators:
         return None
-    return text[2:-2].replace(b"],[", end) + end
+    return text[2:-2].translate(_TABS, b'"').replace(b"]\t[", end) + end
 
 
-def _reading_csv(reading: ReadingFields) -> str:
-    """One reading's own fields as CSV (the slow way of `message_reading_copy`)."""
-    r = reading
+def _reading_text(r: ReadingFields) -> str:
+    """One reading's own fields as COPY text (the slow way of `message_reading_copy`)."""
     return (
-        f"{_csv_text(r.device_time.isoformat())},{r.id},{r.seq},{_csv_text(r.clock)},"
-        f"{_csv_text(r.sensor)},{_csv_text(r.location)},{_csv_text(r.quantity)},{r.value!r},"
-        f"{_csv_text(r.unit)},{_csv_text(r.quality)}"
+        f"{r.device_time.isoformat()}\t{r.id}\t{r.seq}\t{_text(r.clock)}\t{_text(r.sensor)}\t"
+        f"{_text(r.location)}\t{_text(r.quantity)}\t{r.value!r}\t{_text(r.unit)}\t"
+        f"{_text(r.quality)}"
     )
 
 
@@ -230,7 +220,7 @@ def store_reading_copy(
     `held`: into quarantine (the device is pending approval), see `quarantine_store`.
     """
     table = "quarantine_readings" if held else "readings"
-    return _copy(cur, table, _READING_COPY_COLUMNS, chunks, rows, csv=True) if rows else 0
+    return _copy(cur, table, _READING_COPY_COLUMNS, chunks, rows) if rows else 0
 
 
 def store_readings(cur: Cursor, received: Sequence[Received]) -> int:
