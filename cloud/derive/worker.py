@@ -1,7 +1,7 @@
 """The derive worker: claims queued work for a lease, runs its handler, retries failures."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +27,9 @@ class DeriveWorker:
     the lease runs out. A handler that fails in an unexpected way crashes the worker; its
     restart puts the item in hand back with the error and a delay (poison isolation), and the
     rest of its claim back at once, so one bad item cannot stop the queue.
+
+    Work queued on a key while it was being done waits `settle_s` (`busy_settle_s` while
+    `busy()` says storing has a backlog) before it is due again (`work_queue.done`).
     """
 
     def __init__(
@@ -39,9 +42,13 @@ class DeriveWorker:
         retry_delay_s: float = 30.0,
         lease_s: float = 120.0,
         settle_s: float = 0.0,
+        busy: Callable[[], bool] | None = None,
+        busy_settle_s: float = 0.0,
     ):
         self._database = database
         self._settle_s = settle_s
+        self._busy = busy
+        self._busy_settle_s = max(busy_settle_s, settle_s)
         self._kinds = KINDS if kinds is None else {kind.name: kind for kind in kinds}
         self._batch_size = batch_size
         self._retry_delay_s = retry_delay_s
@@ -105,8 +112,18 @@ class DeriveWorker:
                 self._failed(cur, token, work, f"{type(err).__name__}: {err}")
                 return
             cur.execute("RELEASE SAVEPOINT work")
-            done(cur, token, work, settle_s=self._settle_s)
+            done(cur, token, work, settle_s=self._settle())
         self.done += 1
+
+    def _settle(self) -> float:
+        """How long work queued meanwhile on a key just done waits: longer while storing is busy.
+
+        Storing comes first: while the process's ingester has a backlog, a busy series is
+        recomputed less often (readers take its pending range from the raw readings meanwhile).
+        """
+        if self._busy is not None and self._busy():
+            return self._busy_settle_s
+        return self._settle_s
 
     def _failed(self, cur: psycopg2.extensions.cursor, token: UUID, work: Work, error: str) -> None:
         self.failed += 1

@@ -43,7 +43,12 @@ class Ingester:
         self._inbox: queue.Queue[InboundMessage] = queue.Queue(settings.ingest_queue_size)
         self.source = MqttSource(settings, self._inbox)
         self.derive_worker = (
-            DeriveWorker(self.database, settle_s=settings.ingest_derive_settle_s)
+            DeriveWorker(
+                self.database,
+                settle_s=settings.ingest_derive_settle_s,
+                busy=self._backlogged,
+                busy_settle_s=settings.ingest_derive_busy_settle_s,
+            )
             if settings.ingest_derive
             else None
         )
@@ -102,6 +107,10 @@ class Ingester:
                 self.workers.add(part.worker)
         self.status = StatusServer(self.metrics.registry, self.workers, details=self._details)
         self.status_port: int | None = None
+
+    def _backlogged(self) -> bool:
+        """Whether storing has a backlog: the queue of received messages is over half full."""
+        return self._inbox.qsize() * 2 > self.settings.ingest_queue_size
 
     def _details(self) -> dict[str, object]:
         return {

@@ -40,6 +40,12 @@ class IngestSettings(DatabaseSection):
         description="Work queued on a key while it was being derived waits this long "
         "(a series that keeps receiving readings is recomputed about once per interval)",
     )
+    ingest_derive_busy_settle_s: float = Field(
+        default=15.0,
+        ge=0,
+        description="The settle time while the ingester's queue is over half full: storing "
+        "comes first (derived data lags; readers see the raw readings of what is pending)",
+    )
     ingest_retry_max_s: float = Field(default=30.0, gt=0)
     coldchain_sweep: bool = Field(
         default=True,

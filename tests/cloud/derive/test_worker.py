@@ -90,6 +90,38 @@ def test_an_ingester_queuing_work_never_waits_for_a_handler(database_url: str) -
     assert seen == [("a", T0, T0), ("a", T0 + HOUR, T0 + HOUR)]
 
 
+def test_while_storing_is_busy_work_queued_meanwhile_waits_the_busy_settle_time(
+    database_url: str,
+) -> None:
+    """A key that got more work while it was being done waits; longer while storing is busy."""
+    from cloud.derive.worker import DeriveWorker
+
+    database = Database(database_url, max_connections=3)
+    seen: list[str] = []
+
+    def handler(cur, key: _Name, work: Work) -> None:  # type: ignore[no-untyped-def]
+        seen.append(key.name)
+        if len(seen) <= 2:  # readings arrive while each of the first two is being derived
+            with database.transaction() as conn, conn.cursor() as other:
+                enqueue(other, [kind.work(key, T0 + HOUR, T0 + HOUR)])
+
+    kind = WorkKind("test", _Name, handler)
+    busy = [False]
+    worker = DeriveWorker(
+        database, kinds=[kind], settle_s=0.0, busy=lambda: busy[0], busy_settle_s=3600
+    )
+    due = "SELECT not_before <= now() FROM work_queue"
+    try:
+        with database.transaction() as conn, conn.cursor() as cur:
+            enqueue(cur, [kind.work(_Name("a"), T0, T0)])
+        assert worker.run_once() == 1 and scalar(database_url, due) is True  # not busy: due
+        busy[0] = True
+        assert worker.run_once() == 1 and scalar(database_url, due) is False  # busy: waits
+        assert worker.run_once() == 0 and seen == ["a", "a"]
+    finally:
+        database.close()
+
+
 def test_work_claimed_by_a_killed_worker_is_done_when_its_lease_runs_out(
     database_url: str, txng_process: StartProcess
 ) -> None:
