@@ -40,6 +40,7 @@ from cloud.api.routers import (
 )
 from cloud.api.ttl_cache import TtlCache
 from cloud.api.ui_support import mount_static
+from cloud.db.async_reads import AsyncReads
 from cloud.db.pool import Database
 from cloud.settings.api import ApiSettings, load_api_settings
 from plumbing.version import VERSION as __version__
@@ -82,6 +83,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         app.state.database.close()
+        app.state.reads.close()
 
     # No /docs or /redoc: FastAPI's pages run scripts from a CDN (and inline), which the
     # Content-Security-Policy forbids; /openapi.json opens in any OpenAPI viewer.
@@ -102,6 +104,12 @@ def create_app(settings: ApiSettings) -> FastAPI:
         max_connections=2 * settings.api_database_connections,
         application_name="txng-api",
         keep_connections=True,
+    )
+    # The consumer page's one statement, awaited in the event loop (cloud/db/async_reads.py).
+    app.state.reads = AsyncReads(
+        settings.database_url,
+        max_connections=settings.api_database_connections,
+        application_name="txng-api",
     )
     # Consumer pages' public data per (GTIN, lot), reused for a few seconds (pages say
     # Cache-Control: max-age=60 anyway); nothing behind a login is cached.

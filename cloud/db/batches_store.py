@@ -6,6 +6,7 @@ from typing import Any
 from psycopg2.extensions import cursor as Cursor
 
 from cloud.db import prepared
+from cloud.db.async_reads import AsyncReads
 from cloud.db.batch_steps_store import PUBLIC_FACTS_COLUMNS, StoryFacts, story_facts_columns
 from cloud.db.queries import Where, fetch_dict, fetch_dicts, page
 
@@ -44,19 +45,20 @@ _HEADER = (
 )
 
 
-def consumer_page(cur: Cursor, *, gtin: str, lot: str) -> tuple[dict[str, Any], StoryFacts] | None:
+async def consumer_page(
+    reads: AsyncReads, *, gtin: str, lot: str
+) -> tuple[dict[str, Any], StoryFacts] | None:
     """A batch with its product, producer, origin and cold-chain facts, and its story's facts.
 
     The story's facts are what a consumer's story needs: no alerts, units, outputs or
     captured events (empty). Nothing names a device or a person. None when there is no such
-    batch.
+    batch. Awaited in the event loop (the page's one statement, no worker thread).
     """
-    prepared.execute(cur, _CONSUMER_PAGE, {"gtin": gtin, "lot": lot})
-    row = cur.fetchone()
-    if row is None:
+    found = await reads.fetch_one(_CONSUMER_PAGE, {"gtin": gtin, "lot": lot})
+    if found is None:
         return None
-    names = [d[0] for d in cur.description or ()][:-_PUBLIC_COLUMNS]
-    batch = dict(zip(names, row[:-_PUBLIC_COLUMNS], strict=True))
+    names, row = found
+    batch = dict(zip(names[:-_PUBLIC_COLUMNS], row[:-_PUBLIC_COLUMNS], strict=True))
     steps, inputs, out_of_range = row[-_PUBLIC_COLUMNS:]
     facts = StoryFacts(
         header={k: batch[k] for k in _HEADER},

@@ -13,6 +13,15 @@ from plumbing.redact import redact
 
 # psycopg2 errors that mean "the connection or server is gone": retry on a new connection.
 TRANSIENT_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
+# Prepared statements (cloud/db/prepared.py: ours only) keep one plan; dates
+# as ISO text, which psycopg2 parses, and floats as their shortest exact text
+# (PostgreSQL's default), which json_sql relies on to write as the API does. No
+# JIT: txng's statements are short, and the planner's estimates over views
+# (batch_presence) crossed jit_above_cost, so the silence sweep spent 1.2 s
+# compiling 368 functions for 0.15 s of work, every 5 s.
+SESSION_OPTIONS = (
+    "-c plan_cache_mode=force_generic_plan -c DateStyle=ISO -c extra_float_digits=1 -c jit=off"
+)
 
 
 class Database:
@@ -59,14 +68,7 @@ class Database:
                 self.url,
                 application_name=self._application_name,
                 connect_timeout=5,
-                # Prepared statements (cloud/db/prepared.py: ours only) keep one plan; dates
-                # as ISO text, which psycopg2 parses, and floats as their shortest exact text
-                # (PostgreSQL's default), which json_sql relies on to write as the API does. No
-                # JIT: txng's statements are short, and the planner's estimates over views
-                # (batch_presence) crossed jit_above_cost, so the silence sweep spent 1.2 s
-                # compiling 368 functions for 0.15 s of work, every 5 s.
-                options="-c plan_cache_mode=force_generic_plan -c DateStyle=ISO "
-                "-c extra_float_digits=1 -c jit=off",
+                options=SESSION_OPTIONS,
             )
         except TRANSIENT_ERRORS as err:
             self._forget()

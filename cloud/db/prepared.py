@@ -46,12 +46,25 @@ def statement(name: str, sql: str) -> Statement:
 
 def execute(cur: Cursor, stmt: Statement, params: Mapping[str, Any]) -> None:
     """Run `stmt` with `params`, preparing it first if this connection has not yet."""
-    names = _prepared.setdefault(cur.connection, set())
-    if stmt.name not in names:
-        cur.execute(f"PREPARE {stmt.name} AS {stmt.sql}")
-        names.add(stmt.name)
+    preparing = to_prepare(cur.connection, stmt)
+    if preparing is not None:
+        cur.execute(preparing)
+        prepared_on(cur.connection, stmt)
+    cur.execute(*to_execute(stmt, params))
+
+
+def to_prepare(conn: Connection, stmt: Statement) -> str | None:
+    """The PREPARE of `stmt`, None when `conn` has it already."""
+    return None if stmt.name in _prepared.get(conn, ()) else f"PREPARE {stmt.name} AS {stmt.sql}"
+
+
+def prepared_on(conn: Connection, stmt: Statement) -> None:
+    """Record that `conn` has prepared `stmt` (its PREPARE succeeded)."""
+    _prepared.setdefault(conn, set()).add(stmt.name)
+
+
+def to_execute(stmt: Statement, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """The EXECUTE of prepared `stmt` with `params`, and its arguments."""
     arguments = ", ".join(["%s"] * len(stmt.keys))
-    cur.execute(
-        f"EXECUTE {stmt.name} ({arguments})" if stmt.keys else f"EXECUTE {stmt.name}",
-        [params[key] for key in stmt.keys],
-    )
+    sql = f"EXECUTE {stmt.name} ({arguments})" if stmt.keys else f"EXECUTE {stmt.name}"
+    return sql, [params[key] for key in stmt.keys]

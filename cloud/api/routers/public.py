@@ -9,18 +9,16 @@ from typing import Annotated, Literal, NamedTuple
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
-from psycopg2.extensions import cursor as Cursor
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from cloud.api.access import Sites, access
-from cloud.api.deps import hold_slot
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.single_flight import SingleFlight
 from cloud.api.ttl_cache import TtlCache
 from cloud.api.ui_support import language, remember_language, render, render_html
 from cloud.db import batches_store as store
-from cloud.db.pool import Database
+from cloud.db.async_reads import AsyncReads
 from cloud.trace.journey import JourneyStep, journey
 from cloud.trace.story import public_story
 
@@ -78,9 +76,9 @@ class ConsumerBatch(BaseModel):
     )
 
 
-def consumer_view(cur: Cursor, gtin: str, lot: str) -> ConsumerBatch | None:
+async def consumer_view(reads: AsyncReads, gtin: str, lot: str) -> ConsumerBatch | None:
     """The public facts of batch (GTIN padded to 14 digits, lot), None if unknown."""
-    found = store.consumer_page(cur, gtin=gtin.zfill(14), lot=lot)
+    found = await store.consumer_page(reads, gtin=gtin.zfill(14), lot=lot)
     if found is None:
         return None
     row, facts = found
@@ -149,29 +147,21 @@ def public_bodies(request: Request) -> PublicBodies:
     return bodies
 
 
-def _query_and_produce(
-    database: Database, batch: BatchKey, produce: Produce
-) -> tuple[ConsumerBatch | None, bytes | None]:
-    with database.statements() as conn, conn.cursor() as cur:  # one statement: no BEGIN
-        view = consumer_view(cur, *batch)
-    return view, (produce(view) if view is not None else None)
-
-
 async def _fresh_body(request: Request, key: BodyKey, produce: Produce) -> Fresh:
-    """produce(the batch's view) in a worker thread; the database only when no view is kept."""
+    """produce(the batch's view); the database (awaited here) only when no view is kept.
+
+    All in the event loop: the query is one awaited statement, and handing the page's work
+    to a worker thread and back cost more CPU than it spared the loop (the GIL is shared).
+    """
     batch: BatchKey = (key[0], key[1])
     views: TtlCache[BatchKey, ConsumerBatch] = request.app.state.public_cache
     view = views.get(batch)
     queried = view is None
-    if view is not None:
-        content: bytes | None = await run_in_threadpool(produce, view)
-    else:
-        async with hold_slot(request):  # only on a miss
-            view, content = await run_in_threadpool(
-                _query_and_produce, request.app.state.database, batch, produce
-            )
+    if view is None:
+        view = await consumer_view(request.app.state.reads, *batch)
         if view is not None:
             views.put(batch, view)
+    content = produce(view) if view is not None else None
     if content is not None:
         public_bodies(request).cache.put(key, content)
     return Fresh(content, queried)

@@ -34,9 +34,9 @@ def queries(monkeypatch) -> list[dict[str, Any]]:
     asked: list[dict[str, Any]] = []
     original = public.store.consumer_page
 
-    def counted(cur, **key):
+    async def counted(reads, **key):
         asked.append(key)
-        return original(cur, **key)
+        return await original(reads, **key)
 
     monkeypatch.setattr(public.store, "consumer_page", counted)
     return asked
@@ -134,10 +134,13 @@ def test_concurrent_misses_of_one_page_ask_the_database_once(database_url, world
     asked: list[dict[str, Any]] = []
     original = public.store.consumer_page
 
-    def held(cur, **key):
+    async def held(reads, **key):
         asked.append(key)
-        gate.wait(10)  # until every request is in
-        return original(cur, **key)
+        for _ in range(1000):  # until every request is in (at most 10 s)
+            if gate.is_set():
+                break
+            await asyncio.sleep(0.01)
+        return await original(reads, **key)
 
     monkeypatch.setattr(public.store, "consumer_page", held)
 
@@ -155,6 +158,7 @@ def test_concurrent_misses_of_one_page_ask_the_database_once(database_url, world
     finally:
         gate.set()
         app.state.database.close()
+        app.state.reads.close()
     assert len(asked) == 1
     assert {r.status_code for r in responses} == {200}
     assert len({r.content for r in responses}) == 1 and "Long nhãn sấy" in responses[0].text

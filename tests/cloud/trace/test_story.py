@@ -1,8 +1,11 @@
 """A batch's story: steps with conditions and alerts inline, links each way, seen from one site."""
 
+import asyncio
+
 import pytest
 
 from cloud.db import batch_steps_store, batches_store
+from cloud.db.async_reads import AsyncReads
 from cloud.db.batch_steps_store import StepKey
 from cloud.trace.journey import journey
 from cloud.trace.story import BadCursor, batch_story, public_story, step_events
@@ -93,7 +96,11 @@ def test_one_step_back_and_forward(world, cur):
 def test_the_consumer_page_reads_the_full_storys_facts_less_what_it_never_shows(
     world, cur, gtin, lot, batch
 ):
-    found = batches_store.consumer_page(cur, gtin=gtin, lot=lot)
+    reads = AsyncReads(world.url, max_connections=1)
+    try:
+        found = asyncio.run(batches_store.consumer_page(reads, gtin=gtin, lot=lot))
+    finally:
+        reads.close()
     full = batch_steps_store.story_facts(cur, getattr(world, batch))
     assert found is not None and full is not None
     row, facts = found
