@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit, urlunsplit
@@ -186,6 +186,68 @@ def machine_busy_seconds() -> float:
         values = [int(v) for v in stat.readline().split()[1:]]
     idle = values[3] + values[4]
     return (sum(values[:8]) - idle) / _TICK
+
+
+class CpuMeter:
+    """CPU seconds used since it was made: named sessions and processes, PostgreSQL, machine.
+
+    `sessions` name processes started with start_new_session (each counted with its children),
+    `processes` plain ones. `postgres_backends` counts the benchmark database's backends alive
+    at the end (a backend opened meanwhile counts from its start); `postgres_server` every
+    process of the server, other databases' work included (0 when it is not on this machine).
+    """
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        sessions: Mapping[str, Sequence[int]],
+        processes: Mapping[str, Sequence[int]],
+    ):
+        self._database_url = database_url
+        self._sessions = sessions
+        self._processes = processes
+        with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            (backend,) = cur.fetchone()
+        conn.close()
+        local = urlsplit(database_url).hostname in (None, "", "localhost", "127.0.0.1", "::1")
+        self._postmaster = parent_pid(backend) if local else None
+        self._start = self._sample()
+        self._backends_start = self._backends()
+
+    def _sample(self) -> dict[str, float]:
+        server = 0.0
+        if self._postmaster:
+            server = cpu_seconds([self._postmaster], children=True)
+            server += cpu_seconds(child_pids(self._postmaster))
+        used = {
+            name: sum(cpu_seconds(session_pids(pid)) for pid in pids)
+            for name, pids in self._sessions.items()
+        }
+        used |= {name: cpu_seconds(pids) for name, pids in self._processes.items()}
+        return used | {"postgres_server": server, "machine": machine_busy_seconds()}
+
+    def _backends(self) -> dict[int, float]:
+        """CPU seconds of each backend of the benchmark database so far."""
+        with psycopg2.connect(self._database_url) as conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            pids = [int(pid) for (pid,) in cur.fetchall()]
+        conn.close()
+        return {pid: cpu_seconds([pid]) for pid in pids}
+
+    def used(self) -> dict[str, float]:
+        """CPU seconds used since the meter was made, by part."""
+        end = self._sample()
+        backends = sum(
+            seconds - self._backends_start.get(pid, 0.0)
+            for pid, seconds in self._backends().items()
+        )
+        used = {key: round(end[key] - self._start[key], 2) for key in end}
+        return used | {"postgres_backends": round(backends, 2)}
 
 
 def register_devices(database_url: str, devices: Iterable[tuple[str, str]]) -> None:

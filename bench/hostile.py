@@ -51,7 +51,6 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -61,15 +60,11 @@ from bench._raw_mqtt import RawPublisher
 from bench._services import (
     DEFAULT_ADMIN_URL,
     REPO,
+    CpuMeter,
     Mosquitto,
     ThrowawayDatabase,
-    child_pids,
-    cpu_seconds,
     free_port,
-    machine_busy_seconds,
-    parent_pid,
     register_devices,
-    session_pids,
     wait_port,
 )
 from bench.ingest import SITE, Spec, collect, envelopes, metrics
@@ -291,51 +286,6 @@ class Ingester:
         return code
 
 
-class CpuMeter:
-    """CPU seconds of the ingester, PostgreSQL, the broker, the publishers and the machine.
-
-    `postgres_backends` counts the benchmark database's backends alive at the phase's end (the
-    ingester keeps its connections); `postgres_server` every process of the server, other
-    databases' work on this machine included.
-    """
-
-    def __init__(self, database_url: str, broker_pid: int | None, publishers: list[int]):
-        self._database_url = database_url
-        with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
-            cur.execute("SELECT pg_backend_pid()")
-            (backend,) = cur.fetchone()
-        conn.close()
-        local = urlsplit(database_url).hostname in (None, "", "localhost", "127.0.0.1", "::1")
-        self._postmaster = parent_pid(backend) if local else None
-        self._broker = [broker_pid] if broker_pid else []
-        self._publishers = publishers
-
-    def sample(self, ingester: "Ingester") -> dict[str, float]:
-        """CPU seconds used so far by each part (PostgreSQL 0 when it is not on this machine)."""
-        server = 0.0
-        if self._postmaster:
-            server = cpu_seconds([self._postmaster], children=True)
-            server += cpu_seconds(child_pids(self._postmaster))
-        return {
-            "ingester": cpu_seconds(session_pids(ingester.process.pid)),
-            "postgres_server": server,
-            "broker": cpu_seconds(self._broker),
-            "publishers": cpu_seconds(self._publishers),
-            "machine": machine_busy_seconds(),
-        }
-
-    def backends(self) -> dict[int, float]:
-        """CPU seconds of each backend of the benchmark database so far."""
-        with psycopg2.connect(self._database_url) as conn, conn.cursor() as cur:
-            cur.execute(
-                "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            pids = [int(pid) for (pid,) in cur.fetchall()]
-        conn.close()
-        return {pid: cpu_seconds([pid]) for pid in pids}
-
-
 def wait_until(
     ingester: Ingester, started: float, *, stored: float, acked: float, stall_s: float
 ) -> tuple[float, float, list[float]]:
@@ -400,14 +350,17 @@ def run(
     collect(results, "ready", args.devices)
     good_messages = args.devices * args.envelopes
     ingester = Ingester(database_url, mqtt_url, f"bench-hostile-{seed}", args.ingester_prefix)
-    meter = CpuMeter(database_url, broker_pid, [p.pid for p in processes if p.pid])
+    publishers = [p.pid for p in processes if p.pid]
     try:
         phases = {}
         expected_stored, expected_acked = 0.0, 0.0
         for name, gate, hostile in (("alone", gates[0], 0), ("attack", gates[1], args.hostile)):
             before = ingester.totals()
-            cpu_before = meter.sample(ingester)
-            backends_before = meter.backends()
+            meter = CpuMeter(
+                database_url,
+                sessions={"ingester": [ingester.process.pid]},
+                processes={"broker": [broker_pid] if broker_pid else [], "publishers": publishers},
+            )
             expected_stored = before["txng_ingest_items_stored_total"] + good
             expected_acked = before["txng_ingest_messages_acked_total"] + good_messages + hostile
             log(f"{name}: {good:,} readings in {good_messages:,} envelopes, {hostile:,} hostile")
@@ -422,11 +375,8 @@ def run(
             )
             sent = collect(results, "published", args.devices)
             after = ingester.totals()
-            cpu_after = meter.sample(ingester)
-            backends = sum(s - backends_before.get(p, 0.0) for p, s in meter.backends().items())
             phases[name] = {
-                "cpu_s": {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_after}
-                | {"postgres_backends": round(backends, 2)},
+                "cpu_s": meter.used(),
                 "mean_queue_depth": round(sum(depths) / len(depths)),
                 "store_s": round(
                     after["txng_ingest_commit_seconds_sum"]

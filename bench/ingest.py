@@ -50,7 +50,6 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -63,15 +62,12 @@ from paho.mqtt.properties import Properties
 from bench._services import (
     DEFAULT_ADMIN_URL,
     REPO,
+    CpuMeter,
     Mosquitto,
     ThrowawayDatabase,
-    child_pids,
     cpu_seconds,
     free_port,
-    machine_busy_seconds,
-    parent_pid,
     register_devices,
-    session_pids,
     wait_port,
 )
 from cloud.db.ingest_store import READING_COLUMNS
@@ -405,50 +401,6 @@ class IngesterProcess:
         return stored, acked, store_s
 
 
-class CpuMeter:
-    """CPU seconds of the ingesters, the PostgreSQL server, the broker and the whole machine.
-
-    The server's figure counts every database on it (and is 0 when it is not on this machine);
-    `postgres_backends` only the backends of the benchmark's database (not the WAL writer).
-    """
-
-    def __init__(
-        self, ingesters: list[IngesterProcess], database_url: str, broker_pid: int | None
-    ):
-        self._sessions = [i.process.pid for i in ingesters if i.process is not None]
-        self._broker = [broker_pid] if broker_pid else []
-        with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
-            cur.execute("SELECT pg_backend_pid()")
-            (backend,) = cur.fetchone()
-            cur.execute(
-                "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            self._backends = [int(pid) for (pid,) in cur.fetchall()]
-        conn.close()
-        local = urlsplit(database_url).hostname in (None, "", "localhost", "127.0.0.1", "::1")
-        self._postmaster = parent_pid(backend) if local else None
-        self._start = self._sample()
-
-    def _sample(self) -> dict[str, float]:
-        server = 0.0
-        if self._postmaster:
-            server = cpu_seconds([self._postmaster], children=True)
-            server += cpu_seconds(child_pids(self._postmaster))
-        return {
-            "ingester": sum(cpu_seconds(session_pids(pid)) for pid in self._sessions),
-            "postgres_server": server,
-            "postgres_backends": cpu_seconds(self._backends),
-            "broker": cpu_seconds(self._broker),
-            "machine": machine_busy_seconds(),
-        }
-
-    def used(self) -> dict[str, float]:
-        """CPU seconds used since the meter was made."""
-        end = self._sample()
-        return {key: round(end[key] - self._start[key], 2) for key in end}
-
-
 def progress(ingesters: list[IngesterProcess]) -> tuple[float, float, float]:
     """Items stored, messages acknowledged and seconds storing, summed over the ingesters."""
     stored, acked, store_s = zip(*(i.progress() for i in ingesters), strict=True)
@@ -648,7 +600,11 @@ def ingest_phase(
         listener = CommitListener(database_url)
         listener.start()
         warm_commits = listener.commits
-        meter = CpuMeter(running, database_url, broker_pid)
+        meter = CpuMeter(
+            database_url,
+            sessions={"ingester": [i.process.pid for i in running if i.process is not None]},
+            processes={"broker": [broker_pid] if broker_pid else []},
+        )
         gate.set()
         stored_so_far, seen_at = 0.0, time.monotonic()
         while True:  # poll gently: the end time comes from the NOTIFY, not from this loop
