@@ -29,6 +29,7 @@ from contract.items import (
     ClockQuality,
     Quantity,
     ReadingQuality,
+    to_utc,
 )
 from contract.topics import IDENTIFIER_PATTERN
 
@@ -117,8 +118,8 @@ def decode_readings(topic: Topic, payload: bytes) -> list[FastReading] | None:
         return None
     if envelope.sent_at.tzinfo is not UTC:
         try:
-            envelope.sent_at.astimezone(UTC)
-        except OverflowError:
+            to_utc(envelope.sent_at)
+        except ValueError:
             return None  # beyond UTC's range: contract.decode refuses the message
     known = _KNOWN_NAMES
     for item in envelope.items:
@@ -132,7 +133,7 @@ def decode_readings(topic: Topic, payload: bytes) -> list[FastReading] | None:
         at = item.device_time
         if at.tzinfo is not UTC:
             try:
-                item.device_time = at.astimezone(UTC)
-            except OverflowError:
-                return None  # (pydantic's validator raises it too: contract.decode decides)
+                item.device_time = to_utc(at)
+            except ValueError:
+                return None  # (as pydantic's validator: contract.decode names the error)
     return envelope.items
