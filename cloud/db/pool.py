@@ -108,6 +108,19 @@ class Database:
             yield conn
 
     @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction whose statements all see the database as of one moment.
+
+        For checks that read derived data and the queue of work that derives it: under READ
+        COMMITTED a worker can commit both between two statements, so the data read first is
+        stale while the queue read second is already empty (REPEATABLE READ prevents that).
+        """
+        with self.transaction() as conn:
+            with conn.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield conn
+
+    @contextmanager
     def statements(self) -> Iterator[Connection]:
         """A connection in autocommit: each statement is its own transaction.
 

@@ -87,7 +87,7 @@ class PortalAdapter:
     def send(self, items: Sequence[OutboxItem], journal: Journal) -> list[Result]:
         """Deliver queued events; one result per item."""
         try:
-            with self._database.transaction() as conn, conn.cursor() as cur:
+            with self._database.snapshot() as conn, conn.cursor() as cur:
                 results, units = self._load(cur, items)
         except DatabaseError as err:
             return [Result(item.id, Outcome.TRANSIENT, f"database: {err}") for item in items]
@@ -101,7 +101,7 @@ class PortalAdapter:
         return results + self._results(units)
 
     def _load(self, cur: Cursor, items: Sequence[OutboxItem]) -> tuple[list[Result], list[Unit]]:
-        """Plan the items' stage events with what the database knows, in one transaction."""
+        """Plan the items' stage events with what the database knows at one moment."""
         results: list[Result] = []
         units: list[Unit] = []
         unplaced = []

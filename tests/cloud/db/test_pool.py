@@ -107,3 +107,27 @@ def test_statements_left_inside_a_transaction_close_the_connection(database_url)
         cur.execute("BEGIN")
     assert _backend_pid(database) != first  # not handed out again half-way in a transaction
     database.close()
+
+
+def test_a_snapshot_sees_one_moment_and_writes_nothing(database_url):
+    """What another connection commits between two statements of a snapshot is not seen."""
+    database = Database(database_url, max_connections=2)
+    with database.transaction() as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE snapshot_probe (n int)")
+    with database.snapshot() as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM snapshot_probe")
+        assert cur.fetchone()[0] == 0
+        with database.transaction() as other, other.cursor() as writer:
+            writer.execute("INSERT INTO snapshot_probe VALUES (1)")  # e.g. derive's result
+        cur.execute("SELECT count(*) FROM snapshot_probe")
+        assert cur.fetchone()[0] == 0  # READ COMMITTED would see 1 here
+    with (
+        pytest.raises(DataRejected, match="read-only"),
+        database.snapshot() as conn,
+        conn.cursor() as cur,
+    ):
+        cur.execute("INSERT INTO snapshot_probe VALUES (2)")
+    with database.transaction() as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM snapshot_probe")
+        assert cur.fetchone()[0] == 1
+    database.close()
