@@ -2,6 +2,7 @@
 
 import logging
 import queue
+import sys
 import threading
 
 from cloud.coldchain.sweeper import ColdChainSweeper
@@ -161,12 +162,17 @@ def ingest_command() -> int:
     """Run the ingester until SIGTERM or SIGINT; exit EXIT_WORKER_FAILED if a worker died."""
     settings = load_tree().ingest  # every section checked at start-up
     configure_logging(settings.log_level)
+    sys.setswitchinterval(settings.ingest_switch_interval_ms / 1000)
     ingester = Ingester(settings)
     stopping = stop_on_signals(log)
     ingester.start()
     log.info(
         "ingester running",
-        extra={"client_id": settings.ingest_client_id, "group": settings.ingest_share_group},
+        extra={
+            "client_id": settings.ingest_client_id,
+            "group": settings.ingest_share_group,
+            "switch_interval_ms": round(sys.getswitchinterval() * 1000, 3),
+        },
     )
     code = ingester.run_until(stopping)
     ingester.stop()

@@ -31,6 +31,14 @@ class IngestSettings(DatabaseSection):
     ingest_session_expiry_s: int = Field(default=7 * 24 * 3600, ge=0)
     ingest_keepalive_s: int = Field(default=30, ge=5)
     ingest_metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns it off")
+    ingest_switch_interval_ms: float = Field(
+        default=1.0,
+        gt=0,
+        le=100,
+        description="How long one of the ingester's threads may keep the interpreter while "
+        "another waits for it (Python's default: 5 ms, which left the MQTT thread waiting "
+        "behind triage and storage after each of its socket calls)",
+    )
     ingest_derive: bool = Field(
         default=True, description="Also run a derive worker (presence, cold chain) in this process"
     )

@@ -34,6 +34,9 @@ def test_each_hostile_payload_is_dead_lettered_and_the_next_valid_message_stored
     )
     try:
         process.wait_logged("subscribed")
+        process.wait_logged("ingester running")
+        running = next(e for e in process.lines if e.get("message") == "ingester running")
+        assert running["switch_interval_ms"] == 1.0  # its setting's default; Python's is 5 ms
         expected: list[tuple[str, str]] = []
         for n, (name, (payload, reason)) in enumerate(sorted(hostile_payloads().items())):
             good = message([reading(10_000 + n)])
