@@ -5,6 +5,7 @@ and the markers that say what each test needs, set from the fixtures it uses.
 `-m db`, `-m broker`, `-m browser`, `-m slow` select those that do (`-m "not slow"` etc.).
 """
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ import pytest
 
 from cloud.ingest.service import Ingester
 from cloud.settings.ingest import load_ingest_settings
+from plumbing.logs import JsonFormatter, TextFormatter
 from tests.edge.helpers import Agents
 from tests.support.broker import MosquittoBroker
 from tests.support.factory import DEVICE, SITE
@@ -44,6 +46,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         needs = [marker for marker, fixtures in NEEDS.items() if used & fixtures]
         for marker in needs or ["fast"]:
             item.add_marker(marker)
+
+
+@pytest.fixture(autouse=True)
+def _command_logging_undone() -> Iterator[None]:
+    """A command run in-process points the root logger at this test's stderr: undo that after.
+
+    Left in place, every later log line (an ingester's paho thread, say) met a closed stream
+    and printed "--- Logging error ---" instead of the line.
+    """
+    root = logging.getLogger()
+    level = root.level
+    yield
+    root.handlers[:] = [
+        h for h in root.handlers if not isinstance(h.formatter, JsonFormatter | TextFormatter)
+    ]
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
