@@ -4,13 +4,14 @@ From the batch's story, with nothing private: places by name and kind, dates, an
 storage only a verdict (kept in range, or not); no readings, readers, counts, ids or sales.
 """
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cloud.trace.story import SHIPPING_STEPS
-from cloud.trace.story_models import ColdVerdict, Step, Story
+from cloud.trace.story_models import ColdVerdict, Story
 
 JourneyKind = Literal[
     "harvest", "processing", "packing", "cold_storage", "shipping", "arrival", "step"
@@ -50,14 +51,14 @@ def journey(
 ) -> list[JourneyStep]:
     """The public stages of the batch, in time order (`verdicts`: per place, public_story's)."""
     stages = _beginnings(story, site_name=site_name, origin_name=origin_name)
-    if any(_kind(s, None) == "processing" for s in story.steps):  # its own scan says where
+    if any(_made_here(s.biz_step, s.location_kind) for s in story.steps):  # its own scan says where
         stages = [s for s in stages if s.kind != "processing"]
     for step in story.steps:
         if step.biz_step in _UNSHOWN or step.handover:
             continue
         stages.append(
             JourneyStep(
-                kind=_kind(step, story.origin.site_id),
+                kind=_kind(step.biz_step, step.location_kind, step.site_id, story.origin.site_id),
                 biz_step=step.biz_step,
                 time=step.first_time,
                 site_name=step.site_name,
@@ -65,11 +66,89 @@ def journey(
                 place_kind=step.location_kind,
                 product_name=None,
                 verdict=verdicts.get((step.site_id, step.location or ""))
-                if _is_cold(step)
+                if _is_cold(step.biz_step, step.location_kind)
                 else None,
             )
         )
     return sorted(stages, key=lambda s: s.time)
+
+
+class Stage(NamedTuple):
+    """A JourneyStep's fields as the consumer page reads them (no model, no validation)."""
+
+    kind: JourneyKind
+    biz_step: str | None
+    time: datetime
+    site_name: str | None
+    place_name: str | None
+    place_kind: str | None
+    product_name: str | None
+    verdict: ColdVerdict | None
+
+
+Row = Mapping[str, Any]
+
+
+def page_journey(
+    steps: Sequence[Row],
+    inputs: Sequence[Row],
+    verdicts: dict[tuple[str, str], ColdVerdict],
+    *,
+    batch: Row,
+) -> list[Stage]:
+    """journey(public_story(facts), ...)'s stages from the facts' rows as read: no models.
+
+    `steps` and `inputs`: the story's facts (JSON rows, times as ISO text); `batch`: the
+    batch's row (its producing site, production date, origin code and names). The page's
+    hot path; tests/cloud/trace/test_journey.py holds it to journey()'s answers.
+    """
+    made = batch["production_date"]
+    stages: list[Stage] = []
+    if not inputs:
+        if made is not None:
+            origin = batch["origin_name"] or batch["origin_code"]
+            stages.append(_harvest_stage(made, batch["site_name"], origin, None))
+    else:
+        for b in inputs:
+            if b["production_date"] is not None:
+                day = date.fromisoformat(b["production_date"])
+                origin = b["origin_name"] or b["origin_code"]
+                stages.append(_harvest_stage(day, b["site_name"], origin, b["product_name"]))
+        if made is not None and not any(
+            _made_here(s["biz_step"], s["location_kind"]) for s in steps
+        ):
+            at = _midnight(made)
+            stages.append(Stage("processing", None, at, batch["site_name"], None, None, None, None))
+    producer = batch["site_id"]
+    for step in steps:
+        biz_step = step["biz_step"]
+        if biz_step in _UNSHOWN:
+            continue
+        place_kind = step["location_kind"]
+        site = step["site_id"]
+        cold = _is_cold(biz_step, place_kind)
+        stages.append(
+            Stage(
+                _kind(biz_step, place_kind, site, producer),
+                biz_step,
+                datetime.fromisoformat(step["first_time"]),
+                step["site_name"],
+                step["location_name"],
+                place_kind,
+                None,
+                verdicts.get((site, step["location"] or "")) if cold else None,
+            )
+        )
+    stages.sort(key=_time)
+    return stages
+
+
+def _time(stage: Stage) -> datetime:
+    return stage.time
+
+
+def _harvest_stage(day: date, site: str | None, place: str | None, product: str | None) -> Stage:
+    return Stage("harvest", None, _midnight(day), site, place, "farm_plot", product, None)
 
 
 def _beginnings(
@@ -119,19 +198,26 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), UTC)
 
 
-def _is_cold(step: Step) -> bool:
-    return step.location_kind in _COLD_PLACES or step.biz_step == "storing"
+def _is_cold(biz_step: str, location_kind: str | None) -> bool:
+    return location_kind in _COLD_PLACES or biz_step == "storing"
 
 
-def _kind(step: Step, producer: str | None) -> JourneyKind:
-    if step.biz_step == "commissioning":  # made: picked at a farm plot, else processed
-        return "harvest" if step.location_kind == "farm_plot" else "processing"
-    if step.biz_step == "packing":
+def _made_here(biz_step: str, location_kind: str | None) -> bool:
+    """A step that processed the batch where it was scanned (its own `processing` stage)."""
+    return biz_step == "commissioning" and location_kind != "farm_plot"
+
+
+def _kind(
+    biz_step: str, location_kind: str | None, site: str, producer: str | None
+) -> JourneyKind:
+    if biz_step == "commissioning":  # made: picked at a farm plot, else processed
+        return "harvest" if location_kind == "farm_plot" else "processing"
+    if biz_step == "packing":
         return "packing"
-    if _is_cold(step):
+    if _is_cold(biz_step, location_kind):
         return "cold_storage"
-    if step.biz_step in SHIPPING_STEPS:
+    if biz_step in SHIPPING_STEPS:
         return "shipping"
-    if step.biz_step in ("receiving", "arriving") and step.site_id != producer:
+    if biz_step in ("receiving", "arriving") and site != producer:
         return "arrival"
     return "step"

@@ -51,20 +51,27 @@ def batch_story(cur: Cursor, batch_id: int, *, site: str | None = None) -> Story
 def public_story(facts: store.StoryFacts) -> tuple[Story, dict[Place, ColdVerdict]]:
     """The story without readings, and per place the cold-chain verdict (a consumer's needs).
 
-    From the story's facts as read (batches_store.consumer_page reads them with the batch). No
-    profile: no verdicts. Else excursion (time out of range there), ok (readings there and
-    none out of range) or no_readings.
+    From the story's facts as read (batches_store.consumer_page reads them with the batch).
     """
-    places = {(r["site_id"], r["location"]) for r in facts.steps}
+    return _assemble(facts, {}, None), verdicts_of(facts)
+
+
+def verdicts_of(facts: store.StoryFacts) -> dict[Place, ColdVerdict]:
+    """Per place of the steps, the cold-chain verdict; none without a temperature profile.
+
+    Excursion (time out of range there), ok (readings there and none out of range) or
+    no_readings.
+    """
     verdicts: dict[Place, ColdVerdict] = {}
     if facts.monitored:
+        places = {(r["site_id"], r["location"]) for r in facts.steps}
         measured = {(r["site_id"], r["location"]) for r in facts.steps if r["measured"]}
         out = {(r["site_id"], r["location"]): r["seconds"] for r in facts.out_of_range}
         for place in places:
             verdicts[place] = (
                 "excursion" if out.get(place) else "ok" if place in measured else "no_readings"
             )
-    return _assemble(facts, {}, None), verdicts
+    return verdicts
 
 
 def story_and_series(

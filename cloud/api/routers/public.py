@@ -5,7 +5,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
@@ -14,11 +14,12 @@ from starlette.concurrency import run_in_threadpool
 
 from cloud.api.access import Sites, access
 from cloud.api.errors import ApiError, ErrorBody
+from cloud.api.public_page import ColdChain, cold_chain_of, page_batch
 from cloud.api.single_flight import SingleFlight
 from cloud.api.ttl_cache import TtlCache
 from cloud.api.ui_support import language, remember_language, render, render_html
 from cloud.db import batches_store as store
-from cloud.db.async_reads import AsyncReads
+from cloud.db.batch_steps_store import StoryFacts
 from cloud.trace.journey import JourneyStep, journey
 from cloud.trace.story import public_story
 
@@ -29,8 +30,6 @@ GtinPath = Annotated[
     str, Path(pattern=r"^(\d{8}|\d{12,14})$", description="GTIN (8, 12, 13 or 14 digits)")
 ]
 LotPath = Annotated[str, Path(min_length=1, max_length=20, description="Lot (GS1 AI 10)")]
-
-ColdChain = Literal["ok", "excursion", "not_monitored"]
 
 
 class Stage(BaseModel):
@@ -76,23 +75,17 @@ class ConsumerBatch(BaseModel):
     )
 
 
-async def consumer_view(reads: AsyncReads, gtin: str, lot: str) -> ConsumerBatch | None:
-    """The public facts of batch (GTIN padded to 14 digits, lot), None if unknown."""
-    found = await store.consumer_page(reads, gtin=gtin.zfill(14), lot=lot)
-    if found is None:
-        return None
+Found = tuple[dict[str, Any], StoryFacts]  # a batch's row and its story's facts, as read
+
+
+def consumer_view(found: Found) -> ConsumerBatch:
+    """The public facts of a batch, from its row and story's facts (store.consumer_page's)."""
     row, facts = found
     story, verdicts = public_story(facts)
-    monitored = row["min_value"] is not None or row["max_value"] is not None
-    cold: ColdChain = "not_monitored"
-    if row["excursions"] or row["excursion_alerts"]:
-        cold = "excursion"
-    elif monitored:
-        cold = "ok"
     return ConsumerBatch(
         **{k: row[k] for k in ConsumerBatch.model_fields if k in row},
         trace_code=f"(01){row['gtin']}(10){row['lot']}",
-        cold_chain=cold,
+        cold_chain=cold_chain_of(row),
         allowed_min=row["min_value"],
         allowed_max=row["max_value"],
         stages=[Stage.model_validate(s, from_attributes=True) for s in story.steps],
@@ -104,7 +97,7 @@ async def consumer_view(reads: AsyncReads, gtin: str, lot: str) -> ConsumerBatch
 
 BatchKey = tuple[str, str]  # (GTIN padded to 14 digits, lot)
 BodyKey = tuple[str, str, str]  # (GTIN padded to 14 digits, lot, "json" or the page language)
-Produce = Callable[[ConsumerBatch], bytes]
+Produce = Callable[[Found], bytes]
 
 
 class Fresh(NamedTuple):
@@ -148,20 +141,20 @@ def public_bodies(request: Request) -> PublicBodies:
 
 
 async def _fresh_body(request: Request, key: BodyKey, produce: Produce) -> Fresh:
-    """produce(the batch's view); the database (awaited here) only when no view is kept.
+    """produce(the batch's rows); the database (awaited here) only when they are not kept.
 
     All in the event loop: the query is one awaited statement, and handing the page's work
     to a worker thread and back cost more CPU than it spared the loop (the GIL is shared).
     """
     batch: BatchKey = (key[0], key[1])
-    views: TtlCache[BatchKey, ConsumerBatch] = request.app.state.public_cache
-    view = views.get(batch)
-    queried = view is None
-    if view is None:
-        view = await consumer_view(request.app.state.reads, *batch)
-        if view is not None:
-            views.put(batch, view)
-    content = produce(view) if view is not None else None
+    kept: TtlCache[BatchKey, Found] = request.app.state.public_cache
+    found = kept.get(batch)
+    queried = found is None
+    if found is None:
+        found = await store.consumer_page(request.app.state.reads, gtin=batch[0], lot=batch[1])
+        if found is not None:
+            kept.put(batch, found)
+    content = produce(found) if found is not None else None
     if content is not None:
         public_bodies(request).cache.put(key, content)
     return Fresh(content, queried)
@@ -187,17 +180,20 @@ async def cached_body(request: Request, key: BodyKey, produce: Produce) -> tuple
 
 
 def page_of(request: Request) -> Produce:
-    """The consumer page of a view, in the request's language (the same bytes for every key)."""
+    """The consumer page of a batch, in the request's language (the same bytes for every key).
 
-    def page(view: ConsumerBatch) -> bytes:
+    Made from the rows as read (public_page.page_batch), without the JSON answer's models.
+    """
+
+    def page(found: Found) -> bytes:
         # Shared by the requests of one key: the page takes only its language from `request`.
-        return render_html(request, "consumer.html", batch=view).encode()
+        return render_html(request, "consumer.html", batch=page_batch(*found)).encode()
 
     return page
 
 
-def _json_body(view: ConsumerBatch) -> bytes:
-    return view.model_dump_json().encode()
+def _json_body(found: Found) -> bytes:
+    return consumer_view(found).model_dump_json().encode()
 
 
 @router.get(

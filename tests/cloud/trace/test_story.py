@@ -7,8 +7,8 @@ import pytest
 from cloud.db import batch_steps_store, batches_store
 from cloud.db.async_reads import AsyncReads
 from cloud.db.batch_steps_store import StepKey
-from cloud.trace.journey import journey
-from cloud.trace.story import BadCursor, batch_story, public_story, step_events
+from cloud.trace.journey import Stage, journey, page_journey
+from cloud.trace.story import BadCursor, batch_story, public_story, step_events, verdicts_of
 from tests.cloud.trace.story_world import (
     AT_DISTRIBUTOR,
     AT_SHOP,
@@ -123,7 +123,11 @@ def test_the_consumer_page_reads_the_full_storys_facts_less_what_it_never_shows(
     # The steps less their alerts (a consumer's stages and journey show none).
     assert story.steps == [s.model_copy(update={"alerts": []}) for s in full_story.steps]
     names = {"site_name": row["site_name"], "origin_name": row["origin_name"]}
-    assert journey(story, verdicts, **names) == journey(full_story, full_verdicts, **names)
+    full_journey = journey(full_story, full_verdicts, **names)
+    assert journey(story, verdicts, **names) == full_journey and full_journey
+    # The page's journey, straight from the rows as read (no story models).
+    stages = page_journey(facts.steps, facts.inputs, verdicts_of(facts), batch=row)
+    assert stages == [Stage(**j.model_dump()) for j in full_journey]
 
 
 def test_seen_from_the_distributor_other_sites_are_handovers(world, cur):
