@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cloud.api.access import Sites, access
 from cloud.api.errors import ApiError, ErrorBody
+from cloud.api.lean_route import LeanRoute
 from cloud.api.public_page import ColdChain, cold_chain_of, page_batch
 from cloud.api.single_flight import SingleFlight
 from cloud.api.ttl_cache import TtlCache
@@ -23,7 +24,10 @@ from cloud.db.batch_steps_store import StoryFacts
 from cloud.trace.journey import JourneyStep, journey
 from cloud.trace.story import public_story
 
-router = APIRouter(tags=["public"], dependencies=[access(sites=Sites.PUBLIC)])
+# Lean routes: a request with plainly valid GTIN and lot skips FastAPI's dependency solving.
+router = APIRouter(
+    tags=["public"], dependencies=[access(sites=Sites.PUBLIC)], route_class=LeanRoute
+)
 log = logging.getLogger(__name__)
 
 GtinPath = Annotated[
