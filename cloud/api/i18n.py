@@ -474,17 +474,33 @@ _EN: dict[str, str] = {
 CATALOGUES: Final = {"vi": _VI, "en": _EN}
 
 
-def translator(language: str) -> "Translate":
-    """The message lookup for `language` (falls back to English, then to the key)."""
-    return Translate(CATALOGUES.get(language, _VI))
+class Translate(dict[str, str]):
+    """`t(key)`, or `t[key]`: the message for `key` in one language, else English's, else the key.
 
+    A dict, so that a template may look a message up as `t["key"]` (an item: no call through
+    Jinja's Context.call, which checks every callable for arguments to pass it first).
+    """
 
-class Translate:
-    """`t(key)`: the message for `key` in one language."""
-
-    def __init__(self, messages: dict[str, str]):
-        self._messages = messages
+    def __missing__(self, key: str) -> str:
+        """A message this language lacks (or leaves empty): English's, else the key itself."""
+        return _EN.get(key) or key
 
     def __call__(self, key: str) -> str:
         """The message, else English's, else the key itself."""
-        return self._messages.get(key) or _EN.get(key) or key
+        return self[key]
+
+
+def translators(catalogues: dict[str, dict[str, str]]) -> dict[str, Translate]:
+    """Each language's messages (empty ones left out: English's show instead)."""
+    return {
+        language: Translate({key: text for key, text in messages.items() if text})
+        for language, messages in catalogues.items()
+    }
+
+
+_TRANSLATORS: Final = translators(CATALOGUES)
+
+
+def translator(language: str) -> Translate:
+    """The message lookup for `language` (Vietnamese when unknown; falls back to English)."""
+    return _TRANSLATORS.get(language, _TRANSLATORS[DEFAULT_LANGUAGE])

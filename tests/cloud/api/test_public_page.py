@@ -1,12 +1,15 @@
 """The consumer page made from the rows as read is the page of the JSON answer's models."""
 
 import random
+import re
 
 import pytest
 from starlette.requests import Request
 
+from cloud.api.i18n import LANGUAGES, translator
+from cloud.api.public_page import page_batch
 from cloud.api.routers.public import consumer_view, page_of
-from cloud.api.ui_support import render_html
+from cloud.api.ui_support import render_html, templates
 from tests.cloud.trace.random_facts import random_page
 
 
@@ -34,3 +37,18 @@ def test_the_random_pages_differ_in_what_they_show():
         assert any(shown in page for page in pages), shown
         assert not all(shown in page for page in pages), shown
     assert all(b"Long nh\xc3\xa3n s\xe1\xba\xa5y &lt;b&gt;" in page for page in pages)  # escaped
+
+
+def test_the_pages_message_lookups_give_what_calls_of_t_give():
+    """consumer.html looks messages up as `t[key]`: the same page as with `t(key)` calls."""
+    source = templates.loader.get_source(templates, "consumer.html")[0]
+    as_calls = re.sub(r"\bt\[([^\]]+)\]", r"t(\1)", source)
+    assert as_calls != source and "t[" not in as_calls
+    called = templates.from_string(as_calls)
+    for seed in range(60):
+        found = random_page(random.Random(seed))
+        for lang in LANGUAGES:
+            context = {"request": _request(lang), "lang": lang, "t": translator(lang)}
+            context |= {"languages": LANGUAGES, "batch": page_batch(*found)}
+            page = templates.get_template("consumer.html").render(context)
+            assert called.render(context) == page
