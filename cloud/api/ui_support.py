@@ -25,10 +25,11 @@ templates = Environment(
 
 
 def _date(value: Any) -> str:
-    """A date, or the date of a time in Vietnam time (the page names the zone)."""
+    """A date, or the date of a time in Vietnam time (the page names the zone): dd/mm/yyyy."""
     if value is None:
         return "—"
-    return (local(value) if isinstance(value, datetime) else value).strftime("%d/%m/%Y")
+    day = local(value) if isinstance(value, datetime) else value
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"  # strftime("%d/%m/%Y"), without its cost
 
 
 def _datetime(value: Any) -> str:

@@ -13,7 +13,9 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 import psycopg2
+import psycopg2.extras
 from psycopg2.extensions import POLL_OK, POLL_READ, POLL_WRITE
 from psycopg2.extensions import connection as Connection
 
@@ -22,7 +24,7 @@ from cloud.db.errors import DatabaseUnavailable, DataRejected
 from cloud.db.pool import SESSION_OPTIONS, TRANSIENT_ERRORS
 from plumbing.redact import redact
 
-Row = tuple[list[str], tuple[Any, ...]]  # column names, values
+Row = tuple[list[str], tuple[Any, ...]]  # column names (shared: not to be changed), values
 
 
 async def _ready(conn: Connection) -> None:
@@ -60,6 +62,9 @@ class AsyncReads:
         self._max = max_connections
         self._application_name = application_name
         self._idle: list[Connection] = []
+        # Each connection's prepared statements' column names (fixed once prepared there).
+        self._names: weakref.WeakKeyDictionary[Connection, dict[str, list[str]]]
+        self._names = weakref.WeakKeyDictionary()
         self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._slots = weakref.WeakKeyDictionary()
         self._closed = False
@@ -84,6 +89,8 @@ class AsyncReads:
         except BaseException:
             conn.close()
             raise
+        # JSON columns decoded by msgspec (the same values as the json module's, faster).
+        psycopg2.extras.register_default_json(conn, loads=msgspec.json.decode)
         return conn
 
     async def fetch_one(self, stmt: prepared.Statement, params: Mapping[str, Any]) -> Row | None:
@@ -124,7 +131,11 @@ class AsyncReads:
             values = cur.fetchone()
             if values is None:
                 return None
-            return [d[0] for d in cur.description or ()], values
+            known = self._names.setdefault(conn, {})
+            names = known.get(stmt.name)
+            if names is None:
+                names = known[stmt.name] = [d[0] for d in cur.description or ()]
+            return names, values
 
     def close(self) -> None:
         """Close every idle connection (connections in use close when they come back)."""

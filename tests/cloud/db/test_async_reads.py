@@ -1,6 +1,7 @@
 """Reads awaited in the event loop: rows, reuse, prepared once, limits, broken connections."""
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -103,3 +104,29 @@ def test_a_closed_reader_refuses(database_url):
     reads.close()
     with pytest.raises(DatabaseUnavailable, match="closed"):
         _run(reads, (PID, {"word": "a"}))
+
+
+JSON_VALUES = prepared.statement(
+    "test_async_json",
+    "SELECT %(text)s::json AS value, %(raw)s::text AS text, pg_backend_pid() AS pid",
+)
+
+
+def test_json_columns_are_the_json_modules_values_and_names_follow_each_statement(database_url):
+    text = (
+        '[{"n": 12345678901234567890123, "f": 0.1, "e": 1e300, '
+        '"s": "Nh\\u00e3n \\"t\\u01b0\\u01a1i\\"", "none": null, "yes": true, '
+        '"nested": {"list": [1, -2.5, []]}}, "2026-07-20T01:00:00+00:00"]'
+    )
+    reads = AsyncReads(database_url, max_connections=1)
+    found, pid, again = _run(
+        reads,
+        (JSON_VALUES, {"text": text, "raw": text}),
+        (PID, {"word": "a"}),
+        (JSON_VALUES, {"text": "{}", "raw": "{}"}),
+    )
+    assert found is not None and pid is not None and again is not None
+    assert found[0] == ["value", "text", "pid"] and pid[0] == ["pid", "word"]
+    assert found[1][0] == json.loads(found[1][1]) and found[1][0][0]["s"] == 'Nhãn "tươi"'
+    assert again == (["value", "text", "pid"], ({}, "{}", found[1][2]))  # the same connection
+    reads.close()
