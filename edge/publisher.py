@@ -30,6 +30,7 @@ from edge.config import DeviceConfig
 from edge.mqtt_link import LinkEvent, MqttLink, PublishRefused
 from edge.outbox import Confirmed, Lane, Outbox, Row
 from edge.status import StatusReporter
+from plumbing.cancellation import wait_for
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ class Publisher:
         """Wait for `event` at most until something is overdue; False if that came first."""
         assert self._loop is not None
         try:
-            await asyncio.wait_for(event.wait(), self._wait_limit(self._loop.time()))
+            await wait_for(event.wait(), self._wait_limit(self._loop.time()))
         except TimeoutError:
             return False
         return True

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from contract import ReaderHealth, ScanEvent, SensorReading
 from edge.readers.base import Reader, ReaderConfigBase, TakenItem
+from plumbing.cancellation import wait_for
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class Supervisor:
                 reader: Reader[Any] | None = None
                 try:
                     reader = self._make(config)
-                    await asyncio.wait_for(reader.start(), _START_TIMEOUT_S)
+                    await wait_for(reader.start(), _START_TIMEOUT_S)
                     health.state = "running"
                     await self._forward(reader, config)
                 except Exception as err:  # the supervisor: log, count, report, restart
@@ -137,6 +138,6 @@ class Supervisor:
     async def _bounded(self, step: Awaitable[object], complaint: str) -> None:
         """Await a reader's clean-up step for a few seconds; a failure is logged, not raised."""
         try:
-            await asyncio.wait_for(step, _STOP_TIMEOUT_S)
+            await wait_for(step, _STOP_TIMEOUT_S)
         except Exception:  # the supervisor: a reader that cannot clean up is still replaced
             logger.warning(complaint, exc_info=True)

@@ -70,3 +70,43 @@ def test_faulty_readers_restart_while_the_good_one_flows() -> None:
     hung = [n for n, source in enumerate(sources) if source == "hang"]
     for end, next_start in zip(hung[2::3], hung[3::3], strict=False):
         assert "good" in sources[end:next_start], (end, next_start)
+
+
+class CancelledWhileStopping(Reader[FaultyConfig]):
+    """A reader whose supervising task is cancelled just as its clean-up step completes."""
+
+    async def items(self) -> AsyncIterator[Any]:
+        raise OSError("the scanner fell off the line")
+        yield  # an async generator
+
+    async def stop(self) -> None:
+        # Python 3.11's asyncio.wait_for returns the step's result in this case instead of
+        # raising CancelledError (fixed in 3.12): the supervisor must not lose the request.
+        for task in asyncio.all_tasks():
+            if task.get_name() == f"reader:{self.config.name}":
+                task.cancel()
+
+
+def test_a_cancellation_that_arrives_as_a_reader_stops_is_not_lost() -> None:
+    config = FaultyConfig(name="flaky", location="line", mode="raise")
+    stops: list[float] = []
+
+    async def scenario() -> Supervisor:
+        async def sink(item: TakenItem) -> None:
+            pass
+
+        def make(c: ReaderConfigBase) -> Reader[Any]:
+            stops.append(0.0)
+            return CancelledWhileStopping(c, CONTEXT)  # type: ignore[arg-type]
+
+        supervisor = Supervisor([config], make=make, sink=sink, backoff_min_s=0.01)
+        task = asyncio.create_task(supervisor.run())
+        done, _ = await asyncio.wait({task}, timeout=2.0)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        assert done, f"the supervisor kept restarting its reader ({len(stops)} starts)"
+        return supervisor
+
+    supervisor = asyncio.run(scenario())
+    assert len(stops) == 1
+    assert supervisor.health()["flaky"].state == "stopped"
