@@ -95,6 +95,13 @@ class AsyncReads:
 
     async def fetch_one(self, stmt: prepared.Statement, params: Mapping[str, Any]) -> Row | None:
         """The first row of prepared `stmt` with `params` and its column names (None: no row)."""
+        found = await self.fetch_all(stmt, params, limit=1)
+        return (found[0], found[1][0]) if found[1] else None
+
+    async def fetch_all(
+        self, stmt: prepared.Statement, params: Mapping[str, Any], *, limit: int | None = None
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The rows (at most `limit`) of prepared `stmt` with `params`, and their column names."""
         if self._closed:
             raise DatabaseUnavailable("the database pool is closed")
         async with self._slot():
@@ -103,9 +110,9 @@ class AsyncReads:
             try:
                 if conn is None:
                     conn = await self._connect()
-                row = await self._fetch(conn, stmt, params)
+                rows = await self._fetch(conn, stmt, params, limit)
                 keep = True
-                return row
+                return rows
             except TRANSIENT_ERRORS as err:
                 raise DatabaseUnavailable(redact(str(err)).strip()) from err
             except psycopg2.Error as err:
@@ -118,8 +125,9 @@ class AsyncReads:
                         conn.close()
 
     async def _fetch(
-        self, conn: Connection, stmt: prepared.Statement, params: Mapping[str, Any]
-    ) -> Row | None:
+        self, conn: Connection, stmt: prepared.Statement, params: Mapping[str, Any],
+        limit: int | None,
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
         with conn.cursor() as cur:
             preparing = prepared.to_prepare(conn, stmt)
             if preparing is not None:
@@ -128,14 +136,14 @@ class AsyncReads:
                 prepared.prepared_on(conn, stmt)
             cur.execute(*prepared.to_execute(stmt, params))
             await _ready(conn)
-            values = cur.fetchone()
-            if values is None:
-                return None
+            rows = cur.fetchall() if limit is None else cur.fetchmany(limit)
+            if not rows:
+                return [], rows
             known = self._names.setdefault(conn, {})
             names = known.get(stmt.name)
             if names is None:
                 names = known[stmt.name] = [d[0] for d in cur.description or ()]
-            return names, values
+            return names, rows
 
     def close(self) -> None:
         """Close every idle connection (connections in use close when they come back)."""

@@ -36,6 +36,19 @@ _CONSUMER_PAGE = prepared.statement(
     f"WITH page_batch AS MATERIALIZED ({_CONSUMER_BATCH_SQL}) SELECT page_batch.*, "
     f"{story_facts_columns('page_batch.id', PUBLIC_FACTS_COLUMNS)} FROM page_batch",
 )
+# The same for several batches at once: one row per batch found, each key's batch looked up as
+# the statement above looks up its one (the keys' text arrays unnested in order).
+_CONSUMER_PAGES = prepared.statement(
+    "txng_consumer_pages",
+    "WITH page_batch AS MATERIALIZED (SELECT pb.* FROM unnest(%(gtins)s::text[], "
+    "%(lots)s::text[]) AS k(gtin, lot) CROSS JOIN LATERAL ("
+    + _CONSUMER_BATCH_SQL.replace("%(gtin)s", "k.gtin::bpchar").replace("%(lot)s", "k.lot")
+    # LIMIT 1 (one batch per key anyway) keeps the lookup per key: not flattened into a join
+    # planned for unnest's guess of 10 keys (a hash of every product).
+    + " LIMIT 1) pb) SELECT page_batch.*, "
+    + story_facts_columns("page_batch.id", PUBLIC_FACTS_COLUMNS)
+    + " FROM page_batch",
+)
 _PUBLIC_COLUMNS = 3  # steps, inputs, out of range
 # The story header's columns (timeline_store.HEADER_SQL's), all in the batch's row.
 _HEADER = (
@@ -55,9 +68,20 @@ async def consumer_page(
     batch. Awaited in the event loop (the page's one statement, no worker thread).
     """
     found = await reads.fetch_one(_CONSUMER_PAGE, {"gtin": gtin, "lot": lot})
-    if found is None:
-        return None
-    names, row = found
+    return None if found is None else _page(*found)
+
+
+async def consumer_pages(
+    reads: AsyncReads, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[dict[str, Any], StoryFacts]]:
+    """consumer_page of each (GTIN, lot) of `keys` found, in one statement."""
+    params = {"gtins": [g for g, _ in keys], "lots": [lot for _, lot in keys]}
+    names, rows = await reads.fetch_all(_CONSUMER_PAGES, params)
+    pages = [_page(names, row) for row in rows]
+    return {(batch["gtin"], batch["lot"]): (batch, facts) for batch, facts in pages}
+
+
+def _page(names: list[str], row: tuple[Any, ...]) -> tuple[dict[str, Any], StoryFacts]:
     batch = dict(zip(names[:-_PUBLIC_COLUMNS], row[:-_PUBLIC_COLUMNS], strict=True))
     steps, inputs, out_of_range = row[-_PUBLIC_COLUMNS:]
     facts = StoryFacts(

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from cloud.api.access import Sites, access
+from cloud.api.batched_reads import BatchedReads
 from cloud.api.errors import ApiError, ErrorBody
 from cloud.api.lean_route import LeanRoute
 from cloud.api.public_page import ColdChain, cold_chain_of, page_batch
@@ -144,6 +145,23 @@ def public_bodies(request: Request) -> PublicBodies:
     return bodies
 
 
+def page_reads(request: Request) -> BatchedReads[BatchKey, Found]:
+    """The application's reads of batches' rows: the batches asked together, in one statement."""
+    state = request.app.state
+    batched: BatchedReads[BatchKey, Found] | None = getattr(state, "page_reads", None)
+    if batched is None:
+        reads = state.reads
+
+        async def one(key: BatchKey) -> Found | None:
+            return await store.consumer_page(reads, gtin=key[0], lot=key[1])
+
+        async def many(keys: list[BatchKey]) -> dict[BatchKey, Found]:
+            return await store.consumer_pages(reads, keys)
+
+        batched = state.page_reads = BatchedReads(one, many)
+    return batched
+
+
 async def _fresh_body(request: Request, key: BodyKey, produce: Produce) -> Fresh:
     """produce(the batch's rows); the database (awaited here) only when they are not kept.
 
@@ -155,7 +173,7 @@ async def _fresh_body(request: Request, key: BodyKey, produce: Produce) -> Fresh
     found = kept.get(batch)
     queried = found is None
     if found is None:
-        found = await store.consumer_page(request.app.state.reads, gtin=batch[0], lot=batch[1])
+        found = await page_reads(request).get(batch)
         if found is not None:
             kept.put(batch, found)
     content = produce(found) if found is not None else None

@@ -182,3 +182,20 @@ def test_a_step_expands_to_its_scans_page_by_page(world, cur):
 
 def test_an_unknown_batch_has_no_story(cur):
     assert batch_story(cur, 10**9) is None
+
+
+def test_the_consumer_pages_of_several_batches_are_each_ones_own(world):
+    keys = [(DRIED, DRIED_LOT), (FRESH, FRESH_LOT), (DRIED, "NO-SUCH-LOT"), (FRESH, DRIED_LOT)]
+    reads = AsyncReads(world.url, max_connections=1)
+
+    async def read() -> tuple[dict, list]:
+        many = await batches_store.consumer_pages(reads, keys)
+        ones = [await batches_store.consumer_page(reads, gtin=g, lot=lot) for g, lot in keys]
+        return many, ones
+
+    try:
+        many, ones = asyncio.run(read())
+    finally:
+        reads.close()
+    assert ones[0] is not None and ones[1] is not None and ones[2:] == [None, None]
+    assert many == {keys[0]: ones[0], keys[1]: ones[1]}
