@@ -9,6 +9,7 @@ from cloud.db import prepared
 from cloud.db.async_reads import AsyncReads
 from cloud.db.batch_steps_store import PUBLIC_FACTS_COLUMNS, StoryFacts, story_facts_columns
 from cloud.db.queries import Where, fetch_dict, fetch_dicts, page
+from cloud.db.timeline_store import HEADER_COLUMNS
 
 _CONSUMER_BATCH_SQL = (
     "SELECT b.id, b.gtin, b.lot, b.production_date, b.pack_date, b.expiry_date, "
@@ -50,12 +51,6 @@ _CONSUMER_PAGES = prepared.statement(
     + " FROM page_batch",
 )
 _PUBLIC_COLUMNS = 3  # steps, inputs, out of range
-# The story header's columns (timeline_store.HEADER_SQL's), all in the batch's row.
-_HEADER = (
-    "id", "gtin", "lot", "verified", "source", "production_date", "pack_date", "expiry_date",
-    "origin_code", "site_id", "quantity", "unit", "first_seen", "product_name",
-    "producer_name", "producer_address", "ocop_stars",
-)
 
 
 async def consumer_page(
@@ -85,7 +80,7 @@ def _page(names: list[str], row: tuple[Any, ...]) -> tuple[dict[str, Any], Story
     batch = dict(zip(names[:-_PUBLIC_COLUMNS], row[:-_PUBLIC_COLUMNS], strict=True))
     steps, inputs, out_of_range = row[-_PUBLIC_COLUMNS:]
     facts = StoryFacts(
-        header={k: batch[k] for k in _HEADER},
+        header={k: batch[k] for k in HEADER_COLUMNS},  # all in the batch's row
         steps=steps,
         alerts=[],
         inputs=inputs,

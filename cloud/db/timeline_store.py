@@ -20,11 +20,25 @@ def find_batch(cur: Cursor, gtin: str, lot: str) -> int | None:
     return int(row[0]) if row else None
 
 
+# A batch's header: its own columns, then its product's (each column's name: where from).
+_BATCH_HEADER = (
+    "id", "gtin", "lot", "verified", "source", "production_date", "pack_date", "expiry_date",
+    "origin_code", "site_id", "quantity", "unit", "first_seen",
+)
+_PRODUCT_HEADER = {
+    "product_name": "name",
+    "producer_name": "producer_name",
+    "producer_address": "producer_address",
+    "ocop_stars": "ocop_stars",
+}
+HEADER_COLUMNS = (*_BATCH_HEADER, *_PRODUCT_HEADER)
 HEADER_SQL = (
-    "SELECT b.id, b.gtin, b.lot, b.verified, b.source, b.production_date, b.pack_date, "
-    "b.expiry_date, b.origin_code, b.site_id, b.quantity, b.unit, b.first_seen, "
-    "p.name AS product_name, p.producer_name, p.producer_address, p.ocop_stars "
-    "FROM batches b LEFT JOIN products p ON p.gtin = b.gtin WHERE b.id = %(b)s::bigint"
+    "SELECT "
+    + ", ".join(
+        [f"b.{c}" for c in _BATCH_HEADER]
+        + [f"p.{source} AS {name}" for name, source in _PRODUCT_HEADER.items()]
+    )
+    + " FROM batches b LEFT JOIN products p ON p.gtin = b.gtin WHERE b.id = %(b)s::bigint"
 )
 
 

@@ -89,14 +89,14 @@ class CancelledWhileStopping(Reader[FaultyConfig]):
 
 def test_a_cancellation_that_arrives_as_a_reader_stops_is_not_lost() -> None:
     config = FaultyConfig(name="flaky", location="line", mode="raise")
-    stops: list[float] = []
+    starts: list[float] = []
 
     async def scenario() -> Supervisor:
         async def sink(item: TakenItem) -> None:
             pass
 
         def make(c: ReaderConfigBase) -> Reader[Any]:
-            stops.append(0.0)
+            starts.append(0.0)
             return CancelledWhileStopping(c, CONTEXT)  # type: ignore[arg-type]
 
         supervisor = Supervisor([config], make=make, sink=sink, backoff_min_s=0.01)
@@ -104,9 +104,9 @@ def test_a_cancellation_that_arrives_as_a_reader_stops_is_not_lost() -> None:
         done, _ = await asyncio.wait({task}, timeout=2.0)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        assert done, f"the supervisor kept restarting its reader ({len(stops)} starts)"
+        assert done, f"the supervisor kept restarting its reader ({len(starts)} starts)"
         return supervisor
 
     supervisor = asyncio.run(scenario())
-    assert len(stops) == 1
+    assert len(starts) == 1
     assert supervisor.health()["flaky"].state == "stopped"

@@ -57,16 +57,21 @@ async def _open(port: int, count: int) -> list[asyncio.StreamWriter]:
     return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
-@pytest.fixture
-def api(database_url: str) -> Iterator[tuple[TxngProcess, int]]:
-    port = free_port()
+def _two_workers(database_url: str, port: int) -> TxngProcess:
+    """`txng cloud api` with two workers on `port`."""
     env = {
         "TXNG_DATABASE_URL": database_url,
         "TXNG_API_HOST": "127.0.0.1",
         "TXNG_API_PORT": str(port),
         "TXNG_API_WORKERS": "2",
     }
-    process = TxngProcess(["cloud", "api"], env)
+    return TxngProcess(["cloud", "api"], env)
+
+
+@pytest.fixture
+def api(database_url: str) -> Iterator[tuple[TxngProcess, int]]:
+    port = free_port()
+    process = _two_workers(database_url, port)
     pid = process.process.pid
     try:
         yield process, port
@@ -122,14 +127,7 @@ def test_a_worker_that_cannot_listen_stops_the_api(database_url):
     with socket.socket() as taken:  # a listener without SO_REUSEPORT holds the port
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        port = taken.getsockname()[1]
-        env = {
-            "TXNG_DATABASE_URL": database_url,
-            "TXNG_API_HOST": "127.0.0.1",
-            "TXNG_API_PORT": str(port),
-            "TXNG_API_WORKERS": "2",
-        }
-        process = TxngProcess(["cloud", "api"], env)
+        process = _two_workers(database_url, taken.getsockname()[1])
         try:
             assert process.wait(60) == 1
         finally:
