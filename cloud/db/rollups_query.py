@@ -12,6 +12,7 @@ snapshot a cell is either rolled up or read raw, never stale.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
@@ -290,6 +291,37 @@ def series_json_sql(buckets_sql: str, order: str, *, stored: bool = False) -> st
     )
 
 
+def _whole_cells_series_json_sql() -> str:
+    """SQL: the series' JSON array when each bucket is one W cell and no two spans share one.
+
+    Then a whole W cell is its bucket's only piece and its point is the one stored with it,
+    taken in index order without grouping; only the partial W cells at the edges of the
+    spans' clean parts (their five-minute cells and raw readings) are grouped into points,
+    as _series_sql groups them. The same JSON as series_json_sql(_series_sql(...)) for
+    such spans, in about a quarter less of the database's time.
+    """
+    cell = "floor(date_part('epoch', {0}) / %(width)s::int)::bigint"
+    edge_pieces = (
+        f"SELECT {cell.format('c.bucket')} AS cell, c.samples AS n, c.first_time AS f, "
+        "c.last_time AS l, c.min_value AS lo, c.max_value AS hi, c.sum_value AS sv "
+        f"FROM {_FINE_JOIN} "
+        f"UNION ALL SELECT {cell.format(_FLOOR_W.format('r.time'))}, count(*)::int, "
+        "min(r.time), max(r.time), min(r.value), max(r.value), sum(r.value) "
+        f"FROM {_RAW_JOIN} GROUP BY 1"
+    )
+    edge_buckets = (
+        "SELECT p.cell, min(p.f) AS first_time, max(p.l) AS last_time, sum(p.n) AS count, "
+        "min(p.lo) AS min, max(p.hi) AS max, sum(p.sv) / sum(p.n) AS mean "
+        f"FROM ({edge_pieces}) p GROUP BY p.cell"
+    )
+    return (
+        f"WITH {_ranges(cascade=False)} "
+        "SELECT '[' || coalesce(string_agg(b.point, ',' ORDER BY b.cell), '') || ']' FROM ("
+        f"SELECT {cell.format('c.bucket')} AS cell, c.point FROM {_COARSE_JOIN} "
+        f"UNION ALL SELECT s.cell, {_POINT} FROM ({edge_buckets}) s) b"
+    )
+
+
 _TOTALS = prepared.statement("txng_span_totals", totals_sql())
 _FINE_SERIES = prepared.statement("txng_series_fine", _series_sql(coarse=False))
 _COARSE_SERIES = prepared.statement("txng_series_coarse", _series_sql(coarse=True))
@@ -299,6 +331,9 @@ _FINE_SERIES_JSON = prepared.statement(
 _COARSE_SERIES_JSON = prepared.statement(
     "txng_series_coarse_json",
     series_json_sql(_series_sql(coarse=True, points_json=True), "s.i", stored=True),
+)
+_WHOLE_CELLS_SERIES_JSON = prepared.statement(
+    "txng_series_whole_cells_json", _whole_cells_series_json_sql()
 )
 
 
@@ -357,11 +392,25 @@ def level_series_json(
     life: tuple[datetime, datetime],
 ) -> str:
     """level_series's buckets as the JSON array the API sends (first_time … mean)."""
-    _, params = _series_params(spans, quantity, points, width_s, life)
-    stmt = _FINE_SERIES_JSON if width_s == FINE_WIDTH_S else _COARSE_SERIES_JSON
+    cells, params = _series_params(spans, quantity, points, width_s, life)
+    if width_s == FINE_WIDTH_S:
+        stmt = _FINE_SERIES_JSON
+    elif cells <= points and _apart(spans):
+        stmt = _WHOLE_CELLS_SERIES_JSON  # a bucket per cell, a cell of one span only
+    else:
+        stmt = _COARSE_SERIES_JSON
     prepared.execute(cur, stmt, params)
     row = cur.fetchone()
     return str(row[0]) if row else "[]"
+
+
+def _apart(spans: Sequence[Span]) -> bool:
+    """Whether no two of the spans overlap in time (so no cell holds readings of two)."""
+    ordered = sorted(spans, key=lambda span: span.start)
+    return all(
+        before.end is not None and before.end <= after.start
+        for before, after in pairwise(ordered)
+    )
 
 
 def _series_params(

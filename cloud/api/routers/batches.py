@@ -13,6 +13,7 @@ from cloud.api.access import ROLES, SiteReader, Sites, access, gate
 from cloud.api.auth import Principal, current_principal
 from cloud.api.deps import CursorDep, hold_slot
 from cloud.api.errors import ApiError, ErrorBody
+from cloud.api.lean_route import LeanRoute
 from cloud.api.paging import Page, PagingDep
 from cloud.db import batches_store as store
 from cloud.db import excursions_store
@@ -101,13 +102,6 @@ def get_batch(principal: SiteReader, cur: CursorDep, batch_id: BatchId) -> Batch
 TIMELINE_ACCESS = access(*ROLES, sites=Sites.OWN, deferred=True)
 
 
-@router.get(
-    "/{batch_id}/timeline",
-    response_model=Timeline,
-    summary="The batch's timeline",
-    responses={404: {"model": ErrorBody}},
-    dependencies=[TIMELINE_ACCESS],
-)
 async def get_timeline(
     request: Request,
     batch_id: BatchId,
@@ -120,6 +114,20 @@ async def get_timeline(
         body = await run_in_threadpool(_timeline_body, request, batch_id, points)
     # Written as Timeline's JSON (the OpenAPI schema is still response_model's).
     return Response(body, media_type="application/json")
+
+
+# A lean route: a request with a plainly valid id (and points) skips FastAPI's dependency
+# solving and validation, about a sixth of the route's own CPU.
+router.add_api_route(
+    "/{batch_id}/timeline",
+    get_timeline,
+    methods=["GET"],
+    response_model=Timeline,
+    summary="The batch's timeline",
+    responses={404: {"model": ErrorBody}},
+    dependencies=[TIMELINE_ACCESS],
+    route_class_override=LeanRoute,
+)
 
 
 def _timeline_body(request: Request, batch_id: int, points: int) -> bytes:

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
+import psycopg2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,7 +16,7 @@ from pydantic import BaseModel
 from cloud.coldchain.handlers import COLD_CHAIN_LOCATION
 from cloud.db.json_sql import iso_utc, point_json_sql
 from cloud.db.mkt import mkt_from_terms
-from cloud.db.pool import Database
+from cloud.db.pool import SESSION_OPTIONS, Database
 from cloud.db.readings_query import Stay, merge_stays
 from cloud.db.rollups_query import (
     LEVELS_S,
@@ -248,6 +249,49 @@ def test_a_bucket_that_is_one_whole_coarse_cell_is_sent_as_the_point_stored_with
     stored = [not point.startswith('{"') for point in sent[1:-1].split("},")]
     # The first hour is partial (read from its five-minute cells), the other 58 whole.
     assert len(series) == 59 and stored == [False] + [True] * 58
+
+
+@pytest.mark.parametrize(
+    ("second_from_h", "hours_of_two_places"),
+    [(4, 0), (2, 2)],  # the second place's stay after the first's; overlapping it two hours
+)
+def test_a_bucket_holds_each_reading_once_whether_stays_meet_in_a_cell_or_not(
+    database, second_from_h, hours_of_two_places
+):
+    store(database, [*every_minute("a", T0, 360, 4.0), *every_minute("b", T0, 360, 6.0)])
+    derive(database)
+    with database.transaction() as conn, conn.cursor() as cur:
+        # Marked, so that the answer shows which points were read as stored.
+        cur.execute("UPDATE reading_rollups_coarse SET point = '{ ' || substr(point, 2)")
+    spans = [
+        Span(SITE, "a", T0 + timedelta(minutes=30), T0 + timedelta(hours=4)),
+        Span(SITE, "b", T0 + timedelta(hours=second_from_h), None),
+    ]
+    firsts_lasts = [(t.first, t.last) for t in totals_of(database, spans)]
+    life = (min(f for f, _ in firsts_lasts), max(last for _, last in firsts_lasts))
+    # A connection of its own: the statements prepared on it are this test's.
+    conn = psycopg2.connect(database.url, options=SESSION_OPTIONS)
+    try:
+        with conn.cursor() as cur:
+            cells, series = level_series(cur, spans, "temperature", 100, 3600, life)
+            sent = level_series_json(cur, spans, "temperature", 100, 3600, life)
+            cur.execute("SELECT name FROM pg_prepared_statements")
+            used = {name for (name,) in cur.fetchall()}
+    finally:
+        conn.close()
+    assert [_bucket_of(p) for p in json.loads(sent)] == series
+    # Stays apart: each whole hour read as the one stored point of its bucket, ungrouped.
+    grouped = "txng_series_coarse_json" if hours_of_two_places else "txng_series_whole_cells_json"
+    assert used == {"txng_series_coarse", grouped}
+    # One bucket per hour from 08:30 to 13:59; an hour of both places counts both.
+    assert cells == len(series) == 6
+    counts = [bucket[2] for bucket in series]
+    assert counts == [30] + [60] * (second_from_h - 1) + [120] * hours_of_two_places + [60] * (
+        6 - second_from_h - hours_of_two_places
+    )
+    stored = [not point.startswith('{"') for point in sent[1:-1].split("},")]
+    # Whole hours of one place are sent as stored; the partial first and the shared ones not.
+    assert stored == [count == 60 for count in counts]
 
 
 def test_a_stay_inside_one_cell_and_an_open_stay(database):
