@@ -13,11 +13,12 @@ import logging
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+
+from plumbing.crashes import CrashWindow
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +113,9 @@ class SupervisedWorker:
         self._backoff = backoff or Backoff()
         self._transient = transient
         self._stuck_after_s = stuck_after_s
-        self._max_crashes = max_crashes
-        self._crash_window_s = crash_window_s
+        self._crash_window = CrashWindow(max_crashes, crash_window_s)
         self._on_restart = on_restart
         self.on_dead = on_dead
-        self._crash_times: deque[float] = deque()
         self._wake = threading.Event()
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -217,17 +216,14 @@ class SupervisedWorker:
         """Record a crash; False (and the worker dead) past the limit."""
         self._crashes += 1
         self._note_error(err)
-        now = time.monotonic()
-        self._crash_times.append(now)
-        while self._crash_times and now - self._crash_times[0] > self._crash_window_s:
-            self._crash_times.popleft()
+        crashes = self._crash_window.record()
         log.error("worker %s crashed: %s", self.name, self._last_error, exc_info=err)
-        if len(self._crash_times) <= self._max_crashes:
+        if not self._crash_window.too_many(crashes):
             return True
         self._state = WorkerState.DEAD
         log.critical(
             "worker %s crashed %d times within %.0f s; giving up",
-            self.name, len(self._crash_times), self._crash_window_s,
+            self.name, crashes, self._crash_window.window_s,
         )
         if self.on_dead:
             self.on_dead(self)

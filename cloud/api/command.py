@@ -6,7 +6,7 @@ import uvicorn
 
 from cloud.api.http_protocol import BoundedHeadProtocol
 from cloud.api.main import create_app
-from cloud.api.workers import serve_workers
+from cloud.api.workers import RestartPolicy, serve_workers
 from cloud.settings import load_tree
 from cloud.settings.api import ApiSettings
 from plumbing.logs import configure_logging
@@ -31,11 +31,12 @@ def server_options(settings: ApiSettings) -> dict[str, Any]:
     }
 
 
-def api_command() -> int:
+def api_command(*, restarts: RestartPolicy | None = None) -> int:
     """Run the API until interrupted (TXNG_API_WORKERS > 1: that many worker processes)."""
     settings = load_tree().api  # every section checked at start-up
     configure_logging(settings.log_level)
     if settings.api_workers > 1:  # each on its own SO_REUSEPORT socket (cloud/api/workers.py)
-        return serve_workers(settings.api_workers, server_options(settings), settings.log_level)
+        options = server_options(settings)
+        return serve_workers(settings.api_workers, options, settings.log_level, policy=restarts)
     uvicorn.run(create_app(settings), **server_options(settings))
     return 0
