@@ -41,18 +41,30 @@ def handover_positions(sites: Sequence[str | None], site: str) -> set[int]:
     return keep
 
 
+HIDDEN = {"location": None, "event_id": None, "via_sscc": None}  # of another site's handover
+Marked = tuple[str, str | None, str | None, str | None]  # kind, site, asserted_by, captured_by
+
+
+def sight(entries: Sequence[Marked], site: str) -> list[bool | None]:
+    """Per entry: None not shown, False shown whole, True shown as a handover (HIDDEN cut)."""
+    events = [i for i, e in enumerate(entries) if e[0] == "event" and e[2] != "partner"]
+    handovers = {events[i] for i in handover_positions([entries[i][1] for i in events], site)}
+    marks: list[bool | None] = []
+    for i, (kind, here, asserted_by, captured_by) in enumerate(entries):
+        if asserted_by == "partner":
+            marks.append(False if captured_by == site else None)
+        elif kind == "origin" or here == site:
+            marks.append(False)
+        else:
+            marks.append(True if i in handovers else None)
+    return marks
+
+
 def seen_from(entries: list[T], site: str) -> list[T]:
     """The timeline's entries as an operator of `site` may see them."""
-    events = [e for e in entries if e.kind == "event" and e.asserted_by != "partner"]
-    handovers = {id(events[i]) for i in handover_positions([e.site for e in events], site)}
-    seen = []
-    for entry in entries:
-        if entry.asserted_by == "partner":
-            if entry.captured_by == site:
-                seen.append(entry)
-        elif entry.kind == "origin" or entry.site == site:
-            seen.append(entry)
-        elif id(entry) in handovers:
-            hidden = {"location": None, "event_id": None, "via_sscc": None}
-            seen.append(entry.model_copy(update=hidden))
-    return seen
+    marks = sight([(e.kind, e.site, e.asserted_by, e.captured_by) for e in entries], site)
+    return [
+        e.model_copy(update=HIDDEN) if mark else e
+        for e, mark in zip(entries, marks, strict=True)
+        if mark is not None
+    ]

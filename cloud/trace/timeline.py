@@ -10,15 +10,15 @@ sent, wait, are parked (and which fields they lack) or were skipped.
 """
 
 from datetime import UTC, datetime, time
-from typing import Any, Literal
+from typing import Any
 
 from psycopg2.extensions import cursor as Cursor
-from pydantic import TypeAdapter
 
 from cloud.db import timeline_store as store
 from cloud.db.pool import Database
 from cloud.trace import conditions
 from cloud.trace.site_view import seen_from
+from cloud.trace.timeline_json import forwarding, timeline_bytes
 from cloud.trace.timeline_models import (
     BatchRef,
     Conditions,
@@ -134,25 +134,7 @@ def _entries(
 
 def forwarding_summary(rows: list[dict[str, Any]]) -> Forwarding:
     """Per destination: events sent, pending, parked (with missing fields), skipped."""
-    per: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        summary = per.setdefault(
-            row["destination"],
-            {"destination": row["destination"], "last_sent_at": None, "missing_fields": []}
-            | dict.fromkeys(("sent", "pending", "parked", "skipped"), 0),
-        )
-        summary[row["state"]] = row["events"]
-        summary["last_sent_at"] = summary["last_sent_at"] or row["sent_at"]  # sent only
-        summary["missing_fields"] = sorted({*summary["missing_fields"], *row["missing"]})
-    destinations = [DestinationForwarding.model_validate(d) for d in per.values()]
-    status: Literal["not_queued", "parked", "pending", "delivered"] = "not_queued"
-    if any(d.parked for d in destinations):
-        status = "parked"
-    elif any(d.pending for d in destinations):
-        status = "pending"
-    elif destinations:
-        status = "delivered"
-    return Forwarding(status=status, destinations=destinations)
+    return Forwarding.model_validate(forwarding(rows))
 
 
 def batch_timeline(
@@ -189,12 +171,7 @@ def timeline_json(
     if facts is None:
         return None
     summaries, series = conditions.summaries_and_series_json(cur, batch_id, points, site)
-    rest = _WITHOUT_SERIES.dump_json(_assemble(cur, facts, summaries, [], site), exclude=_SERIES)
-    return b"".join((rest[:-1], b',"series":', series.encode(), b"}"))
-
-
-_WITHOUT_SERIES = TypeAdapter(Timeline)
-_SERIES = {"series"}
+    return timeline_bytes(cur, facts, summaries, series, site)
 
 
 def _assemble(
