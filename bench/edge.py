@@ -32,7 +32,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._services import DEFAULT_ADMIN_URL, ThrowawayDatabase, free_port  # noqa: E402
+from bench._services import (  # noqa: E402
+    DEFAULT_ADMIN_URL,
+    ThrowawayDatabase,
+    free_port,
+    register_devices,
+)
 from cloud.db.migrate import migrate  # noqa: E402
 from contract import Quantity  # noqa: E402
 from edge.agent import Agent  # noqa: E402
@@ -167,10 +172,13 @@ def through_ingester(url: str, workdir: Path) -> tuple[float, float, float]:
         process = ingester(url, database.url, workdir)
         try:
             config = backlog(url, workdir, "puback", "puback")
+            # Approved: a pending device's readings are held apart, never in `readings`.
+            register_devices(database.url, [(config.site, config.device)])
             acked, stored = drain(config, stored=readings_of(database.url, config))
             print(f"through the ingester, on PUBACK: agent done at {acked:,.0f} items/s, "
                   f"all stored at {stored:,.0f} items/s", file=sys.stderr)
             config = backlog(url, workdir, "receipts", "receipt")
+            register_devices(database.url, [(config.site, config.device)])
             receipted, _ = drain(config, until_receipts=True)
             print(f"through the ingester, on receipts: {receipted:,.0f} items/s",
                   file=sys.stderr)
