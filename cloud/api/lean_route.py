@@ -2,9 +2,9 @@
 
 For the busiest routes (a QR campaign's consumer pages, the batch timeline): FastAPI's
 dependency solving and parameter validation cost each request about as much CPU as rendering a
-consumer page, a sixth of a timeline's. A `LeanRoute` is an ordinary APIRoute (same
-declaration, OpenAPI entry and access gate, read back by access.access_of) whose only
-dependencies are public gates (which let every request through) or deferred gates (the
+consumer page, and about a sixth of the API's CPU for a timeline. A `LeanRoute` is an ordinary
+APIRoute (same declaration, OpenAPI entry and access gate, read back by access.access_of) whose
+only dependencies are public gates (which let every request through) or deferred gates (the
 endpoint checks the caller itself), and whose parameters are the request, text path parameters
 with length and pattern bounds, integer path parameters with value bounds, and optional text or
 integer query parameters with such bounds. A request whose parameters are all plainly within

@@ -298,7 +298,7 @@ def _whole_cells_series_json_sql() -> str:
     taken in index order without grouping; only the partial W cells at the edges of the
     spans' clean parts (their five-minute cells and raw readings) are grouped into points,
     as _series_sql groups them. The same JSON as series_json_sql(_series_sql(...)) for
-    such spans, in about a quarter less of the database's time.
+    such spans, for about a quarter less of PostgreSQL's time than that statement.
     """
     cell = "floor(date_part('epoch', {0}) / %(width)s::int)::bigint"
     edge_pieces = (
