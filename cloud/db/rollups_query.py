@@ -243,18 +243,33 @@ def totals_sql(stays: str | None = None, extra: str = "") -> str:
     )
 
 
+# The number of the W cell holding {0}, a time on the five-minute grid (exact in float8).
+_CELL = "floor(date_part('epoch', {0}) / %(width)s::int)::bigint"
+# A series' piece from a rollup cell `c`: its W cell, samples, first/last time, min, max, sum.
+_CELL_PIECE = (
+    f"{_CELL.format('c.bucket')} AS cell, c.samples AS n, c.first_time AS f, "
+    "c.last_time AS l, c.min_value AS lo, c.max_value AS hi, c.sum_value AS sv"
+)
+
+
+def _raw_pieces(extra: str = "") -> str:
+    """SQL: the raw ranges' readings as pieces, one per W cell (_CELL_PIECE's columns, `extra`)."""
+    return (
+        f"SELECT {_CELL.format(_FLOOR_W.format('r.time'))}, count(*)::int, min(r.time), "
+        f"max(r.time), min(r.value), max(r.value), sum(r.value){extra} "
+        f"FROM {_RAW_JOIN} GROUP BY 1"
+    )
+
+
 def _series_sql(coarse: bool, points_json: bool = False) -> str:
     """SQL: the series' buckets (i, first_time … mean) at one level, read from the rollups.
 
     `points_json`: with a column `point`, the bucket's JSON object as stored with its coarse
     cell when the bucket is that one whole cell and nothing else (else null).
     """
-    # The number of the W cell holding {0}, a time on the five-minute grid (exact in float8).
-    cell = "floor(date_part('epoch', {0}) / %(width)s::int)::bigint"
     stored = {_COARSE_JOIN: "c.point"} if points_json else {}
     cells = " UNION ALL ".join(
-        f"SELECT {cell.format('c.bucket')} AS cell, c.samples AS n, c.first_time AS f, "
-        "c.last_time AS l, c.min_value AS lo, c.max_value AS hi, c.sum_value AS sv"
+        f"SELECT {_CELL_PIECE}"
         + (f", {stored.get(source, 'NULL::text')} AS pt" if points_json else "")
         + f" FROM {source}"
         for source in _cell_sources(coarse)
@@ -264,9 +279,7 @@ def _series_sql(coarse: bool, points_json: bool = False) -> str:
     # Cells c0 … c0 + cells - 1 hold the first reading to the last (the caller knows them).
     return (
         f"WITH {_ranges(cascade=False)}, pieces AS ({cells} "
-        f" UNION ALL SELECT {cell.format(_FLOOR_W.format('r.time'))}, count(*)::int, "
-        f"  min(r.time), max(r.time), min(r.value), max(r.value), sum(r.value){raw_point} "
-        f" FROM {_RAW_JOIN} GROUP BY 1) "
+        f" UNION ALL {_raw_pieces(raw_point)}) "
         "SELECT ((p.cell - %(c0)s::bigint + 1) * %(points)s::int - 1) / %(cells)s::bigint AS i, "
         "  min(p.f) AS first_time, max(p.l) AS last_time, sum(p.n) AS count, "
         f"  min(p.lo) AS min, max(p.hi) AS max, sum(p.sv) / sum(p.n) AS mean{point} "
@@ -300,15 +313,7 @@ def _whole_cells_series_json_sql() -> str:
     as _series_sql groups them. The same JSON as series_json_sql(_series_sql(...)) for
     such spans, for about a quarter less of PostgreSQL's time than that statement.
     """
-    cell = "floor(date_part('epoch', {0}) / %(width)s::int)::bigint"
-    edge_pieces = (
-        f"SELECT {cell.format('c.bucket')} AS cell, c.samples AS n, c.first_time AS f, "
-        "c.last_time AS l, c.min_value AS lo, c.max_value AS hi, c.sum_value AS sv "
-        f"FROM {_FINE_JOIN} "
-        f"UNION ALL SELECT {cell.format(_FLOOR_W.format('r.time'))}, count(*)::int, "
-        "min(r.time), max(r.time), min(r.value), max(r.value), sum(r.value) "
-        f"FROM {_RAW_JOIN} GROUP BY 1"
-    )
+    edge_pieces = f"SELECT {_CELL_PIECE} FROM {_FINE_JOIN} UNION ALL {_raw_pieces()}"
     edge_buckets = (
         "SELECT p.cell, min(p.f) AS first_time, max(p.l) AS last_time, sum(p.n) AS count, "
         "min(p.lo) AS min, max(p.hi) AS max, sum(p.sv) / sum(p.n) AS mean "
@@ -317,7 +322,7 @@ def _whole_cells_series_json_sql() -> str:
     return (
         f"WITH {_ranges(cascade=False)} "
         "SELECT '[' || coalesce(string_agg(b.point, ',' ORDER BY b.cell), '') || ']' FROM ("
-        f"SELECT {cell.format('c.bucket')} AS cell, c.point FROM {_COARSE_JOIN} "
+        f"SELECT {_CELL.format('c.bucket')} AS cell, c.point FROM {_COARSE_JOIN} "
         f"UNION ALL SELECT s.cell, {_POINT} FROM ({edge_buckets}) s) b"
     )
 

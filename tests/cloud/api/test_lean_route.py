@@ -1,6 +1,6 @@
 """Lean routes answer as FastAPI's own handling does; only plainly valid requests skip it."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
@@ -22,13 +22,17 @@ async def page(request: Request, gtin: Gtin, lot: Lot) -> Response:
     return Response(f"{gtin}|{lot}|{request.url.path}")
 
 
-def _client(route_class: type[APIRoute]) -> TestClient:
-    router = APIRouter(dependencies=[access(sites=Sites.PUBLIC)], route_class=route_class)
-    router.get("/01/{gtin}/10/{lot}")(page)
+def _client(route_class: type[APIRoute], path: str, endpoint: Any, gate: Any) -> TestClient:
+    router = APIRouter(dependencies=[gate], route_class=route_class)
+    router.get(path)(endpoint)
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(router)
     return TestClient(app)
+
+
+def _text_client(route_class: type[APIRoute]) -> TestClient:
+    return _client(route_class, "/01/{gtin}/10/{lot}", page, access(sites=Sites.PUBLIC))
 
 
 PATHS = [
@@ -52,14 +56,8 @@ async def timeline(request: Request, item: Id, points: Points = 500, kind: str =
 
 
 def _numbers_client(route_class: type[APIRoute]) -> TestClient:
-    router = APIRouter(
-        dependencies=[access("admin", sites=Sites.ALL, deferred=True)], route_class=route_class
-    )
-    router.get("/items/{item}/timeline")(timeline)
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(router)
-    return TestClient(app)
+    gate = access("admin", sites=Sites.ALL, deferred=True)
+    return _client(route_class, "/items/{item}/timeline", timeline, gate)
 
 
 NUMBER_PATHS = [
@@ -88,7 +86,7 @@ NUMBER_PATHS = [
 
 
 # (the app's routes, every path asked, how many of the first ones are plainly valid)
-CASES = {"text": (_client, PATHS, 3), "numbers": (_numbers_client, NUMBER_PATHS, 5)}
+CASES = {"text": (_text_client, PATHS, 3), "numbers": (_numbers_client, NUMBER_PATHS, 5)}
 
 
 @pytest.mark.parametrize("case", CASES)
